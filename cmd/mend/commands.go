@@ -1,0 +1,350 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/mend-clinic/mend/internal/account"
+	"github.com/mend-clinic/mend/internal/actor"
+	"github.com/mend-clinic/mend/internal/apperr"
+	"github.com/mend-clinic/mend/internal/audit"
+	"github.com/mend-clinic/mend/internal/auth"
+	"github.com/mend-clinic/mend/internal/authz"
+	"github.com/mend-clinic/mend/internal/clinic"
+	"github.com/mend-clinic/mend/internal/config"
+	"github.com/mend-clinic/mend/internal/db"
+	"github.com/mend-clinic/mend/internal/demo"
+	"github.com/mend-clinic/mend/internal/web"
+)
+
+// flags returns a FlagSet whose --help prints the summary and flags.
+func flags(e env, name, summary string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(e.stderr, "Usage: mend %s [flags]\n\n%s\n\nFlags:\n", name, summary)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return errUsage
+	}
+	return nil
+}
+
+func helpAsked(args []string) bool {
+	for _, a := range args {
+		if a == "-h" || a == "--help" || a == "-help" {
+			return true
+		}
+	}
+	return false
+}
+
+// open loads the configuration and connects to the database.
+func open(e env) (config.Config, *sqlx.DB, error) {
+	cfg, err := config.Load(e.getenv)
+	if err != nil {
+		return cfg, nil, err
+	}
+	if cfg.DatabaseURL == "" {
+		return cfg, nil, errors.New("DATABASE_URL is not set")
+	}
+	d, err := db.Open(e.ctx, cfg.DatabaseURL, cfg.DBMaxOpen, cfg.DBMaxIdle)
+	return cfg, d, err
+}
+
+func newLogger(e env, cfg config.Config) *slog.Logger {
+	var lvl slog.Level
+	_ = lvl.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: lvl}
+	if e.getenv("MEND_LOG_FORMAT") == "json" {
+		return slog.New(slog.NewJSONHandler(e.stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(e.stderr, opts))
+}
+
+func cmdServe(e env, args []string) error {
+	fs := flags(e, "serve", "Run the web server. Applies pending migrations first; stops gracefully on SIGINT/SIGTERM.")
+	seed := fs.Bool("seed-demo", false, "load the demo practice if it is not there yet, and print its logins")
+	if helpAsked(args) {
+		fs.Usage()
+		return nil
+	}
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := config.Load(e.getenv)
+	if err != nil {
+		return err
+	}
+	if err := cfg.ValidateServe(); err != nil {
+		return err
+	}
+	log := newLogger(e, cfg)
+	d, err := db.Open(e.ctx, cfg.DatabaseURL, cfg.DBMaxOpen, cfg.DBMaxIdle)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	n, err := db.MigrateUp(e.ctx, d.DB)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		log.Info("migrations applied", "count", n)
+	}
+	app, err := buildServer(cfg, d, log)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	if *seed {
+		if _, err := demo.Seed(e.ctx, d, app.Accounts); err != nil {
+			return fmt.Errorf("seed demo: %w", err)
+		}
+		demo.PrintLogins(e.stdout)
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "\nMend is serving on %s  (Ctrl-C stops it)\n", cfg.BaseURL)
+	log.Info("listening", "addr", ln.Addr().String(), "version", version)
+	err = app.ListenAndServe(e.ctx, ln)
+	log.Info("stopped")
+	return err
+}
+
+// buildServer wires the services into the web server.
+func buildServer(cfg config.Config, d *sqlx.DB, log *slog.Logger) (*web.Server, error) {
+	enf, err := authz.New()
+	if err != nil {
+		return nil, err
+	}
+	al := audit.New(cfg.AuditKey)
+	return web.New(web.Deps{
+		Config:         cfg,
+		DB:             d,
+		Log:            log,
+		Authz:          enf,
+		Audit:          al,
+		Accounts:       account.NewService(d, al),
+		Clinic:         clinic.NewService(d, al),
+		Tokens:         auth.NewTokens(d, auth.NewHasher(cfg.SecretKey)),
+		SessionCleanup: 5 * time.Minute,
+	})
+}
+
+func cmdMigrate(e env, args []string) error {
+	fs := flags(e, "migrate", "Apply or inspect database migrations.\n\n  mend migrate [up]       apply every pending migration (default)\n  mend migrate down       roll back the newest migration\n  mend migrate down --all roll back every migration\n  mend migrate status     list migrations and whether each is applied")
+	all := fs.Bool("all", false, "with down: roll back every migration")
+	if helpAsked(args) {
+		fs.Usage()
+		return nil
+	}
+	dir := "up"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		dir, args = args[0], args[1:]
+	}
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	_, d, err := open(e)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	switch dir {
+	case "up":
+		n, err := db.MigrateUp(e.ctx, d.DB)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "applied %d migration(s)\n", n)
+	case "down":
+		n, err := db.MigrateDown(e.ctx, d.DB, *all)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "rolled back %d migration(s)\n", n)
+	case "status":
+		st, err := db.MigrationStatus(e.ctx, d.DB)
+		if err != nil {
+			return err
+		}
+		for _, s := range st {
+			state := "pending"
+			if s.Applied {
+				state = "applied " + s.AppliedAt.Format(time.RFC3339)
+			}
+			fmt.Fprintf(e.stdout, "%05d  %-32s %s\n", s.Version, s.Name, state)
+		}
+	default:
+		fmt.Fprintf(e.stderr, "mend migrate: unknown direction %q (up, down, status)\n", dir)
+		return errUsage
+	}
+	return nil
+}
+
+func cmdCreateClinic(e env, args []string) error {
+	fs := flags(e, "create-clinic", "Create a clinic. Prints the new clinic's id alone on stdout.")
+	name := fs.String("name", "", "the clinic's name (required)")
+	if helpAsked(args) {
+		fs.Usage()
+		return nil
+	}
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if strings.TrimSpace(*name) == "" {
+		fmt.Fprintln(e.stderr, "mend create-clinic: --name is required")
+		return errUsage
+	}
+	cfg, d, err := open(e)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	id, err := account.NewService(d, audit.New(cfg.AuditKey)).CreateClinic(e.ctx, actor.System, *name)
+	if err != nil {
+		return describe(err)
+	}
+	fmt.Fprintln(e.stdout, id)
+	return nil
+}
+
+func cmdCreateUser(e env, args []string) error {
+	fs := flags(e, "create-user", "Create a user with a role in a clinic. Prints the new user's id alone on stdout.\nThe password comes from --password or, when that is absent, the first line of stdin;\nit must follow the same rules as everywhere (12+ characters, not a common password).")
+	clinicID := fs.Int64("clinic", 0, "clinic id (required)")
+	role := fs.String("role", "", "clinic_admin, counselor or client (required)")
+	email := fs.String("email", "", "email address, used to sign in (required)")
+	name := fs.String("name", "", "display name (default: the part of the email before @)")
+	pw := fs.String("password", "", "password (default: read from stdin)")
+	if helpAsked(args) {
+		fs.Usage()
+		return nil
+	}
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *clinicID == 0 || *role == "" || *email == "" {
+		fmt.Fprintln(e.stderr, "mend create-user: --clinic, --role and --email are required")
+		return errUsage
+	}
+	if *pw == "" {
+		line, err := bufio.NewReader(io.LimitReader(e.stdin, 4096)).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("read password from stdin: %w", err)
+		}
+		*pw = strings.TrimRight(line, "\r\n")
+	}
+	cfg, d, err := open(e)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	id, err := account.NewService(d, audit.New(cfg.AuditKey)).CreateUser(e.ctx, actor.System,
+		account.NewUser{ClinicID: *clinicID, Role: *role, Email: *email, Name: *name, Password: *pw})
+	if err != nil {
+		return describe(err)
+	}
+	fmt.Fprintln(e.stdout, id)
+	return nil
+}
+
+// describe turns a domain error into one readable line for the terminal.
+func describe(err error) error {
+	ae, ok := apperr.As(err)
+	if !ok {
+		return err
+	}
+	msg := ae.Message
+	for k, v := range ae.Fields {
+		msg += fmt.Sprintf("\n  %s: %s", k, v)
+	}
+	return errors.New(msg)
+}
+
+func cmdSeedDemo(e env, args []string) error {
+	fs := flags(e, "seed-demo", "Load the demo practice (two clinics, admins, counselors, couples) once, and print its logins.")
+	if helpAsked(args) {
+		fs.Usage()
+		return nil
+	}
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, d, err := open(e)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if _, err := db.MigrateUp(e.ctx, d.DB); err != nil {
+		return err
+	}
+	created, err := demo.Seed(e.ctx, d, account.NewService(d, audit.New(cfg.AuditKey)))
+	if err != nil {
+		return err
+	}
+	if !created {
+		fmt.Fprintln(e.stdout, "The demo practice is already loaded.")
+	}
+	demo.PrintLogins(e.stdout)
+	return nil
+}
+
+func cmdAudit(e env, args []string) error {
+	fs := flags(e, "audit verify", "Walk the audit trail's HMAC chain. Names the first tampered or missing row and prints the head\n(last sequence number and hash): keep it elsewhere and pass it back with --expect-head to catch a cut tail.")
+	expect := fs.String("expect-head", "", "a head printed earlier (SEQ:HASH); fails if the chain no longer contains it")
+	if len(args) == 0 || args[0] != "verify" {
+		if helpAsked(args) {
+			fs.Usage()
+			return nil
+		}
+		fmt.Fprintln(e.stderr, "Usage: mend audit verify [--expect-head SEQ:HASH]")
+		return errUsage
+	}
+	if helpAsked(args[1:]) {
+		fs.Usage()
+		return nil
+	}
+	if err := parse(fs, args[1:]); err != nil {
+		return err
+	}
+	cfg, d, err := open(e)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if cfg.AuditKey == nil {
+		return errors.New("MEND_AUDIT_KEY is not set")
+	}
+	al := audit.New(cfg.AuditKey)
+	head, err := al.Verify(e.ctx, d)
+	if err != nil {
+		return err
+	}
+	if *expect != "" {
+		if err := al.CheckHead(e.ctx, d, *expect); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(e.stdout, "audit chain intact: %d rows\nhead %s\n", head.Seq, head)
+	return nil
+}

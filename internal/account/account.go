@@ -1,0 +1,284 @@
+// Package account owns users, clinics and memberships: who exists, in which
+// clinic, with which role, and how they sign in.
+package account
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/mend-clinic/mend/internal/actor"
+	"github.com/mend-clinic/mend/internal/apperr"
+	"github.com/mend-clinic/mend/internal/audit"
+	"github.com/mend-clinic/mend/internal/auth"
+	"github.com/mend-clinic/mend/internal/db"
+)
+
+// User is a person who can sign in.
+type User struct {
+	ID                 int64     `db:"id" json:"id"`
+	Email              string    `db:"email" json:"email"`
+	Name               string    `db:"name" json:"name"`
+	PasswordHash       string    `db:"password_hash" json:"-"`
+	Active             bool      `db:"active" json:"-"`
+	SessionsValidAfter time.Time `db:"sessions_valid_after" json:"-"`
+	CreatedAt          time.Time `db:"created_at" json:"-"`
+}
+
+// Membership is a user's role in one clinic.
+type Membership struct {
+	ClinicID   int64  `db:"clinic_id" json:"clinic_id"`
+	ClinicName string `db:"clinic_name" json:"clinic_name"`
+	Role       string `db:"role" json:"role"`
+}
+
+// Clinic is a practice.
+type Clinic struct {
+	ID              int64     `db:"id" json:"id"`
+	Name            string    `db:"name" json:"name"`
+	RequireStaffMFA bool      `db:"require_staff_mfa" json:"require_staff_mfa"`
+	CreatedAt       time.Time `db:"created_at" json:"created_at"`
+}
+
+// Service holds the account rules.
+type Service struct {
+	db    *sqlx.DB
+	audit *audit.Logger
+}
+
+// NewService returns the account service.
+func NewService(d *sqlx.DB, a *audit.Logger) *Service { return &Service{db: d, audit: a} }
+
+// ErrBadLogin is the one answer to any failed sign-in, so it never reveals
+// whether an email is registered.
+var ErrBadLogin = apperr.New(apperr.Unauthorized, "Email or password is incorrect.")
+
+// NormalizeEmail checks an address and returns its canonical (lower-case) form.
+func NormalizeEmail(email string) (string, error) {
+	e := strings.ToLower(strings.TrimSpace(email))
+	if e == "" {
+		return "", errors.New("Enter an email address.")
+	}
+	if len(e) > 254 {
+		return "", errors.New("The email address is too long.")
+	}
+	a, err := mail.ParseAddress(e)
+	if err != nil || a.Address != e || !strings.Contains(e[strings.LastIndex(e, "@")+1:], ".") {
+		return "", errors.New("Enter a valid email address, like name@example.com.")
+	}
+	return e, nil
+}
+
+// CheckName validates a person's or clinic's display name.
+func CheckName(name string) (string, error) {
+	n := strings.TrimSpace(name)
+	switch {
+	case n == "":
+		return "", errors.New("Enter a name.")
+	case !utf8.ValidString(n) || strings.ContainsRune(n, 0):
+		return "", errors.New("The name contains characters that are not allowed.")
+	case utf8.RuneCountInString(n) > 200:
+		return "", errors.New("Use at most 200 characters.")
+	}
+	return n, nil
+}
+
+// CreateClinic creates a clinic and returns its id.
+func (s *Service) CreateClinic(ctx context.Context, a actor.Actor, name string) (int64, error) {
+	n, err := CheckName(name)
+	if err != nil {
+		return 0, apperr.Fields(err.Error(), map[string]string{"name": err.Error()})
+	}
+	var id int64
+	err = db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		if err := tx.GetContext(ctx, &id, `INSERT INTO clinics (name) VALUES ($1) RETURNING id`, n); err != nil {
+			return err
+		}
+		return s.audit.Log(ctx, tx, a, audit.Event{Action: "clinic.create", ObjectType: "clinic", ObjectID: id, ClinicID: id})
+	})
+	return id, err
+}
+
+// NewUser is what CreateUser needs.
+type NewUser struct {
+	ClinicID int64
+	Role     string
+	Email    string
+	Name     string
+	Password string
+}
+
+// CreateUser creates an account with one membership. A registered email is
+// a conflict; the password follows the one policy.
+func (s *Service) CreateUser(ctx context.Context, a actor.Actor, in NewUser) (int64, error) {
+	fields := map[string]string{}
+	email, err := NormalizeEmail(in.Email)
+	if err != nil {
+		fields["email"] = err.Error()
+	}
+	if in.Name == "" {
+		in.Name = strings.Split(email, "@")[0]
+	}
+	name, err := CheckName(in.Name)
+	if err != nil {
+		fields["name"] = err.Error()
+	}
+	if !validRole(in.Role) {
+		fields["role"] = "Choose one of clinic_admin, counselor, client."
+	}
+	if err := auth.CheckPassword(in.Password, email, name); err != nil {
+		fields["password"] = err.Error()
+	}
+	if len(fields) > 0 {
+		return 0, apperr.Fields("Please correct the highlighted fields.", fields)
+	}
+	hash, err := auth.HashPassword(in.Password)
+	if err != nil {
+		return 0, err
+	}
+	var id int64
+	err = db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		var exists bool
+		if err := tx.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM clinics WHERE id = $1)`, in.ClinicID); err != nil {
+			return err
+		}
+		if !exists {
+			return apperr.New(apperr.NotFound, "Clinic %d does not exist.", in.ClinicID)
+		}
+		err := tx.GetContext(ctx, &id, `INSERT INTO users (email, name, password_hash) VALUES ($1, $2, $3) RETURNING id`, email, name, hash)
+		if db.IsUniqueViolation(err, "users_email_key") {
+			return &apperr.Error{Code: apperr.Conflict, Message: "A user with this email already exists.",
+				Fields: map[string]string{"email": "A user with this email already exists."}}
+		}
+		if err != nil {
+			return err
+		}
+		if err := AddMembership(ctx, tx, id, in.ClinicID, in.Role); err != nil {
+			return err
+		}
+		return s.audit.Log(ctx, tx, a, audit.Event{Action: "user.create", ObjectType: "user", ObjectID: id,
+			ClinicID: in.ClinicID, Detail: map[string]any{"role": in.Role}})
+	})
+	return id, err
+}
+
+// AddMembership gives a user a role in a clinic (reactivating it if it was
+// switched off).
+func AddMembership(ctx context.Context, q sqlx.ExecerContext, userID, clinicID int64, role string) error {
+	if !validRole(role) {
+		return apperr.New(apperr.Invalid, "Unknown role %q.", role)
+	}
+	_, err := q.ExecContext(ctx, `INSERT INTO memberships (user_id, clinic_id, role) VALUES ($1, $2, $3)
+		ON CONFLICT (user_id, clinic_id, role) DO UPDATE SET active = true`, userID, clinicID, role)
+	return err
+}
+
+func validRole(r string) bool {
+	for _, x := range actor.AllRoles {
+		if r == x {
+			return true
+		}
+	}
+	return false
+}
+
+// Authenticate checks an email and password. Every failure is ErrBadLogin and
+// costs one password hash, known account or not. Failures are audited.
+func (s *Service) Authenticate(ctx context.Context, a actor.Actor, email, password string) (User, error) {
+	var u User
+	e, _ := NormalizeEmail(email)
+	err := s.db.GetContext(ctx, &u, `SELECT id, email, name, password_hash, active, sessions_valid_after, created_at
+		FROM users WHERE lower(email) = $1`, e)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return User{}, err
+	}
+	ok := auth.VerifyPassword(u.PasswordHash, password) && u.ID != 0 && u.Active
+	if !ok {
+		a.UserID = u.ID // zero when unknown: the event then names no one
+		if err := s.audit.LogNow(ctx, s.db, a, audit.Event{Action: "login.failed", ObjectType: "user", ObjectID: u.ID}); err != nil {
+			return User{}, err
+		}
+		return User{}, ErrBadLogin
+	}
+	return u, nil
+}
+
+// ByID returns an active user.
+func (s *Service) ByID(ctx context.Context, id int64) (User, error) {
+	var u User
+	err := s.db.GetContext(ctx, &u, `SELECT id, email, name, password_hash, active, sessions_valid_after, created_at
+		FROM users WHERE id = $1 AND active`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, apperr.New(apperr.Unauthorized, "Your account is not active.")
+	}
+	return u, err
+}
+
+// Memberships lists a user's active memberships, by clinic then role.
+func (s *Service) Memberships(ctx context.Context, userID int64) ([]Membership, error) {
+	ms := []Membership{}
+	err := s.db.SelectContext(ctx, &ms, `SELECT m.clinic_id, c.name AS clinic_name, m.role
+		FROM memberships m JOIN clinics c ON c.id = m.clinic_id
+		WHERE m.user_id = $1 AND m.active ORDER BY c.name, c.id, m.role`, userID)
+	return ms, err
+}
+
+// Clinics returns the distinct clinics of a membership list, in order.
+func Clinics(ms []Membership) []Membership {
+	var out []Membership
+	seen := map[int64]bool{}
+	for _, m := range ms {
+		if !seen[m.ClinicID] {
+			seen[m.ClinicID] = true
+			out = append(out, Membership{ClinicID: m.ClinicID, ClinicName: m.ClinicName})
+		}
+	}
+	return out
+}
+
+// RolesIn returns the roles held in one clinic from a membership list.
+func RolesIn(ms []Membership, clinicID int64) (roles []string, clinicName string) {
+	for _, m := range ms {
+		if m.ClinicID == clinicID {
+			roles = append(roles, m.Role)
+			clinicName = m.ClinicName
+		}
+	}
+	return roles, clinicName
+}
+
+// RevokeSessions ends every session and API token of a user, on every
+// server instance at once (sessions older than now are refused).
+func (s *Service) RevokeSessions(ctx context.Context, q sqlx.ExecerContext, userID int64) error {
+	if _, err := q.ExecContext(ctx, `UPDATE users SET sessions_valid_after = now() WHERE id = $1`, userID); err != nil {
+		return err
+	}
+	_, err := q.ExecContext(ctx, `DELETE FROM api_tokens WHERE user_id = $1`, userID)
+	return err
+}
+
+// Audit exposes the service's logger for events recorded by the web layer
+// (login, logout).
+func (s *Service) Audit(ctx context.Context, a actor.Actor, ev audit.Event) error {
+	return s.audit.LogNow(ctx, s.db, a, ev)
+}
+
+// ClinicByID returns a clinic.
+func (s *Service) ClinicByID(ctx context.Context, id int64) (Clinic, error) {
+	var c Clinic
+	err := s.db.GetContext(ctx, &c, `SELECT id, name, require_staff_mfa, created_at FROM clinics WHERE id = $1`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, apperr.New(apperr.NotFound, "No such clinic.")
+	}
+	if err != nil {
+		return c, fmt.Errorf("clinic %d: %w", id, err)
+	}
+	return c, nil
+}

@@ -1,0 +1,48 @@
+// Package actor describes who is making a request: the signed-in user, the
+// clinic they act in and their roles there (read from the database for each
+// request), plus the request id and client IP that audit events record.
+package actor
+
+import (
+	"context"
+	"slices"
+)
+
+// Roles a membership can carry.
+const (
+	RoleAdmin     = "clinic_admin"
+	RoleCounselor = "counselor"
+	RoleClient    = "client"
+)
+
+// AllRoles lists the roles in display order.
+var AllRoles = []string{RoleAdmin, RoleCounselor, RoleClient}
+
+// Actor is the caller of a service method.
+type Actor struct {
+	UserID     int64
+	Name       string
+	Email      string
+	ClinicID   int64
+	ClinicName string
+	Roles      []string // active roles in ClinicID
+	RequestID  string
+	IP         string
+}
+
+// Has reports whether the actor holds role in the current clinic.
+func (a Actor) Has(role string) bool { return slices.Contains(a.Roles, role) }
+
+// System is the actor for command-line and start-up work.
+var System = Actor{RequestID: "cli"}
+
+type ctxKey struct{}
+
+// With stores the actor in ctx.
+func With(ctx context.Context, a Actor) context.Context { return context.WithValue(ctx, ctxKey{}, a) }
+
+// From returns the actor stored in ctx (zero Actor when none).
+func From(ctx context.Context) Actor {
+	a, _ := ctx.Value(ctxKey{}).(Actor)
+	return a
+}

@@ -1,0 +1,131 @@
+// Package auth holds Mend's credentials: argon2id password hashes, the
+// password policy, random tokens and their keyed hashes, and API tokens.
+package auth
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/nbutton23/zxcvbn-go"
+	"github.com/nbutton23/zxcvbn-go/frequency"
+	"golang.org/x/crypto/argon2"
+)
+
+// argon2id parameters (OWASP's recommended minimum is m=19 MiB, t=2, p=1).
+const (
+	argonTime    = 2
+	argonMemory  = 19 * 1024
+	argonThreads = 1
+	argonKeyLen  = 32
+	saltLen      = 16
+)
+
+// Password length limits.
+const (
+	MinPasswordLen = 12
+	MaxPasswordLen = 256
+)
+
+// HashPassword returns a PHC-format argon2id hash of pw.
+func HashPassword(pw string) (string, error) {
+	salt := make([]byte, saltLen)
+	if _, err := rand.Read(salt); err != nil {
+		return "", err
+	}
+	key := argon2.IDKey([]byte(pw), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	b64 := base64.RawStdEncoding
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime,
+		argonThreads, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
+}
+
+// dummyHash is verified against when an email is unknown, so a failed login
+// costs the same time whether or not the account exists.
+var dummyHash, _ = HashPassword("mend-dummy-password-never-matches")
+
+// VerifyPassword reports whether pw matches hash. An empty or malformed hash
+// never matches, but still costs one argon2id computation.
+func VerifyPassword(hash, pw string) bool {
+	if hash == "" {
+		hash = dummyHash
+		pw += "\x00" // never matches the dummy
+	}
+	var v, m, t, p int
+	parts := strings.Split(hash, "$")
+	if len(parts) != 6 || parts[1] != "argon2id" {
+		return false
+	}
+	if _, err := fmt.Sscanf(parts[2], "v=%d", &v); err != nil || v != argon2.Version {
+		return false
+	}
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil || m <= 0 || t <= 0 || p <= 0 || m > 1<<20 || t > 20 || p > 16 {
+		return false
+	}
+	salt, err1 := base64.RawStdEncoding.DecodeString(parts[4])
+	want, err2 := base64.RawStdEncoding.DecodeString(parts[5])
+	if err1 != nil || err2 != nil || len(want) == 0 {
+		return false
+	}
+	got := argon2.IDKey([]byte(pw), salt, uint32(t), uint32(m), uint8(p), uint32(len(want)))
+	return subtle.ConstantTimeCompare(got, want) == 1
+}
+
+// common holds the frequency list of leaked passwords shipped with zxcvbn.
+var common = func() map[string]bool {
+	l := frequency.Lists["Passwords"].List
+	m := make(map[string]bool, len(l))
+	for _, p := range l {
+		m[strings.ToLower(p)] = true
+	}
+	return m
+}()
+
+// ErrPassword is wrapped by every policy refusal; its message is for the user.
+var ErrPassword = errors.New("password refused")
+
+// PasswordError is a policy refusal with a message for the user.
+type PasswordError struct{ Msg string }
+
+func (e *PasswordError) Error() string { return e.Msg }
+func (e *PasswordError) Unwrap() error { return ErrPassword }
+
+// CheckPassword applies the one password policy used everywhere (the
+// invitation page, the command line, password changes): 12 to 256
+// characters, not a known common password, not guessable from the
+// user's own name or email.
+func CheckPassword(pw string, userInputs ...string) error {
+	n := utf8.RuneCountInString(pw)
+	switch {
+	case !utf8.ValidString(pw) || strings.ContainsRune(pw, 0):
+		return &PasswordError{"The password contains characters that are not allowed."}
+	case n < MinPasswordLen:
+		return &PasswordError{fmt.Sprintf("Use at least %d characters.", MinPasswordLen)}
+	case n > MaxPasswordLen:
+		return &PasswordError{fmt.Sprintf("Use at most %d characters.", MaxPasswordLen)}
+	case common[strings.ToLower(pw)]:
+		return &PasswordError{"This password is among the most common ones. Choose another."}
+	}
+	if zxcvbn.PasswordStrength(pw, expandInputs(userInputs)).Score < 2 {
+		return &PasswordError{"This password is too easy to guess (a common word, pattern or part of your name or email). Try a few unrelated words."}
+	}
+	return nil
+}
+
+// expandInputs adds the parts of names and emails (the local part, each
+// word) so a password built from them is recognised as guessable.
+func expandInputs(in []string) []string {
+	var out []string
+	for _, v := range in {
+		v = strings.ToLower(v)
+		out = append(out, v)
+		local, _, _ := strings.Cut(v, "@")
+		out = append(out, local)
+		out = append(out, strings.FieldsFunc(local, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })...)
+	}
+	return out
+}

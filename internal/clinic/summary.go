@@ -1,0 +1,77 @@
+// Package clinic owns the practice: counselors, couples, partners,
+// invitations and caseloads.
+package clinic
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/mend-clinic/mend/internal/actor"
+	"github.com/mend-clinic/mend/internal/audit"
+)
+
+// Service holds the clinic rules.
+type Service struct {
+	db    *sqlx.DB
+	audit *audit.Logger
+}
+
+// NewService returns the clinic service.
+func NewService(d *sqlx.DB, a *audit.Logger) *Service { return &Service{db: d, audit: a} }
+
+// Totals are the clinic's headline counts for the admin home.
+type Totals struct {
+	Counselors int `db:"counselors" json:"counselors"`
+	Couples    int `db:"couples" json:"couples"`
+	Clients    int `db:"clients" json:"clients"`
+}
+
+// ClinicTotals counts the actor's clinic.
+func (s *Service) ClinicTotals(ctx context.Context, a actor.Actor) (Totals, error) {
+	var t Totals
+	err := s.db.GetContext(ctx, &t, `SELECT
+		(SELECT count(*) FROM memberships WHERE clinic_id = $1 AND role = 'counselor' AND active) AS counselors,
+		(SELECT count(*) FROM couples WHERE clinic_id = $1 AND status <> 'closed') AS couples,
+		(SELECT count(*) FROM memberships WHERE clinic_id = $1 AND role = 'client' AND active) AS clients`, a.ClinicID)
+	return t, err
+}
+
+// CoupleSummary is one line of a caseload.
+type CoupleSummary struct {
+	ID        int64     `db:"id" json:"id"`
+	Label     string    `db:"label" json:"label"`
+	Status    string    `db:"status" json:"status"`
+	CreatedAt time.Time `db:"created_at" json:"created_at"`
+}
+
+// MyCaseload lists the counselor's own couples in the current clinic.
+func (s *Service) MyCaseload(ctx context.Context, a actor.Actor) ([]CoupleSummary, error) {
+	out := []CoupleSummary{}
+	err := s.db.SelectContext(ctx, &out, `SELECT id, label, status, created_at FROM couples
+		WHERE clinic_id = $1 AND counselor_id = $2 ORDER BY status = 'closed', lower(label), id LIMIT 500`, a.ClinicID, a.UserID)
+	return out, err
+}
+
+// ClientCouple is what a client sees of their own couple.
+type ClientCouple struct {
+	CoupleID      int64  `db:"couple_id"`
+	CoupleLabel   string `db:"label"`
+	CounselorName string `db:"counselor_name"`
+	PartnerID     int64  `db:"partner_id"`
+}
+
+// MyCouple returns the client's couple in the current clinic (zero when none).
+func (s *Service) MyCouple(ctx context.Context, a actor.Actor) (ClientCouple, error) {
+	var cc ClientCouple
+	err := s.db.GetContext(ctx, &cc, `SELECT c.id AS couple_id, c.label, u.name AS counselor_name, p.id AS partner_id
+		FROM partners p JOIN couples c ON c.id = p.couple_id JOIN users u ON u.id = c.counselor_id
+		WHERE p.user_id = $1 AND p.clinic_id = $2 ORDER BY c.status = 'closed', c.id DESC LIMIT 1`, a.UserID, a.ClinicID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return cc, nil
+	}
+	return cc, err
+}

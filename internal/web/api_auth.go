@@ -1,0 +1,105 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/mend-clinic/mend/internal/account"
+	"github.com/mend-clinic/mend/internal/apperr"
+	"github.com/mend-clinic/mend/internal/audit"
+)
+
+// bindJSON decodes a JSON body strictly enough to give clear errors:
+// wrong content type 415, malformed 400, oversize 413.
+func bindJSON(c echo.Context, v any) error {
+	ct, _, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
+	if ct != echo.MIMEApplicationJSON {
+		return echo.NewHTTPError(http.StatusUnsupportedMediaType)
+	}
+	dec := json.NewDecoder(c.Request().Body)
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return echo.NewHTTPError(http.StatusRequestEntityTooLarge)
+		}
+		if errors.Is(err, io.EOF) {
+			return apperr.New(apperr.BadRequest, "The request body is empty: send a JSON object.")
+		}
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return apperr.Fields("A field has the wrong type.", map[string]string{te.Field: "Wrong type: expected " + te.Type.String() + "."})
+		}
+		return apperr.New(apperr.BadRequest, "The request body is not valid JSON.")
+	}
+	if dec.More() {
+		return apperr.New(apperr.BadRequest, "Send a single JSON object.")
+	}
+	return nil
+}
+
+type loginBody struct {
+	Token       string               `json:"token,omitempty"`
+	User        account.User         `json:"user"`
+	Memberships []account.Membership `json:"memberships"`
+}
+
+func (s *Server) apiLogin(c echo.Context) error {
+	var in struct {
+		Email    string `json:"email"`
+		Password string `json:"password"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	u, err := s.Accounts.Authenticate(ctx, baseActor(c), in.Email, in.Password)
+	if err != nil {
+		return err
+	}
+	return s.issueToken(c, u)
+}
+
+// issueToken answers a successful sign-in with a new bearer token.
+func (s *Server) issueToken(c echo.Context, u account.User) error {
+	ctx := c.Request().Context()
+	ms, err := s.afterLogin(ctx, c, u)
+	if err != nil {
+		return err
+	}
+	tok, err := s.Tokens.Issue(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, loginBody{Token: tok, User: u, Memberships: ms})
+}
+
+func (s *Server) apiMe(c echo.Context) error {
+	a := mustActor(c)
+	u, err := s.Accounts.ByID(c.Request().Context(), a.UserID)
+	if err != nil {
+		return err
+	}
+	ms, err := s.Accounts.Memberships(c.Request().Context(), a.UserID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, loginBody{User: u, Memberships: ms})
+}
+
+func (s *Server) apiLogout(c echo.Context) error {
+	ctx := c.Request().Context()
+	tok, _ := c.Get(ctxToken).(string)
+	if err := s.Tokens.Revoke(ctx, tok); err != nil {
+		return err
+	}
+	a := mustActor(c)
+	if err := s.Accounts.Audit(ctx, a, audit.Event{Action: "logout", ObjectType: "user", ObjectID: a.UserID}); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}

@@ -1,0 +1,172 @@
+package web
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/mend-clinic/mend/internal/account"
+	"github.com/mend-clinic/mend/internal/actor"
+	"github.com/mend-clinic/mend/templates"
+)
+
+// page is what every template receives.
+type page struct {
+	Title   string
+	Actor   *actor.Actor
+	Clinics []account.Membership // the clinics the user may switch between
+	CSRF    string
+	Flash   string
+	Nav     []navItem
+	Path    string
+	Form    map[string]string // values as typed, re-shown on error
+	Errors  map[string]string // per-field messages
+	Error   string            // a message for the whole form
+	Data    any
+}
+
+type navItem struct {
+	Label, Href string
+	Active      bool
+	Count       int
+}
+
+type views struct {
+	pages map[string]*template.Template
+}
+
+var funcs = template.FuncMap{
+	"date": func(t time.Time) string {
+		if t.IsZero() {
+			return "—"
+		}
+		return t.Format("2 Jan 2006")
+	},
+	"datetime": func(t time.Time) string {
+		if t.IsZero() {
+			return "—"
+		}
+		return t.Format("2 Jan 2006, 15:04")
+	},
+	"roleLabel": roleLabel,
+	"has":       func(a *actor.Actor, role string) bool { return a != nil && a.Has(role) },
+	"join":      strings.Join,
+	"dict": func(kv ...any) map[string]any {
+		m := map[string]any{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[fmt.Sprint(kv[i])] = kv[i+1]
+		}
+		return m
+	},
+}
+
+func roleLabel(r string) string {
+	switch r {
+	case actor.RoleAdmin:
+		return "Clinic admin"
+	case actor.RoleCounselor:
+		return "Counselor"
+	case actor.RoleClient:
+		return "Client"
+	}
+	return r
+}
+
+// loadViews parses every page with the layout and partials once, at
+// start-up: a broken template stops the server from starting.
+func loadViews() (*views, error) {
+	names, err := fs.Glob(templates.FS, "pages/*.html")
+	if err != nil {
+		return nil, err
+	}
+	v := &views{pages: map[string]*template.Template{}}
+	for _, n := range names {
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templates.FS, "layout.html", "partials.html", n)
+		if err != nil {
+			return nil, fmt.Errorf("template %s: %w", n, err)
+		}
+		v.pages[strings.TrimSuffix(path.Base(n), ".html")] = t
+	}
+	if v.pages["error"] == nil {
+		return nil, fmt.Errorf("template pages/error.html is missing")
+	}
+	return v, nil
+}
+
+// render executes a page into a buffer first, so a template error gives a
+// 500 page, never half a page.
+func (s *Server) render(c echo.Context, status int, name string, p page) error {
+	t := s.views.pages[name]
+	if t == nil {
+		return fmt.Errorf("no template %q", name)
+	}
+	s.fillPage(c, &p)
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, p); err != nil {
+		s.Log.Error("template", "page", name, "err", err)
+		if name == "error" {
+			return c.String(http.StatusInternalServerError, statusText[500])
+		}
+		return s.render(c, http.StatusInternalServerError, "error", page{Title: "Error",
+			Data: map[string]any{"Status": 500, "Message": statusText[500]}})
+	}
+	return c.HTMLBlob(status, buf.Bytes())
+}
+
+// fillPage adds what the layout needs: who is signed in, the CSRF token,
+// the flash message and the navigation.
+func (s *Server) fillPage(c echo.Context, p *page) {
+	ctx := c.Request().Context()
+	p.Path = c.Request().URL.Path
+	if a, ok := actorOf(c); ok {
+		p.Actor = &a
+		if cl, ok := c.Get(ctxClinics).([]account.Membership); ok {
+			p.Clinics = cl
+		}
+		p.Nav = navFor(a, p.Path)
+	}
+	if s.sessionActive(c) {
+		p.CSRF = s.csrfToken(c)
+		if p.Flash == "" {
+			p.Flash = s.sessions.PopString(ctx, "flash")
+		}
+	}
+	if p.Form == nil {
+		p.Form = map[string]string{}
+	}
+}
+
+// navFor builds the navigation for the actor's roles in the current clinic.
+func navFor(a actor.Actor, current string) []navItem {
+	var items []navItem
+	add := func(label, href string) {
+		active := current == href || (href != "/" && strings.HasPrefix(current, href+"/"))
+		items = append(items, navItem{Label: label, Href: href, Active: active})
+	}
+	if a.ClinicID == 0 {
+		return nil
+	}
+	add("Home", "/")
+	for _, item := range extraNav {
+		if a.Has(item.role) {
+			add(item.label, item.href)
+		}
+	}
+	return items
+}
+
+// extraNav lists the sections each role reaches from the navigation bar.
+// Areas append to it as they are built.
+var extraNav []struct{ role, label, href string }
+
+// flash stores a one-time message shown on the next page.
+func (s *Server) flash(c echo.Context, msg string) {
+	s.sessions.Put(c.Request().Context(), "flash", msg)
+}

@@ -1,0 +1,63 @@
+package web
+
+import (
+	"io/fs"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/mend-clinic/mend/templates"
+)
+
+// route is one line of the route table: every route names the permission
+// it needs ("object:action" from policies/policy.csv, or public/signed_in).
+type route struct {
+	Method, Path, Perm string
+	h                  echo.HandlerFunc
+}
+
+// Routes returns the route table (the authorization matrix test walks it).
+func (s *Server) Routes() []route { return s.routes }
+
+// pageRoutes are the server-rendered pages (session cookie + CSRF).
+func (s *Server) pageRoutes() []route {
+	return []route{
+		{"GET", "/", signedIn, s.home},
+		{"GET", "/login", public, s.loginPage},
+		{"POST", "/login", public, s.login},
+		{"POST", "/logout", signedIn, s.logout},
+		{"GET", "/clinics", signedIn, s.clinicsPage},
+		{"POST", "/clinics", signedIn, s.chooseClinic},
+	}
+}
+
+// apiRoutes are the JSON API under /api/v1 (bearer tokens, no cookies).
+func (s *Server) apiRoutes() []route {
+	return []route{
+		{"POST", "/auth/login", public, s.apiLogin},
+		{"POST", "/auth/logout", signedIn, s.apiLogout},
+		{"GET", "/me", signedIn, s.apiMe},
+	}
+}
+
+func (s *Server) registerRoutes() {
+	e := s.echo
+	static, _ := fs.Sub(templates.FS, "static")
+	e.StaticFS("/static", static)
+	e.GET("/healthz", s.healthz)
+	s.routes = append(s.routes, route{"GET", "/healthz", public, s.healthz})
+
+	pages := e.Group("", s.withSession, s.checkCSRF, s.pageActor)
+	for _, r := range s.pageRoutes() {
+		pages.Add(r.Method, r.Path, r.h, s.require(r.Perm))
+		s.routes = append(s.routes, r)
+	}
+	api := e.Group("/api/v1", s.apiActor)
+	for _, r := range s.apiRoutes() {
+		api.Add(r.Method, r.Path, r.h, s.require(r.Perm))
+		r.Path = "/api/v1" + r.Path
+		s.routes = append(s.routes, r)
+	}
+	// Unknown API paths answer JSON 404 rather than an HTML page.
+	api.Any("/*", func(c echo.Context) error { return echo.NewHTTPError(http.StatusNotFound) })
+}
