@@ -39,10 +39,10 @@ func TestCheckPassword(t *testing.T) {
 	}{
 		{"short", "", false},
 		{"elevenchars", "", false},
-		{"password1234", "", false},   // common
-		{"123456789012", "", false},   // common / pattern
-		{"qwertyuiopas", "", false},   // keyboard walk
-		{"aaaaaaaaaaaa", "", false},   // repeats
+		{"password1234", "", false},                             // common
+		{"123456789012", "", false},                             // common / pattern
+		{"qwertyuiopas", "", false},                             // keyboard walk
+		{"aaaaaaaaaaaa", "", false},                             // repeats
 		{"lucia.rivera2026", "lucia.rivera@example.com", false}, // from the email
 		{"correct-horse-battery-staple-42", "", true},
 		{"tide lantern orchard violet", "", true},

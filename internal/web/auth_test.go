@@ -147,7 +147,10 @@ func TestAPIAuth(t *testing.T) {
 	}
 	api := app.Login("admin@a.test")
 	var me struct {
-		User        struct{ ID int64; Email, Name string }
+		User struct {
+			ID          int64
+			Email, Name string
+		}
 		Memberships []struct {
 			ClinicID   int64  `json:"clinic_id"`
 			ClinicName string `json:"clinic_name"`

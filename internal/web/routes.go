@@ -3,6 +3,7 @@ package web
 import (
 	"io/fs"
 	"net/http"
+	"slices"
 
 	"github.com/labstack/echo/v4"
 
@@ -19,8 +20,18 @@ type route struct {
 // Routes returns the route table (the authorization matrix test walks it).
 func (s *Server) Routes() []route { return s.routes }
 
-// pageRoutes are the server-rendered pages (session cookie + CSRF).
+// pageRoutes are the server-rendered pages (session cookie + CSRF), one
+// slice per area, each defined next to its handlers.
 func (s *Server) pageRoutes() []route {
+	return slices.Concat(s.corePageRoutes(), s.clinicPageRoutes(), s.libraryPageRoutes(), s.securityPageRoutes())
+}
+
+// apiRoutes are the JSON API under /api/v1 (bearer tokens, no cookies).
+func (s *Server) apiRoutes() []route {
+	return slices.Concat(s.coreAPIRoutes(), s.clinicAPIRoutes(), s.libraryAPIRoutes(), s.securityAPIRoutes())
+}
+
+func (s *Server) corePageRoutes() []route {
 	return []route{
 		{"GET", "/", signedIn, s.home},
 		{"GET", "/login", public, s.loginPage},
@@ -31,8 +42,7 @@ func (s *Server) pageRoutes() []route {
 	}
 }
 
-// apiRoutes are the JSON API under /api/v1 (bearer tokens, no cookies).
-func (s *Server) apiRoutes() []route {
+func (s *Server) coreAPIRoutes() []route {
 	return []route{
 		{"POST", "/auth/login", public, s.apiLogin},
 		{"POST", "/auth/logout", signedIn, s.apiLogout},
