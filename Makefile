@@ -1,0 +1,45 @@
+# Mend: two commands do all set-up on a fresh machine.
+#   make run    start Mend with demo data on http://localhost:8080 (private PostgreSQL under ./var/)
+#   make test   run every test against a real PostgreSQL (and headless Chromium when present)
+GO ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION)
+
+.PHONY: run test build vet fmt fuzz bench db-start db-stop vuln clean
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/mend ./cmd/mend
+
+run: build
+	@scripts/run.sh
+
+test:
+	@scripts/test.sh
+
+vet:
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l .)" || (echo "gofmt needed:"; gofmt -l .; exit 1)
+
+fmt:
+	gofmt -w cmd internal migrations policies templates
+
+# Brief coverage-guided fuzzing of every fuzz target (FUZZTIME per target).
+FUZZTIME ?= 10s
+fuzz:
+	@scripts/fuzz.sh $(FUZZTIME)
+
+bench:
+	@scripts/test.sh -run '^$$' -bench . -benchtime 1x
+
+db-start:
+	@scripts/pg.sh start var/pg
+
+db-stop:
+	@scripts/pg.sh stop var/pg
+
+# govulncheck needs its vulnerability database online; CI does not run it.
+vuln:
+	$(GO) run golang.org/x/vuln/cmd/govulncheck@v1.9.0 ./...
+
+clean:
+	rm -rf bin
