@@ -1,0 +1,137 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/mend-clinic/mend/internal/apperr"
+	"github.com/mend-clinic/mend/internal/library"
+)
+
+// library returns the library service (stateless; built on demand).
+func (s *Server) library() *library.Service { return library.NewService(s.DB, s.Audit) }
+
+// libraryID reads a positive integer path parameter; anything else is a 404.
+func libraryID(c echo.Context, name string) (int64, error) {
+	id, err := strconv.ParseInt(c.Param(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, apperr.New(apperr.NotFound, "We could not find that exercise.")
+	}
+	return id, nil
+}
+
+func libraryFilter(c echo.Context) (library.Filter, error) {
+	f := library.Filter{Category: c.QueryParam("category"), Mode: c.QueryParam("mode"), Q: c.QueryParam("q"),
+		After: c.QueryParam("after"), Archived: c.QueryParam("archived") == "1"}
+	if l := c.QueryParam("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > library.MaxLimit {
+			return f, apperr.Fields("The limit is not valid.", map[string]string{"limit": "Use a number from 1 to 100."})
+		}
+		f.Limit = n
+	}
+	return f, nil
+}
+
+func (s *Server) apiTemplates(c echo.Context) error {
+	f, err := libraryFilter(c)
+	if err != nil {
+		return err
+	}
+	p, err := s.library().List(c.Request().Context(), mustActor(c), f)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"items": p.Items, "next": nullable(p.Next)})
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func (s *Server) apiTemplate(c echo.Context) error {
+	id, err := libraryID(c, "id")
+	if err != nil {
+		return err
+	}
+	d, err := s.library().Get(c.Request().Context(), mustActor(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, d)
+}
+
+func (s *Server) apiTemplateVersion(c echo.Context) error {
+	id, err := libraryID(c, "id")
+	if err != nil {
+		return err
+	}
+	n, err := strconv.Atoi(c.Param("n"))
+	if err != nil || n <= 0 {
+		return apperr.New(apperr.NotFound, "That version of the exercise does not exist.")
+	}
+	d, err := s.library().Version(c.Request().Context(), mustActor(c), id, n)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, d)
+}
+
+func (s *Server) apiCreateTemplate(c echo.Context) error {
+	var in library.Draft
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	d, err := s.library().Create(c.Request().Context(), mustActor(c), in)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/exercise-templates/"+itoa(d.ID))
+	return c.JSON(http.StatusCreated, d)
+}
+
+func (s *Server) apiUpdateTemplate(c echo.Context) error {
+	id, err := libraryID(c, "id")
+	if err != nil {
+		return err
+	}
+	var in library.Draft
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	d, err := s.library().Update(c.Request().Context(), mustActor(c), id, in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, d)
+}
+
+func (s *Server) apiCloneTemplate(c echo.Context) error {
+	id, err := libraryID(c, "id")
+	if err != nil {
+		return err
+	}
+	d, err := s.library().Clone(c.Request().Context(), mustActor(c), id)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/exercise-templates/"+itoa(d.ID))
+	return c.JSON(http.StatusCreated, d)
+}
+
+func (s *Server) apiArchiveTemplate(c echo.Context) error {
+	id, err := libraryID(c, "id")
+	if err != nil {
+		return err
+	}
+	d, err := s.library().Archive(c.Request().Context(), mustActor(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, d)
+}
