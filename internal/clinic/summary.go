@@ -12,16 +12,20 @@ import (
 
 	"github.com/mend-clinic/mend/internal/actor"
 	"github.com/mend-clinic/mend/internal/audit"
+	"github.com/mend-clinic/mend/internal/auth"
 )
 
 // Service holds the clinic rules.
 type Service struct {
-	db    *sqlx.DB
-	audit *audit.Logger
+	db     *sqlx.DB
+	audit  *audit.Logger
+	hasher auth.Hasher // invitation tokens are stored as keyed hashes
 }
 
 // NewService returns the clinic service.
-func NewService(d *sqlx.DB, a *audit.Logger) *Service { return &Service{db: d, audit: a} }
+func NewService(d *sqlx.DB, a *audit.Logger, h auth.Hasher) *Service {
+	return &Service{db: d, audit: a, hasher: h}
+}
 
 // Totals are the clinic's headline counts for the admin home.
 type Totals struct {

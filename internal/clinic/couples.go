@@ -1,0 +1,486 @@
+package clinic
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/mend-clinic/mend/internal/account"
+	"github.com/mend-clinic/mend/internal/actor"
+	"github.com/mend-clinic/mend/internal/apperr"
+	"github.com/mend-clinic/mend/internal/audit"
+	"github.com/mend-clinic/mend/internal/db"
+)
+
+// Couple statuses.
+const (
+	StatusActive = "active"
+	StatusPaused = "paused"
+	StatusClosed = "closed"
+)
+
+// Statuses lists the couple statuses in display order.
+var Statuses = []string{StatusActive, StatusPaused, StatusClosed}
+
+// Page limits for lists.
+const (
+	DefaultLimit = 50
+	MaxLimit     = 200
+)
+
+// Couple is a couple as staff see it: statuses, dates and people, never
+// clinical content.
+type Couple struct {
+	ID             int64     `db:"id" json:"id"`
+	Label          string    `db:"label" json:"label"`
+	Status         string    `db:"status" json:"status"`
+	CounselorID    int64     `db:"counselor_id" json:"counselor_id"`
+	CounselorName  string    `db:"counselor_name" json:"counselor_name"`
+	CreatedAt      time.Time `db:"created_at" json:"created_at"`
+	UpdatedAt      time.Time `db:"updated_at" json:"updated_at"`
+	LastActivityAt time.Time `db:"last_activity_at" json:"last_activity_at"`
+	Partners       []Partner `db:"-" json:"partners,omitempty"`
+}
+
+// Partner is one partner of a couple.
+type Partner struct {
+	ID         int64             `db:"id" json:"id"`
+	Slot       string            `db:"slot" json:"slot"`
+	Name       string            `db:"name" json:"name"`
+	Email      string            `db:"email" json:"email"`
+	UserID     sql.NullInt64     `db:"user_id" json:"-"`
+	Joined     bool              `db:"joined" json:"joined"`
+	Invitation *InvitationStatus `db:"-" json:"invitation_status,omitempty"`
+}
+
+// CoupleFilter selects and pages the couples list.
+type CoupleFilter struct {
+	Q           string // label substring
+	CounselorID int64
+	Status      string
+	Limit       int
+	After       string // opaque cursor from a previous page
+}
+
+// CouplePage is one page of couples.
+type CouplePage struct {
+	Items []Couple
+	Next  string // empty on the last page
+}
+
+type cursor struct {
+	L string `json:"l"`
+	I int64  `json:"i"`
+}
+
+func encodeCursor(label string, id int64) string {
+	b, _ := json.Marshal(cursor{L: strings.ToLower(label), I: id})
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(s string) (cursor, error) {
+	var c cursor
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || json.Unmarshal(b, &c) != nil || c.I <= 0 {
+		return c, apperr.New(apperr.BadRequest, "The page cursor is not valid: use the \"next\" value of a previous page.")
+	}
+	return c, nil
+}
+
+// ParseLimit reads a ?limit= value: empty is the default, otherwise 1..MaxLimit.
+func ParseLimit(v string) (int, error) {
+	if v == "" {
+		return DefaultLimit, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > MaxLimit {
+		return 0, apperr.New(apperr.BadRequest, "limit must be a number from 1 to %d.", MaxLimit)
+	}
+	return n, nil
+}
+
+// escapeLike escapes LIKE wildcards in user input (the escape is backslash).
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+const coupleCols = `c.id, c.label, c.status, c.counselor_id, u.name AS counselor_name, c.created_at, c.updated_at, c.last_activity_at`
+
+// ListCouples pages the clinic's couples by (lower(label), id).
+func (s *Service) ListCouples(ctx context.Context, a actor.Actor, f CoupleFilter) (CouplePage, error) {
+	q, args, limit, err := listQuery(a, f)
+	if err != nil {
+		return CouplePage{}, err
+	}
+	items := []Couple{}
+	if err := s.db.SelectContext(ctx, &items, q, args...); err != nil {
+		return CouplePage{}, err
+	}
+	var p CouplePage
+	if len(items) > limit {
+		items = items[:limit]
+		last := items[len(items)-1]
+		p.Next = encodeCursor(last.Label, last.ID)
+	}
+	p.Items = items
+	return p, nil
+}
+
+// listQuery builds the couples list query: every filter is a bound
+// parameter, and the keyset condition matches the (clinic_id, lower(label), id)
+// index so a deep page costs the same as the first.
+func listQuery(a actor.Actor, f CoupleFilter) (string, []any, int, error) {
+	if f.Limit <= 0 {
+		f.Limit = DefaultLimit
+	}
+	if f.Limit > MaxLimit {
+		f.Limit = MaxLimit
+	}
+	q := `SELECT ` + coupleCols + ` FROM couples c JOIN users u ON u.id = c.counselor_id WHERE c.clinic_id = $1`
+	args := []any{a.ClinicID}
+	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	if f.CounselorID != 0 {
+		q += ` AND c.counselor_id = ` + arg(f.CounselorID)
+	}
+	if f.Status != "" {
+		if !validStatus(f.Status) {
+			return "", nil, 0, apperr.Fields("Unknown status.", map[string]string{"status": "Choose active, paused or closed."})
+		}
+		q += ` AND c.status = ` + arg(f.Status)
+	}
+	if t := strings.TrimSpace(f.Q); t != "" {
+		q += ` AND lower(c.label) LIKE ` + arg("%"+escapeLike(strings.ToLower(t))+"%")
+	}
+	if f.After != "" {
+		cur, err := decodeCursor(f.After)
+		if err != nil {
+			return "", nil, 0, err
+		}
+		q += fmt.Sprintf(` AND (lower(c.label), c.id) > (%s, %s)`, arg(cur.L), arg(cur.I))
+	}
+	q += ` ORDER BY lower(c.label), c.id LIMIT ` + arg(f.Limit+1)
+	return q, args, f.Limit, nil
+}
+
+func validStatus(s string) bool { return s == StatusActive || s == StatusPaused || s == StatusClosed }
+
+// Couple returns one couple with its partners, when the actor may see it:
+// an admin any couple of the clinic, a counselor their own, a client the
+// couple they are a partner of. Anything else is NotFound.
+func (s *Service) Couple(ctx context.Context, a actor.Actor, id int64) (Couple, error) {
+	var c Couple
+	err := s.db.GetContext(ctx, &c, `SELECT `+coupleCols+` FROM couples c JOIN users u ON u.id = c.counselor_id
+		WHERE c.id = $1 AND c.clinic_id = $2 AND ($3 OR ($4 AND c.counselor_id = $5)
+			OR ($6 AND EXISTS (SELECT 1 FROM partners p WHERE p.couple_id = c.id AND p.user_id = $5)))`,
+		id, a.ClinicID, a.Has(actor.RoleAdmin), a.Has(actor.RoleCounselor), a.UserID, a.Has(actor.RoleClient))
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, errNoCouple
+	}
+	if err != nil {
+		return c, err
+	}
+	c.Partners = []Partner{}
+	if err := s.db.SelectContext(ctx, &c.Partners, `SELECT id, slot, name, email, user_id, user_id IS NOT NULL AS joined
+		FROM partners WHERE couple_id = $1 AND clinic_id = $2 ORDER BY slot`, id, a.ClinicID); err != nil {
+		return c, err
+	}
+	if a.Has(actor.RoleAdmin) || a.Has(actor.RoleCounselor) {
+		for i := range c.Partners {
+			st, err := s.partnerInvitation(ctx, a.ClinicID, c.Partners[i].ID)
+			if err != nil {
+				return c, err
+			}
+			c.Partners[i].Invitation = st
+		}
+	}
+	return c, nil
+}
+
+var errNoCouple = apperr.New(apperr.NotFound, "We could not find that couple.")
+
+// NewPartner is one partner of a new couple.
+type NewPartner struct {
+	Name  string `json:"name"`
+	Email string `json:"email"`
+}
+
+// NewCouple is what CreateCouple needs.
+type NewCouple struct {
+	Label       string       `json:"label"`
+	CounselorID int64        `json:"counselor_id"`
+	Partners    []NewPartner `json:"partners"`
+}
+
+// CheckLabel validates a couple label.
+func CheckLabel(label string) (string, error) {
+	l := strings.TrimSpace(label)
+	switch {
+	case l == "":
+		return "", errors.New("Enter a label, such as \u201cRivera & Chen\u201d.")
+	case !utf8.ValidString(l) || strings.ContainsRune(l, 0):
+		return "", errors.New("The label contains characters that are not allowed.")
+	case utf8.RuneCountInString(l) > 200:
+		return "", errors.New("Use at most 200 characters.")
+	}
+	return l, nil
+}
+
+// CreateCouple creates a couple, its two partners and an invitation for
+// each. Field errors are keyed label, counselor_id, partners.0.name, ...
+func (s *Service) CreateCouple(ctx context.Context, a actor.Actor, in NewCouple) (Couple, []Invitation, error) {
+	fields := map[string]string{}
+	label, err := CheckLabel(in.Label)
+	if err != nil {
+		fields["label"] = err.Error()
+	}
+	if in.CounselorID == 0 {
+		fields["counselor_id"] = "Choose the counselor."
+	}
+	if len(in.Partners) != 2 {
+		fields["partners"] = "A couple has exactly two partners."
+		in.Partners = append(in.Partners, make([]NewPartner, 2)...)[:2]
+	}
+	for i := range in.Partners {
+		p := &in.Partners[i]
+		n, err := account.CheckName(p.Name)
+		if err != nil {
+			fields[fmt.Sprintf("partners.%d.name", i)] = err.Error()
+		}
+		e, err := account.NormalizeEmail(p.Email)
+		if err != nil {
+			fields[fmt.Sprintf("partners.%d.email", i)] = err.Error()
+		}
+		p.Name, p.Email = n, e
+	}
+	if fields["partners.1.email"] == "" && in.Partners[0].Email != "" && in.Partners[0].Email == in.Partners[1].Email {
+		fields["partners.1.email"] = "Each partner needs their own email address."
+	}
+	if len(fields) > 0 {
+		return Couple{}, nil, apperr.Fields("Please correct the highlighted fields.", fields)
+	}
+	var id int64
+	var invs []Invitation
+	err = db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		if err := s.checkCounselor(ctx, tx, a, in.CounselorID); err != nil {
+			return err
+		}
+		if err := tx.GetContext(ctx, &id, `INSERT INTO couples (clinic_id, label, counselor_id) VALUES ($1, $2, $3) RETURNING id`,
+			a.ClinicID, label, in.CounselorID); err != nil {
+			return err
+		}
+		var pids []int64
+		for i, p := range in.Partners {
+			var pid int64
+			if err := tx.GetContext(ctx, &pid, `INSERT INTO partners (couple_id, clinic_id, slot, name, email) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+				id, a.ClinicID, []string{"A", "B"}[i], p.Name, p.Email); err != nil {
+				return err
+			}
+			pids = append(pids, pid)
+			inv, err := s.issue(ctx, tx, a, Invitation{Email: p.Email, Name: p.Name, Role: actor.RoleClient, PartnerID: pid, CoupleID: id})
+			if err != nil {
+				return err
+			}
+			invs = append(invs, inv)
+		}
+		return s.audit.Log(ctx, tx, a, audit.Event{Action: "couple.create", ObjectType: "couple", ObjectID: id, CoupleID: id,
+			Detail: map[string]any{"counselor_id": in.CounselorID, "partner_ids": pids}})
+	})
+	if err != nil {
+		return Couple{}, nil, err
+	}
+	c, err := s.Couple(ctx, a, id)
+	return c, invs, err
+}
+
+// checkCounselor confirms that uid is an active counselor of the actor's clinic.
+func (s *Service) checkCounselor(ctx context.Context, q sqlx.QueryerContext, a actor.Actor, uid int64) error {
+	var ok bool
+	if err := sqlx.GetContext(ctx, q, &ok, `SELECT EXISTS (SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id
+		WHERE m.user_id = $1 AND m.clinic_id = $2 AND m.role = 'counselor' AND m.active AND u.active)`, uid, a.ClinicID); err != nil {
+		return err
+	}
+	if !ok {
+		return apperr.Fields("Choose an active counselor of this clinic.", map[string]string{"counselor_id": "Choose an active counselor of this clinic."})
+	}
+	return nil
+}
+
+// CouplePatch changes a couple; nil fields are left alone.
+type CouplePatch struct {
+	Label       *string `json:"label"`
+	Status      *string `json:"status"`
+	CounselorID *int64  `json:"counselor_id"`
+}
+
+// allowed status transitions: active<->paused, active/paused->closed, closed->active.
+func canMove(from, to string) bool {
+	switch {
+	case from == to:
+		return true
+	case to == StatusClosed:
+		return true
+	case from == StatusClosed:
+		return to == StatusActive
+	}
+	return true // active <-> paused
+}
+
+// UpdateCouple applies a patch (admin only: the route requires couple:manage).
+// A closed couple is read-only unless the same request reopens it.
+func (s *Service) UpdateCouple(ctx context.Context, a actor.Actor, id int64, p CouplePatch) (Couple, error) {
+	fields := map[string]string{}
+	var label string
+	if p.Label != nil {
+		l, err := CheckLabel(*p.Label)
+		if err != nil {
+			fields["label"] = err.Error()
+		}
+		label = l
+	}
+	if p.Status != nil && !validStatus(*p.Status) {
+		fields["status"] = "Choose active, paused or closed."
+	}
+	if len(fields) > 0 {
+		return Couple{}, apperr.Fields("Please correct the highlighted fields.", fields)
+	}
+	err := db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		var cur struct {
+			Label       string `db:"label"`
+			Status      string `db:"status"`
+			CounselorID int64  `db:"counselor_id"`
+		}
+		err := tx.GetContext(ctx, &cur, `SELECT label, status, counselor_id FROM couples WHERE id = $1 AND clinic_id = $2 FOR UPDATE`, id, a.ClinicID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return errNoCouple
+		}
+		if err != nil {
+			return err
+		}
+		status, counselor := cur.Status, cur.CounselorID
+		if p.Status != nil {
+			status = *p.Status
+		}
+		if p.CounselorID != nil {
+			counselor = *p.CounselorID
+		}
+		if p.Label == nil {
+			label = cur.Label
+		}
+		if !canMove(cur.Status, status) {
+			return apperr.New(apperr.Conflict, "A closed couple can only be reopened (set to active).")
+		}
+		if cur.Status == StatusClosed && status == StatusClosed && (label != cur.Label || counselor != cur.CounselorID) {
+			return apperr.New(apperr.Conflict, "This couple is closed and read-only. Reopen it first.")
+		}
+		// A new counselor, or a couple coming back from closed, needs an
+		// active counselor of this clinic.
+		if counselor != cur.CounselorID || (cur.Status == StatusClosed && status != StatusClosed) {
+			if err := s.checkCounselor(ctx, tx, a, counselor); err != nil {
+				return err
+			}
+		}
+		if label == cur.Label && status == cur.Status && counselor == cur.CounselorID {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE couples SET label = $1, status = $2, counselor_id = $3, updated_at = now()
+			WHERE id = $4 AND clinic_id = $5`, label, status, counselor, id, a.ClinicID); err != nil {
+			return err
+		}
+		log := func(action string, detail map[string]any) error {
+			return s.audit.Log(ctx, tx, a, audit.Event{Action: action, ObjectType: "couple", ObjectID: id, CoupleID: id, Detail: detail})
+		}
+		if counselor != cur.CounselorID {
+			if err := log("couple.reassign", map[string]any{"from_counselor_id": cur.CounselorID, "to_counselor_id": counselor}); err != nil {
+				return err
+			}
+		}
+		if status != cur.Status {
+			if err := log("couple.status", map[string]any{"from": cur.Status, "to": status}); err != nil {
+				return err
+			}
+		}
+		if status == StatusClosed && cur.Status != StatusClosed {
+			// Closing withdraws the partners' open invitations.
+			if err := s.revokePending(ctx, tx, a, `partner_id IN (SELECT id FROM partners WHERE couple_id = $2)`, id); err != nil {
+				return err
+			}
+		}
+		if label != cur.Label {
+			if err := log("couple.relabel", nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return Couple{}, err
+	}
+	return s.Couple(ctx, a, id)
+}
+
+// CaseloadCouple is one couple in a counselor's caseload.
+type CaseloadCouple struct {
+	ID             int64     `db:"id" json:"id"`
+	Label          string    `db:"label" json:"label"`
+	Status         string    `db:"status" json:"status"`
+	PartnersJoined int       `db:"partners_joined" json:"partners_joined"`
+	CreatedAt      time.Time `db:"created_at" json:"created_at"`
+	LastActivityAt time.Time `db:"last_activity_at" json:"last_activity_at"`
+}
+
+// Caseload lists the counselor's own couples (open ones first).
+func (s *Service) Caseload(ctx context.Context, a actor.Actor) ([]CaseloadCouple, error) {
+	out := []CaseloadCouple{}
+	err := s.db.SelectContext(ctx, &out, `SELECT c.id, c.label, c.status, c.created_at, c.last_activity_at,
+		(SELECT count(*) FROM partners p WHERE p.couple_id = c.id AND p.user_id IS NOT NULL) AS partners_joined
+		FROM couples c WHERE c.clinic_id = $1 AND c.counselor_id = $2
+		ORDER BY c.status = 'closed', lower(c.label), c.id LIMIT 1000`, a.ClinicID, a.UserID)
+	return out, err
+}
+
+// CounselorLoad is one counselor's couples by status.
+type CounselorLoad struct {
+	UserID int64  `db:"user_id" json:"counselor_id"`
+	Name   string `db:"name" json:"name"`
+	Active bool   `db:"active" json:"active"`
+	Open   int    `db:"n_active" json:"active_couples"`
+	Paused int    `db:"n_paused" json:"paused_couples"`
+	Closed int    `db:"n_closed" json:"closed_couples"`
+}
+
+// Caseloads are every counselor's loads and the clinic's totals.
+type Caseloads struct {
+	Counselors []CounselorLoad `json:"counselors"`
+	Total      CounselorLoad   `json:"totals"`
+}
+
+// AllCaseloads counts each counselor's couples by status.
+func (s *Service) AllCaseloads(ctx context.Context, a actor.Actor) (Caseloads, error) {
+	out := Caseloads{Counselors: []CounselorLoad{}}
+	err := s.db.SelectContext(ctx, &out.Counselors, `SELECT u.id AS user_id, u.name, bool_or(m.active) AS active,
+		count(c.id) FILTER (WHERE c.status = 'active') AS n_active,
+		count(c.id) FILTER (WHERE c.status = 'paused') AS n_paused,
+		count(c.id) FILTER (WHERE c.status = 'closed') AS n_closed
+		FROM memberships m JOIN users u ON u.id = m.user_id
+		LEFT JOIN couples c ON c.clinic_id = m.clinic_id AND c.counselor_id = m.user_id
+		WHERE m.clinic_id = $1 AND m.role = 'counselor'
+		GROUP BY u.id, u.name ORDER BY lower(u.name), u.id`, a.ClinicID)
+	if err != nil {
+		return out, err
+	}
+	err = s.db.GetContext(ctx, &out.Total, `SELECT 0 AS user_id, '' AS name, true AS active,
+		count(*) FILTER (WHERE status = 'active') AS n_active,
+		count(*) FILTER (WHERE status = 'paused') AS n_paused,
+		count(*) FILTER (WHERE status = 'closed') AS n_closed
+		FROM couples WHERE clinic_id = $1`, a.ClinicID)
+	return out, err
+}

@@ -1,0 +1,287 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/mend-clinic/mend/internal/actor"
+	"github.com/mend-clinic/mend/internal/apperr"
+	"github.com/mend-clinic/mend/internal/clinic"
+	"github.com/mend-clinic/mend/internal/mail"
+)
+
+// invitationJSON is how the API hands a fresh invitation to the admin.
+type invitationJSON struct {
+	Token     string    `json:"token"`
+	URL       string    `json:"url"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+func (s *Server) invitationURL(token string) string {
+	return s.Config.BaseURL + "/invitations/" + token
+}
+
+func (s *Server) invitationOut(inv clinic.Invitation) invitationJSON {
+	return invitationJSON{Token: inv.Token, URL: s.invitationURL(inv.Token), ExpiresAt: inv.ExpiresAt}
+}
+
+// sendInvitation mails the link. The invitation is already stored, so a
+// mail failure is logged (the admin can still copy the link), not fatal.
+func (s *Server) sendInvitation(c echo.Context, inv clinic.Invitation) {
+	if s.Mailer == nil {
+		return
+	}
+	a := mustActor(c)
+	msg := mail.Message{
+		To:      inv.Email,
+		Subject: "Your invitation to " + a.ClinicName + " on Mend",
+		Body: "Hello " + inv.Name + ",\n\n" + a.ClinicName + " invites you to Mend as " + roleLabel(inv.Role) +
+			".\nOpen this link within 7 days to set your password:\n\n" + s.invitationURL(inv.Token) + "\n",
+		Ref: "invitation:" + strconv.FormatInt(inv.ID, 10),
+	}
+	if err := s.Mailer.Send(c.Request().Context(), msg); err != nil {
+		s.Log.Error("invitation mail", "invitation_id", inv.ID, "err", err)
+	}
+}
+
+// pathID reads a numeric path parameter; anything else is a 404.
+func clinicPathID(c echo.Context, name string) (int64, error) {
+	id, err := strconv.ParseInt(c.Param(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, apperr.New(apperr.NotFound, "We could not find that.")
+	}
+	return id, nil
+}
+
+type listJSON[T any] struct {
+	Items []T     `json:"items"`
+	Next  *string `json:"next"`
+}
+
+func (s *Server) apiCouples(c echo.Context) error {
+	f, err := coupleFilter(c)
+	if err != nil {
+		return err
+	}
+	p, err := s.Clinic.ListCouples(c.Request().Context(), mustActor(c), f)
+	if err != nil {
+		return err
+	}
+	out := listJSON[clinic.Couple]{Items: p.Items}
+	if p.Next != "" {
+		out.Next = &p.Next
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// coupleFilter reads ?q=&counselor_id=&status=&limit=&after=.
+func coupleFilter(c echo.Context) (clinic.CoupleFilter, error) {
+	limit, err := clinic.ParseLimit(c.QueryParam("limit"))
+	if err != nil {
+		return clinic.CoupleFilter{}, err
+	}
+	f := clinic.CoupleFilter{Q: c.QueryParam("q"), Status: c.QueryParam("status"), Limit: limit, After: c.QueryParam("after")}
+	if v := c.QueryParam("counselor_id"); v != "" {
+		if f.CounselorID, err = strconv.ParseInt(v, 10, 64); err != nil {
+			return f, apperr.New(apperr.BadRequest, "counselor_id must be a number.")
+		}
+	}
+	return f, nil
+}
+
+type partnerOut struct {
+	clinic.Partner
+	Invitation *invitationJSON `json:"invitation,omitempty"`
+}
+
+type coupleOut struct {
+	clinic.Couple
+	Partners []partnerOut `json:"partners"`
+}
+
+func (s *Server) apiCreateCouple(c echo.Context) error {
+	var in clinic.NewCouple
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	a := mustActor(c)
+	cp, invs, err := s.Clinic.CreateCouple(c.Request().Context(), a, in)
+	if err != nil {
+		return err
+	}
+	out := coupleOut{Couple: cp}
+	for i, p := range cp.Partners {
+		po := partnerOut{Partner: p}
+		if i < len(invs) {
+			s.sendInvitation(c, invs[i])
+			io := s.invitationOut(invs[i])
+			po.Invitation = &io
+		}
+		out.Partners = append(out.Partners, po)
+	}
+	return c.JSON(http.StatusCreated, out)
+}
+
+func (s *Server) apiCouple(c echo.Context) error {
+	id, err := clinicPathID(c, "id")
+	if err != nil {
+		return err
+	}
+	cp, err := s.Clinic.Couple(c.Request().Context(), mustActor(c), id)
+	if err != nil {
+		return err
+	}
+	if a := mustActor(c); !a.Has(actor.RoleAdmin) && !a.Has(actor.RoleCounselor) {
+		for i := range cp.Partners { // a client sees names, not the other partner's email
+			cp.Partners[i].Email = ""
+		}
+	}
+	return c.JSON(http.StatusOK, cp)
+}
+
+func (s *Server) apiPatchCouple(c echo.Context) error {
+	id, err := clinicPathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var in clinic.CouplePatch
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	cp, err := s.Clinic.UpdateCouple(c.Request().Context(), mustActor(c), id, in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, cp)
+}
+
+func (s *Server) apiReissuePartner(c echo.Context) error {
+	id, err := clinicPathID(c, "id")
+	if err != nil {
+		return err
+	}
+	pid, err := clinicPathID(c, "partner_id")
+	if err != nil {
+		return err
+	}
+	inv, err := s.Clinic.ReissuePartner(c.Request().Context(), mustActor(c), id, pid)
+	if err != nil {
+		return err
+	}
+	s.sendInvitation(c, inv)
+	return c.JSON(http.StatusCreated, map[string]any{"invitation": s.invitationOut(inv)})
+}
+
+func (s *Server) apiCounselors(c echo.Context) error {
+	limit, err := clinic.ParseLimit(c.QueryParam("limit"))
+	if err != nil {
+		return err
+	}
+	p, err := s.Clinic.CounselorPage(c.Request().Context(), mustActor(c), limit, c.QueryParam("after"))
+	if err != nil {
+		return err
+	}
+	out := listJSON[clinic.Counselor]{Items: p.Items}
+	if p.Next != "" {
+		out.Next = &p.Next
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func (s *Server) apiInviteCounselor(c echo.Context) error {
+	var in struct {
+		Name  string `json:"name"`
+		Email string `json:"email"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	inv, err := s.Clinic.InviteCounselor(c.Request().Context(), mustActor(c), in.Name, in.Email)
+	if err != nil {
+		return err
+	}
+	s.sendInvitation(c, inv)
+	return c.JSON(http.StatusCreated, map[string]any{"name": inv.Name, "email": inv.Email, "status": "invited",
+		"invitation_id": inv.ID, "invitation": s.invitationOut(inv)})
+}
+
+func (s *Server) apiCounselor(c echo.Context) error {
+	id, err := clinicPathID(c, "id")
+	if err != nil {
+		return err
+	}
+	co, err := s.Clinic.Counselor(c.Request().Context(), mustActor(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, co)
+}
+
+func (s *Server) apiPatchCounselor(c echo.Context) error {
+	id, err := clinicPathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Active *bool `json:"active"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	ctx, a := c.Request().Context(), mustActor(c)
+	if in.Active != nil {
+		if err := s.Clinic.SetCounselorActive(ctx, a, id, *in.Active); err != nil {
+			return err
+		}
+	} else if _, err := s.Clinic.Counselor(ctx, a, id); err != nil {
+		return err
+	}
+	co, err := s.Clinic.Counselor(ctx, a, id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, co)
+}
+
+func (s *Server) apiResendInvitation(c echo.Context) error {
+	id, err := clinicPathID(c, "id")
+	if err != nil {
+		return err
+	}
+	inv, err := s.Clinic.Reissue(c.Request().Context(), mustActor(c), id)
+	if err != nil {
+		return err
+	}
+	s.sendInvitation(c, inv)
+	return c.JSON(http.StatusCreated, map[string]any{"invitation_id": inv.ID, "invitation": s.invitationOut(inv)})
+}
+
+func (s *Server) apiRevokeInvitation(c echo.Context) error {
+	id, err := clinicPathID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.Clinic.RevokeInvitation(c.Request().Context(), mustActor(c), id); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (s *Server) apiCaseload(c echo.Context) error {
+	cs, err := s.Clinic.Caseload(c.Request().Context(), mustActor(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, listJSON[clinic.CaseloadCouple]{Items: cs})
+}
+
+func (s *Server) apiCaseloads(c echo.Context) error {
+	cl, err := s.Clinic.AllCaseloads(c.Request().Context(), mustActor(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, cl)
+}

@@ -1,0 +1,367 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/mend-clinic/mend/internal/actor"
+	"github.com/mend-clinic/mend/internal/apperr"
+	"github.com/mend-clinic/mend/internal/clinic"
+)
+
+func init() {
+	extraNav = append(extraNav,
+		struct{ role, label, href string }{actor.RoleAdmin, "Couples", "/admin/couples"},
+		struct{ role, label, href string }{actor.RoleAdmin, "Counselors", "/admin/counselors"},
+		struct{ role, label, href string }{actor.RoleAdmin, "Caseloads", "/admin/caseloads"},
+		struct{ role, label, href string }{actor.RoleCounselor, "My caseload", "/caseload"},
+	)
+}
+
+// linkView is a fresh invitation link shown once to the admin after it is
+// issued (kept in the session until the next page view, never logged).
+type linkView struct {
+	Name      string    `json:"n"`
+	Email     string    `json:"e"`
+	URL       string    `json:"u"`
+	ExpiresAt time.Time `json:"x"`
+}
+
+func (s *Server) keepLinks(c echo.Context, key string, invs ...clinic.Invitation) {
+	var ls []linkView
+	for _, inv := range invs {
+		ls = append(ls, linkView{Name: inv.Name, Email: inv.Email, URL: s.invitationURL(inv.Token), ExpiresAt: inv.ExpiresAt})
+	}
+	b, _ := json.Marshal(ls)
+	s.sessions.Put(c.Request().Context(), "links:"+key, string(b))
+}
+
+func (s *Server) popLinks(c echo.Context, key string) []linkView {
+	var ls []linkView
+	if v := s.sessions.PopString(c.Request().Context(), "links:"+key); v != "" {
+		json.Unmarshal([]byte(v), &ls)
+	}
+	return ls
+}
+
+// formError renders a page again after a failed POST: field errors at 422,
+// other domain errors (409 and the like) as a message at their status.
+// Errors that are not the user's to fix are passed on.
+func (s *Server) formError(c echo.Context, err error, name string, p page, reload func() (any, error)) error {
+	ae, ok := apperr.As(err)
+	if !ok || (ae.Code != apperr.Invalid && ae.Code != apperr.Conflict) {
+		return err
+	}
+	p.Errors, p.Error = ae.Fields, ae.Message
+	if reload != nil {
+		d, err := reload()
+		if err != nil {
+			return err
+		}
+		p.Data = d
+	}
+	return s.render(c, statusOf[ae.Code], name, p)
+}
+
+// formValues keeps what was typed.
+func formValues(c echo.Context, names ...string) map[string]string {
+	m := map[string]string{}
+	for _, n := range names {
+		m[n] = c.FormValue(n)
+	}
+	return m
+}
+
+// ----- couples
+
+func (s *Server) couplesPage(c echo.Context) error {
+	ctx, a := c.Request().Context(), mustActor(c)
+	f, err := coupleFilter(c)
+	if err != nil {
+		return err
+	}
+	p, err := s.Clinic.ListCouples(ctx, a, f)
+	if err != nil {
+		return err
+	}
+	cs, err := s.Clinic.Counselors(ctx, a)
+	if err != nil {
+		return err
+	}
+	form := map[string]string{"q": f.Q, "status": f.Status, "counselor_id": c.QueryParam("counselor_id")}
+	var next string
+	if p.Next != "" {
+		q := url.Values{}
+		for k, v := range form {
+			if v != "" {
+				q.Set(k, v)
+			}
+		}
+		if l := c.QueryParam("limit"); l != "" {
+			q.Set("limit", l)
+		}
+		q.Set("after", p.Next)
+		next = "/admin/couples?" + q.Encode()
+	}
+	var first string
+	if f.After != "" {
+		q := url.Values{}
+		for k, v := range form {
+			if v != "" {
+				q.Set(k, v)
+			}
+		}
+		first = "/admin/couples?" + q.Encode()
+	}
+	return s.render(c, http.StatusOK, "admin_couples", page{Title: "Couples", Form: form, Data: map[string]any{
+		"Items": p.Items, "Next": next, "First": first, "Counselors": cs, "Statuses": clinic.Statuses,
+		"Filtered": f.Q != "" || f.Status != "" || f.CounselorID != 0}})
+}
+
+func (s *Server) activeCounselors(c echo.Context) ([]clinic.Counselor, error) {
+	cs, err := s.Clinic.Counselors(c.Request().Context(), mustActor(c))
+	var out []clinic.Counselor
+	for _, x := range cs {
+		if x.Status == "active" {
+			out = append(out, x)
+		}
+	}
+	return out, err
+}
+
+var coupleFormFields = []string{"label", "counselor_id", "p0_name", "p0_email", "p1_name", "p1_email"}
+
+func (s *Server) newCouplePage(c echo.Context) error {
+	cs, err := s.activeCounselors(c)
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "admin_couple_new", page{Title: "New couple", Data: map[string]any{"Counselors": cs}})
+}
+
+func (s *Server) createCouple(c echo.Context) error {
+	form := formValues(c, coupleFormFields...)
+	cid, _ := strconv.ParseInt(form["counselor_id"], 10, 64)
+	in := clinic.NewCouple{Label: form["label"], CounselorID: cid, Partners: []clinic.NewPartner{
+		{Name: form["p0_name"], Email: form["p0_email"]}, {Name: form["p1_name"], Email: form["p1_email"]}}}
+	cp, invs, err := s.Clinic.CreateCouple(c.Request().Context(), mustActor(c), in)
+	if err != nil {
+		if ae, ok := apperr.As(err); ok && ae.Fields != nil {
+			f := map[string]string{}
+			for k, v := range ae.Fields {
+				f[strings.NewReplacer("partners.", "p", ".", "_").Replace(k)] = v
+			}
+			ae = &apperr.Error{Code: ae.Code, Message: ae.Message, Fields: f}
+			err = ae
+		}
+		return s.formError(c, err, "admin_couple_new", page{Title: "New couple", Form: form}, func() (any, error) {
+			cs, err := s.activeCounselors(c)
+			return map[string]any{"Counselors": cs}, err
+		})
+	}
+	for _, inv := range invs {
+		s.sendInvitation(c, inv)
+	}
+	s.keepLinks(c, "couple:"+itoa(cp.ID), invs...)
+	s.flash(c, "Couple created. Copy the two invitation links below and send them to the partners; each works once, for 7 days.")
+	return c.Redirect(http.StatusSeeOther, "/couples/"+itoa(cp.ID))
+}
+
+func (s *Server) coupleData(c echo.Context, id int64) (map[string]any, error) {
+	a := mustActor(c)
+	cp, err := s.Clinic.Couple(c.Request().Context(), a, id)
+	if err != nil {
+		return nil, err
+	}
+	d := map[string]any{"Couple": cp, "Admin": a.Has(actor.RoleAdmin), "Statuses": clinic.Statuses}
+	if a.Has(actor.RoleAdmin) {
+		cs, err := s.activeCounselors(c)
+		if err != nil {
+			return nil, err
+		}
+		d["Counselors"] = cs
+		current := false
+		for _, x := range cs {
+			current = current || x.ID == cp.CounselorID
+		}
+		d["CurrentActive"] = current
+	}
+	return d, nil
+}
+
+func (s *Server) couplePage(c echo.Context) error {
+	id, err := clinicPathID(c, "id")
+	if err != nil {
+		return err
+	}
+	d, err := s.coupleData(c, id)
+	if err != nil {
+		return err
+	}
+	d["Links"] = s.popLinks(c, "couple:"+itoa(id))
+	cp := d["Couple"].(clinic.Couple)
+	return s.render(c, http.StatusOK, "admin_couple", page{Title: cp.Label, Data: d,
+		Form: map[string]string{"label": cp.Label, "counselor_id": itoa(cp.CounselorID)}})
+}
+
+func (s *Server) updateCouple(c echo.Context) error {
+	id, err := clinicPathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var p clinic.CouplePatch
+	form := map[string]string{}
+	if l := c.FormValue("label"); c.Request().PostForm.Has("label") {
+		p.Label, form["label"] = &l, l
+	}
+	if v := c.FormValue("counselor_id"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			n = -1
+		}
+		p.CounselorID, form["counselor_id"] = &n, v
+	}
+	if v := c.FormValue("status"); v != "" {
+		p.Status = &v
+	}
+	cp, err := s.Clinic.UpdateCouple(c.Request().Context(), mustActor(c), id, p)
+	if err != nil {
+		return s.formError(c, err, "admin_couple", page{Title: "Couple", Form: form}, func() (any, error) {
+			d, err := s.coupleData(c, id)
+			if err == nil {
+				if form["label"] == "" && d["Couple"] != nil {
+					form["label"] = d["Couple"].(clinic.Couple).Label
+				}
+				if form["counselor_id"] == "" {
+					form["counselor_id"] = itoa(d["Couple"].(clinic.Couple).CounselorID)
+				}
+			}
+			return d, err
+		})
+	}
+	s.flash(c, "Saved: "+cp.Label+" is "+cp.Status+", with "+cp.CounselorName+".")
+	return c.Redirect(http.StatusSeeOther, "/couples/"+itoa(id))
+}
+
+func (s *Server) reissuePartner(c echo.Context) error {
+	id, err := clinicPathID(c, "id")
+	if err != nil {
+		return err
+	}
+	pid, err := clinicPathID(c, "partner_id")
+	if err != nil {
+		return err
+	}
+	inv, err := s.Clinic.ReissuePartner(c.Request().Context(), mustActor(c), id, pid)
+	if err != nil {
+		return s.formError(c, err, "admin_couple", page{Title: "Couple"}, func() (any, error) { return s.coupleData(c, id) })
+	}
+	s.sendInvitation(c, inv)
+	s.keepLinks(c, "couple:"+itoa(id), inv)
+	s.flash(c, "A new invitation link was issued; the earlier one no longer works.")
+	return c.Redirect(http.StatusSeeOther, "/couples/"+itoa(id))
+}
+
+// ----- counselors
+
+func (s *Server) counselorsData(c echo.Context) (map[string]any, error) {
+	cs, err := s.Clinic.Counselors(c.Request().Context(), mustActor(c))
+	return map[string]any{"Items": cs}, err
+}
+
+func (s *Server) counselorsPage(c echo.Context) error {
+	d, err := s.counselorsData(c)
+	if err != nil {
+		return err
+	}
+	d["Links"] = s.popLinks(c, "counselors")
+	return s.render(c, http.StatusOK, "admin_counselors", page{Title: "Counselors", Data: d})
+}
+
+func (s *Server) inviteCounselor(c echo.Context) error {
+	form := formValues(c, "name", "email")
+	inv, err := s.Clinic.InviteCounselor(c.Request().Context(), mustActor(c), form["name"], form["email"])
+	if err != nil {
+		return s.formError(c, err, "admin_counselors", page{Title: "Counselors", Form: form}, func() (any, error) { return s.counselorsData(c) })
+	}
+	s.sendInvitation(c, inv)
+	s.keepLinks(c, "counselors", inv)
+	s.flash(c, "Invitation created for "+inv.Name+". Copy the link below; it works once, for 7 days.")
+	return c.Redirect(http.StatusSeeOther, "/admin/counselors")
+}
+
+func (s *Server) setCounselorActive(c echo.Context) error {
+	id, err := clinicPathID(c, "id")
+	if err != nil {
+		return err
+	}
+	active := c.FormValue("active") == "true"
+	if err := s.Clinic.SetCounselorActive(c.Request().Context(), mustActor(c), id, active); err != nil {
+		return s.formError(c, err, "admin_counselors", page{Title: "Counselors"}, func() (any, error) { return s.counselorsData(c) })
+	}
+	if active {
+		s.flash(c, "The counselor was reactivated.")
+	} else {
+		s.flash(c, "The counselor was deactivated.")
+	}
+	return c.Redirect(http.StatusSeeOther, "/admin/counselors")
+}
+
+func (s *Server) resendInvitation(c echo.Context) error {
+	id, err := clinicPathID(c, "id")
+	if err != nil {
+		return err
+	}
+	inv, err := s.Clinic.Reissue(c.Request().Context(), mustActor(c), id)
+	if err != nil {
+		return s.formError(c, err, "admin_counselors", page{Title: "Counselors"}, func() (any, error) { return s.counselorsData(c) })
+	}
+	s.sendInvitation(c, inv)
+	s.flash(c, "A new invitation link was issued; the earlier one no longer works.")
+	if inv.CoupleID != 0 {
+		s.keepLinks(c, "couple:"+itoa(inv.CoupleID), inv)
+		return c.Redirect(http.StatusSeeOther, "/couples/"+itoa(inv.CoupleID))
+	}
+	s.keepLinks(c, "counselors", inv)
+	return c.Redirect(http.StatusSeeOther, "/admin/counselors")
+}
+
+func (s *Server) revokeInvitation(c echo.Context) error {
+	id, err := clinicPathID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.Clinic.RevokeInvitation(c.Request().Context(), mustActor(c), id); err != nil {
+		return s.formError(c, err, "admin_counselors", page{Title: "Counselors"}, func() (any, error) { return s.counselorsData(c) })
+	}
+	s.flash(c, "The invitation was revoked: its link no longer works.")
+	back := c.FormValue("back")
+	if !strings.HasPrefix(back, "/couples/") && !strings.HasPrefix(back, "/admin/") || strings.ContainsAny(back, "\\?#") {
+		back = "/admin/counselors"
+	}
+	return c.Redirect(http.StatusSeeOther, back)
+}
+
+// ----- caseloads
+
+func (s *Server) caseloadsPage(c echo.Context) error {
+	cl, err := s.Clinic.AllCaseloads(c.Request().Context(), mustActor(c))
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "admin_caseloads", page{Title: "Caseloads", Data: cl})
+}
+
+func (s *Server) caseloadPage(c echo.Context) error {
+	cs, err := s.Clinic.Caseload(c.Request().Context(), mustActor(c))
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "caseload", page{Title: "My caseload", Data: map[string]any{"Items": cs}})
+}
