@@ -1,0 +1,301 @@
+package web
+
+import (
+	"errors"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/mend-clinic/mend/internal/account"
+	"github.com/mend-clinic/mend/internal/actor"
+	"github.com/mend-clinic/mend/internal/apperr"
+	"github.com/mend-clinic/mend/internal/audit"
+	"github.com/mend-clinic/mend/internal/security"
+)
+
+func init() {
+	extraNav = append(extraNav,
+		struct{ role, label, href string }{actor.RoleAdmin, "Audit", "/admin/audit"},
+	)
+}
+
+// pendingMFA is how long the second step of a sign-in may take.
+const pendingMFA = 5 * time.Minute
+
+// auditPage shows the clinic's audit trail with filters and an "Older" link.
+func (s *Server) auditPage(c echo.Context) error {
+	f, bad := parseAuditFilter(c)
+	form := map[string]string{}
+	for _, k := range []string{"actor", "couple_id", "action", "from", "to"} {
+		form[k] = c.QueryParam(k)
+	}
+	p := page{Title: "Audit trail", Form: form, Errors: bad}
+	status := http.StatusOK
+	var list audit.Page
+	if len(bad) > 0 {
+		status = http.StatusBadRequest
+		p.Error = "Please correct the highlighted filters."
+	} else {
+		var err error
+		if list, err = audit.List(c.Request().Context(), s.DB, mustActor(c).ClinicID, f); err != nil {
+			return err
+		}
+	}
+	older := ""
+	if list.Next != 0 {
+		q := url.Values{}
+		for k, v := range form {
+			if v != "" {
+				q.Set(k, v)
+			}
+		}
+		if f.Limit != 0 {
+			q.Set("limit", strconv.Itoa(f.Limit))
+		}
+		q.Set("after", strconv.FormatInt(list.Next, 10))
+		older = "/admin/audit?" + q.Encode()
+	}
+	p.Data = map[string]any{"Items": list.Items, "Older": older, "Paged": f.After != 0}
+	return s.render(c, status, "audit", p)
+}
+
+// settingsPage shows the clinic's security settings.
+func (s *Server) settingsPage(c echo.Context) error {
+	on, err := security.RequireStaffMFA(c.Request().Context(), s.DB, mustActor(c).ClinicID)
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "settings", page{Title: "Clinic settings", Data: map[string]any{"RequireStaffMFA": on}})
+}
+
+func (s *Server) saveSettings(c echo.Context) error {
+	v := c.FormValue("require_staff_mfa")
+	if v != "" && v != "on" {
+		return s.render(c, http.StatusUnprocessableEntity, "settings", page{Title: "Clinic settings",
+			Errors: map[string]string{"require_staff_mfa": "Tick the box or leave it empty."}, Data: map[string]any{"RequireStaffMFA": false}})
+	}
+	if err := security.SetRequireStaffMFA(c.Request().Context(), s.DB, s.Audit, mustActor(c), v == "on"); err != nil {
+		return err
+	}
+	s.flash(c, "Settings saved.")
+	return c.Redirect(http.StatusSeeOther, "/admin/settings")
+}
+
+// accountSecurityPage shows two-factor status: enrol (QR code and secret)
+// when off, disable when on.
+func (s *Server) accountSecurityPage(c echo.Context) error {
+	return s.renderSecurity(c, http.StatusOK, page{})
+}
+
+func (s *Server) renderSecurity(c echo.Context, status int, p page) error {
+	ctx := c.Request().Context()
+	a := mustActor(c)
+	m, err := s.mfa()
+	if err != nil {
+		return err
+	}
+	on, err := m.Enabled(ctx, a.UserID)
+	if err != nil {
+		return err
+	}
+	data := map[string]any{"Enabled": on}
+	if prev, ok := p.Data.(map[string]any); ok {
+		for k, v := range prev {
+			data[k] = v
+		}
+	}
+	if on {
+		left, err := m.RecoveryCodesLeft(ctx, a.UserID)
+		if err != nil {
+			return err
+		}
+		data["CodesLeft"] = left
+	} else {
+		en, err := m.Pending(ctx, a.UserID, a.Email)
+		if err != nil {
+			return err
+		}
+		data["Enrol"] = en
+		data["QR"] = template.URL(en.QR) // a PNG data: URL we built; CSP allows img-src data:
+		must, err := m.MustEnrol(ctx, a.ClinicID, a.UserID)
+		if err != nil {
+			return err
+		}
+		data["Required"] = must && (a.Has(actor.RoleAdmin) || a.Has(actor.RoleCounselor))
+	}
+	p.Title = "Account security"
+	p.Data = data
+	return s.render(c, status, "account_security", p)
+}
+
+func (s *Server) enrolMFA(c echo.Context) error {
+	m, err := s.mfa()
+	if err != nil {
+		return err
+	}
+	code := c.FormValue("code")
+	codes, err := m.Confirm(c.Request().Context(), mustActor(c), code)
+	if errors.Is(err, security.ErrBadCode) {
+		return s.renderSecurity(c, http.StatusUnprocessableEntity, page{Form: map[string]string{"code": code},
+			Errors: map[string]string{"code": err.Error()}})
+	}
+	if err != nil {
+		return err
+	}
+	return s.renderSecurity(c, http.StatusOK, page{Flash: "Two-factor sign-in is on.",
+		Data: map[string]any{"RecoveryCodes": codes}})
+}
+
+func (s *Server) disableMFA(c echo.Context) error {
+	m, err := s.mfa()
+	if err != nil {
+		return err
+	}
+	a := mustActor(c)
+	if a.Has(actor.RoleAdmin) || a.Has(actor.RoleCounselor) {
+		if must, err := security.RequireStaffMFA(c.Request().Context(), s.DB, a.ClinicID); err != nil {
+			return err
+		} else if must {
+			return s.renderSecurity(c, http.StatusUnprocessableEntity, page{
+				Error: "Your clinic requires two-factor sign-in for staff, so it cannot be turned off."})
+		}
+	}
+	code := c.FormValue("code")
+	if err := m.Disable(c.Request().Context(), a, code); errors.Is(err, security.ErrBadCode) {
+		return s.renderSecurity(c, http.StatusUnprocessableEntity, page{Form: map[string]string{"code": code},
+			Errors: map[string]string{"code": err.Error()}})
+	} else if err != nil {
+		return err
+	}
+	s.flash(c, "Two-factor sign-in is off.")
+	return c.Redirect(http.StatusSeeOther, "/account/security")
+}
+
+// startTOTP is the end of a correct password step for a user with
+// two-factor: the session holds the pending user, not a sign-in.
+func (s *Server) startTOTP(c echo.Context, u account.User) error {
+	ctx := c.Request().Context()
+	if err := s.sessions.RenewToken(ctx); err != nil {
+		return err
+	}
+	s.sessions.Remove(ctx, "user_id")
+	s.sessions.Put(ctx, "mfa_user", u.ID)
+	s.sessions.Put(ctx, "mfa_at", time.Now().Unix())
+	return c.Redirect(http.StatusSeeOther, "/login/totp")
+}
+
+// pendingTOTP returns the user waiting for their second factor, if any.
+func (s *Server) pendingTOTP(c echo.Context) int64 {
+	ctx := c.Request().Context()
+	uid := s.sessions.GetInt64(ctx, "mfa_user")
+	at := time.Unix(s.sessions.GetInt64(ctx, "mfa_at"), 0)
+	if uid == 0 || time.Since(at) > pendingMFA {
+		return 0
+	}
+	return uid
+}
+
+func (s *Server) loginTOTPPage(c echo.Context) error {
+	if s.pendingTOTP(c) == 0 {
+		return c.Redirect(http.StatusSeeOther, "/login")
+	}
+	return s.render(c, http.StatusOK, "login_totp", page{Title: "Two-factor sign-in"})
+}
+
+func (s *Server) loginTOTP(c echo.Context) error {
+	ctx := c.Request().Context()
+	uid := s.pendingTOTP(c)
+	if uid == 0 {
+		s.flash(c, "Your sign-in took too long. Please start again.")
+		return c.Redirect(http.StatusSeeOther, "/login")
+	}
+	u, err := s.Accounts.ByID(ctx, uid)
+	if err != nil {
+		return err
+	}
+	th := s.throttle()
+	if wait, err := th.Check(ctx, u.Email, c.RealIP()); err != nil {
+		return err
+	} else if wait > 0 {
+		c.Response().Header().Set("Retry-After", itoa(security.RetrySeconds(wait)))
+		return s.render(c, http.StatusTooManyRequests, "login_totp", page{Title: "Two-factor sign-in", Error: security.RetryMessage(wait)})
+	}
+	m, err := s.mfa()
+	if err != nil {
+		return err
+	}
+	a := baseActor(c)
+	a.UserID = u.ID
+	code := strings.TrimSpace(c.FormValue("code"))
+	if err := m.Verify(ctx, a, code); errors.Is(err, security.ErrBadCode) {
+		if err := th.Fail(ctx, u.Email, c.RealIP()); err != nil {
+			return err
+		}
+		return s.render(c, http.StatusUnauthorized, "login_totp", page{Title: "Two-factor sign-in",
+			Errors: map[string]string{"code": err.Error()}})
+	} else if err != nil {
+		return err
+	}
+	if err := th.Succeed(ctx, u.Email); err != nil {
+		return err
+	}
+	s.sessions.Remove(ctx, "mfa_user")
+	s.sessions.Remove(ctx, "mfa_at")
+	return s.finishLogin(c, u)
+}
+
+// finishLogin audits the sign-in, starts the session and goes home.
+func (s *Server) finishLogin(c echo.Context, u account.User) error {
+	ms, err := s.afterLogin(c.Request().Context(), c, u)
+	if err != nil {
+		return err
+	}
+	if err := s.signIn(c, u, ms); err != nil {
+		return err
+	}
+	if len(account.Clinics(ms)) > 1 {
+		return c.Redirect(http.StatusSeeOther, "/clinics")
+	}
+	return c.Redirect(http.StatusSeeOther, "/")
+}
+
+// requireMFA sends staff of a clinic that requires two-factor, and who have
+// none yet, to enrol: every page but account security and sign-out
+// redirects there, and the API answers 403.
+func (s *Server) requireMFA(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		a, ok := actorOf(c)
+		if !ok || a.ClinicID == 0 || !(a.Has(actor.RoleAdmin) || a.Has(actor.RoleCounselor)) {
+			return next(c)
+		}
+		p := c.Request().URL.Path
+		switch {
+		case p == "/account/security" || strings.HasPrefix(p, "/account/security/"),
+			p == "/logout", p == "/clinics", p == "/api/v1/auth/logout", p == "/api/v1/me":
+			return next(c)
+		}
+		m, err := s.mfa()
+		if err != nil {
+			return err
+		}
+		must, err := m.MustEnrol(c.Request().Context(), a.ClinicID, a.UserID)
+		if err != nil {
+			return err
+		}
+		if !must {
+			return next(c)
+		}
+		if isAPI(c) {
+			return apperr.New(apperr.Forbidden, "Your clinic requires two-factor sign-in for staff: set it up on the account security page first.")
+		}
+		if c.Request().Method == http.MethodGet {
+			s.flash(c, "Your clinic requires two-factor sign-in. Set it up to continue.")
+		}
+		return c.Redirect(http.StatusSeeOther, "/account/security")
+	}
+}
