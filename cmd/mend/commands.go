@@ -16,6 +16,7 @@ import (
 	"github.com/mend-clinic/mend/internal/account"
 	"github.com/mend-clinic/mend/internal/actor"
 	"github.com/mend-clinic/mend/internal/apperr"
+	"github.com/mend-clinic/mend/internal/assignment"
 	"github.com/mend-clinic/mend/internal/audit"
 	"github.com/mend-clinic/mend/internal/auth"
 	"github.com/mend-clinic/mend/internal/authz"
@@ -23,6 +24,8 @@ import (
 	"github.com/mend-clinic/mend/internal/config"
 	"github.com/mend-clinic/mend/internal/db"
 	"github.com/mend-clinic/mend/internal/demo"
+	"github.com/mend-clinic/mend/internal/library"
+	"github.com/mend-clinic/mend/internal/mail"
 	"github.com/mend-clinic/mend/internal/web"
 )
 
@@ -109,13 +112,16 @@ func cmdServe(e env, args []string) error {
 	if n > 0 {
 		log.Info("migrations applied", "count", n)
 	}
+	if err := library.SyncBuiltins(e.ctx, d); err != nil {
+		return fmt.Errorf("sync built-in exercises: %w", err)
+	}
 	app, err := buildServer(cfg, d, log)
 	if err != nil {
 		return err
 	}
 	defer app.Close()
 	if *seed {
-		if _, err := demo.Seed(e.ctx, d, app.Accounts); err != nil {
+		if _, err := demo.Seed(e.ctx, d, app.Accounts, app.Audit); err != nil {
 			return fmt.Errorf("seed demo: %w", err)
 		}
 		demo.PrintLogins(e.stdout)
@@ -145,8 +151,10 @@ func buildServer(cfg config.Config, d *sqlx.DB, log *slog.Logger) (*web.Server, 
 		Authz:          enf,
 		Audit:          al,
 		Accounts:       account.NewService(d, al),
-		Clinic:         clinic.NewService(d, al),
+		Clinic:         clinic.NewService(d, al, auth.NewHasher(cfg.SecretKey)),
+		Assignments:    assignment.NewService(d, al),
 		Tokens:         auth.NewTokens(d, auth.NewHasher(cfg.SecretKey)),
+		Mailer:         mail.LogMailer{Log: log},
 		SessionCleanup: 5 * time.Minute,
 	})
 }
@@ -298,7 +306,10 @@ func cmdSeedDemo(e env, args []string) error {
 	if _, err := db.MigrateUp(e.ctx, d.DB); err != nil {
 		return err
 	}
-	created, err := demo.Seed(e.ctx, d, account.NewService(d, audit.New(cfg.AuditKey)))
+	if err := library.SyncBuiltins(e.ctx, d); err != nil {
+		return err
+	}
+	created, err := demo.Seed(e.ctx, d, account.NewService(d, audit.New(cfg.AuditKey)), audit.New(cfg.AuditKey))
 	if err != nil {
 		return err
 	}

@@ -21,11 +21,14 @@ import (
 
 	"github.com/mend-clinic/mend/internal/account"
 	"github.com/mend-clinic/mend/internal/actor"
+	"github.com/mend-clinic/mend/internal/assignment"
 	"github.com/mend-clinic/mend/internal/audit"
 	"github.com/mend-clinic/mend/internal/auth"
 	"github.com/mend-clinic/mend/internal/authz"
 	"github.com/mend-clinic/mend/internal/clinic"
 	"github.com/mend-clinic/mend/internal/config"
+	"github.com/mend-clinic/mend/internal/library"
+	"github.com/mend-clinic/mend/internal/mail"
 	"github.com/mend-clinic/mend/internal/pgtest"
 	"github.com/mend-clinic/mend/internal/web"
 )
@@ -52,6 +55,9 @@ var Key = bytes.Repeat([]byte{7}, 32)
 func New(t testing.TB, opts ...func(*config.Config)) *App {
 	t.Helper()
 	d := pgtest.NewDB(t)
+	if err := library.SyncBuiltins(context.Background(), d); err != nil {
+		t.Fatal(err)
+	}
 	cfg, err := config.Load(func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
@@ -68,9 +74,10 @@ func New(t testing.TB, opts ...func(*config.Config)) *App {
 	}
 	al := audit.New(cfg.AuditKey)
 	acc := account.NewService(d, al)
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv, err := web.New(web.Deps{
-		Config: cfg, DB: d, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Authz: enf, Audit: al,
-		Accounts: acc, Clinic: clinic.NewService(d, al), Tokens: auth.NewTokens(d, auth.NewHasher(cfg.SecretKey)),
+		Config: cfg, DB: d, Log: logger, Authz: enf, Audit: al, Mailer: mail.LogMailer{Log: logger},
+		Accounts: acc, Clinic: clinic.NewService(d, al, auth.NewHasher(cfg.SecretKey)), Assignments: assignment.NewService(d, al), Tokens: auth.NewTokens(d, auth.NewHasher(cfg.SecretKey)),
 	})
 	if err != nil {
 		t.Fatal(err)

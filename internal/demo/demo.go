@@ -12,6 +12,8 @@ import (
 
 	"github.com/mend-clinic/mend/internal/account"
 	"github.com/mend-clinic/mend/internal/actor"
+	"github.com/mend-clinic/mend/internal/assignment"
+	"github.com/mend-clinic/mend/internal/audit"
 	"github.com/mend-clinic/mend/internal/auth"
 	"github.com/mend-clinic/mend/internal/db"
 )
@@ -103,7 +105,7 @@ func Seeded(ctx context.Context, d *sqlx.DB) (bool, error) {
 }
 
 // Seed loads the demo practice once; a second call does nothing.
-func Seed(ctx context.Context, d *sqlx.DB, accounts *account.Service) (bool, error) {
+func Seed(ctx context.Context, d *sqlx.DB, accounts *account.Service, al *audit.Logger) (bool, error) {
 	if ok, err := Seeded(ctx, d); err != nil || ok {
 		return false, err
 	}
@@ -161,13 +163,8 @@ func Seed(ctx context.Context, d *sqlx.DB, accounts *account.Service) (bool, err
 			return false, err
 		}
 	}
-	for _, h := range afterSeed {
-		if err := h(ctx, d); err != nil {
-			return false, err
-		}
+	if err := seedWork(ctx, d, assignment.NewService(d, al)); err != nil {
+		return false, fmt.Errorf("demo work: %w", err)
 	}
 	return true, nil
 }
-
-// afterSeed lets later areas (assignments, check-ins) grow the demo.
-var afterSeed []func(ctx context.Context, d *sqlx.DB) error

@@ -12,6 +12,7 @@ import (
 	"github.com/mend-clinic/mend/internal/account"
 	"github.com/mend-clinic/mend/internal/apperr"
 	"github.com/mend-clinic/mend/internal/audit"
+	"github.com/mend-clinic/mend/internal/security"
 )
 
 // bindJSON decodes a JSON body strictly enough to give clear errors:
@@ -52,16 +53,64 @@ func (s *Server) apiLogin(c echo.Context) error {
 	var in struct {
 		Email    string `json:"email"`
 		Password string `json:"password"`
+		TOTP     string `json:"totp"`
 	}
 	if err := bindJSON(c, &in); err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
+	th := s.throttle()
+	if wait, err := th.Check(ctx, in.Email, c.RealIP()); err != nil {
+		return err
+	} else if wait > 0 {
+		return &apperr.Error{Code: apperr.TooMany, Message: security.RetryMessage(wait),
+			Data: map[string]any{"retry_after": security.RetrySeconds(wait)}}
+	}
 	u, err := s.Accounts.Authenticate(ctx, baseActor(c), in.Email, in.Password)
+	if apperr.Is(err, apperr.Unauthorized) {
+		if err := th.Fail(ctx, in.Email, c.RealIP()); err != nil {
+			return err
+		}
+	}
 	if err != nil {
 		return err
 	}
+	if err := s.apiSecondFactor(c, u, in.TOTP); err != nil {
+		return err
+	}
+	if err := th.Succeed(ctx, in.Email); err != nil {
+		return err
+	}
 	return s.issueToken(c, u)
+}
+
+// apiSecondFactor checks "totp" (a code or a recovery code) for a user with
+// two-factor on; a wrong code counts as a failed sign-in.
+func (s *Server) apiSecondFactor(c echo.Context, u account.User, code string) error {
+	ctx := c.Request().Context()
+	m, err := s.mfa()
+	if err != nil {
+		return err
+	}
+	on, err := m.Enabled(ctx, u.ID)
+	if err != nil || !on {
+		return err
+	}
+	if code == "" {
+		return &apperr.Error{Code: apperr.Unauthorized, Message: "two-factor code required", Data: map[string]any{"mfa_required": true}}
+	}
+	a := baseActor(c)
+	a.UserID = u.ID
+	if err := m.Verify(ctx, a, code); errors.Is(err, security.ErrBadCode) {
+		if err := s.throttle().Fail(ctx, u.Email, c.RealIP()); err != nil {
+			return err
+		}
+		return &apperr.Error{Code: apperr.Unauthorized, Message: "The two-factor code is not correct or was already used.",
+			Data: map[string]any{"mfa_required": true}}
+	} else if err != nil {
+		return err
+	}
+	return nil
 }
 
 // issueToken answers a successful sign-in with a new bearer token.

@@ -11,6 +11,7 @@ import (
 	"github.com/mend-clinic/mend/internal/account"
 	"github.com/mend-clinic/mend/internal/apperr"
 	"github.com/mend-clinic/mend/internal/audit"
+	"github.com/mend-clinic/mend/internal/security"
 )
 
 func (s *Server) loginPage(c echo.Context) error {
@@ -21,9 +22,23 @@ func (s *Server) loginPage(c echo.Context) error {
 }
 
 func (s *Server) login(c echo.Context) error {
+	ctx := c.Request().Context()
 	email, pw := c.FormValue("email"), c.FormValue("password")
-	u, err := s.Accounts.Authenticate(c.Request().Context(), baseActor(c), email, pw)
+	th := s.throttle()
+	// Throttled before the password is checked: a locked account answers
+	// 429 even to the right password.
+	if wait, err := th.Check(ctx, email, c.RealIP()); err != nil {
+		return err
+	} else if wait > 0 {
+		c.Response().Header().Set("Retry-After", itoa(security.RetrySeconds(wait)))
+		return s.render(c, http.StatusTooManyRequests, "login", page{Title: "Sign in",
+			Form: map[string]string{"email": email}, Error: security.RetryMessage(wait)})
+	}
+	u, err := s.Accounts.Authenticate(ctx, baseActor(c), email, pw)
 	if apperr.Is(err, apperr.Unauthorized) {
+		if err := th.Fail(ctx, email, c.RealIP()); err != nil {
+			return err
+		}
 		ae, _ := apperr.As(err)
 		return s.render(c, http.StatusUnauthorized, "login", page{Title: "Sign in",
 			Form: map[string]string{"email": email}, Error: ae.Message})
@@ -31,17 +46,17 @@ func (s *Server) login(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ms, err := s.afterLogin(c.Request().Context(), c, u)
-	if err != nil {
+	if m, err := s.mfa(); err != nil {
+		return err
+	} else if on, err := m.Enabled(ctx, u.ID); err != nil {
+		return err
+	} else if on {
+		return s.startTOTP(c, u) // the email counter clears after the second factor
+	}
+	if err := th.Succeed(ctx, email); err != nil {
 		return err
 	}
-	if err := s.signIn(c, u, ms); err != nil {
-		return err
-	}
-	if len(account.Clinics(ms)) > 1 {
-		return c.Redirect(http.StatusSeeOther, "/clinics")
-	}
-	return c.Redirect(http.StatusSeeOther, "/")
+	return s.finishLogin(c, u)
 }
 
 // afterLogin loads memberships and audits the sign-in.

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -21,11 +22,22 @@ var homePanels = []homePanel{
 		return s.Clinic.ClinicTotals(c.Request().Context(), mustActor(c))
 	}},
 	{actor.RoleCounselor, "counselor", func(s *Server, c echo.Context) (any, error) {
-		cs, err := s.Clinic.MyCaseload(c.Request().Context(), mustActor(c))
-		return map[string]any{"Couples": cs}, err
+		ctx, a := c.Request().Context(), mustActor(c)
+		cs, err := s.Clinic.MyCaseload(ctx, a)
+		if err != nil {
+			return nil, err
+		}
+		counts, err := s.Assignments.CountsFor(ctx, a)
+		return map[string]any{"Couples": cs, "Counts": counts}, err
 	}},
 	{actor.RoleClient, "client", func(s *Server, c echo.Context) (any, error) {
-		return s.Clinic.MyCouple(c.Request().Context(), mustActor(c))
+		ctx, a := c.Request().Context(), mustActor(c)
+		cc, err := s.Clinic.MyCouple(ctx, a)
+		if err != nil {
+			return nil, err
+		}
+		home, err := s.Assignments.Home(ctx, a)
+		return map[string]any{"Couple": cc, "Work": home, "Now": time.Now()}, err
 	}},
 }
 

@@ -131,6 +131,7 @@ func (s *Server) fillPage(c echo.Context, p *page) {
 			p.Clinics = cl
 		}
 		p.Nav = navFor(a, p.Path)
+		s.navCounts(c, a, p.Nav)
 	}
 	if s.sessionActive(c) {
 		p.CSRF = s.csrfToken(c)
@@ -169,4 +170,25 @@ var extraNav []struct{ role, label, href string }
 // flash stores a one-time message shown on the next page.
 func (s *Server) flash(c echo.Context, msg string) {
 	s.sessions.Put(c.Request().Context(), "flash", msg)
+}
+
+// navCounts puts the in-app counts on the navigation: new submissions for a
+// counselor (Review), new feedback for a client (Home).
+func (s *Server) navCounts(c echo.Context, a actor.Actor, nav []navItem) {
+	if s.Assignments == nil || a.ClinicID == 0 || !(a.Has(actor.RoleCounselor) || a.Has(actor.RoleClient)) {
+		return
+	}
+	counts, err := s.Assignments.CountsFor(c.Request().Context(), a)
+	if err != nil {
+		s.Log.Warn("nav counts", "err", err)
+		return
+	}
+	for i := range nav {
+		switch {
+		case nav[i].Href == "/review":
+			nav[i].Count = counts.AwaitingReview
+		case nav[i].Href == "/" && a.Has(actor.RoleClient):
+			nav[i].Count = counts.NewFeedback
+		}
+	}
 }

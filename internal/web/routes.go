@@ -23,12 +23,12 @@ func (s *Server) Routes() []route { return s.routes }
 // pageRoutes are the server-rendered pages (session cookie + CSRF), one
 // slice per area, each defined next to its handlers.
 func (s *Server) pageRoutes() []route {
-	return slices.Concat(s.corePageRoutes(), s.clinicPageRoutes(), s.libraryPageRoutes(), s.securityPageRoutes())
+	return slices.Concat(s.corePageRoutes(), s.clinicPageRoutes(), s.libraryPageRoutes(), s.securityPageRoutes(), s.assignmentPageRoutes())
 }
 
 // apiRoutes are the JSON API under /api/v1 (bearer tokens, no cookies).
 func (s *Server) apiRoutes() []route {
-	return slices.Concat(s.coreAPIRoutes(), s.clinicAPIRoutes(), s.libraryAPIRoutes(), s.securityAPIRoutes())
+	return slices.Concat(s.coreAPIRoutes(), s.clinicAPIRoutes(), s.libraryAPIRoutes(), s.securityAPIRoutes(), s.assignmentAPIRoutes())
 }
 
 func (s *Server) corePageRoutes() []route {
@@ -57,12 +57,12 @@ func (s *Server) registerRoutes() {
 	e.GET("/healthz", s.healthz)
 	s.routes = append(s.routes, route{"GET", "/healthz", public, s.healthz})
 
-	pages := e.Group("", s.withSession, s.checkCSRF, s.pageActor)
+	pages := e.Group("", s.withSession, s.checkCSRF, s.pageActor, s.requireMFA)
 	for _, r := range s.pageRoutes() {
 		pages.Add(r.Method, r.Path, r.h, s.require(r.Perm))
 		s.routes = append(s.routes, r)
 	}
-	api := e.Group("/api/v1", s.apiActor)
+	api := e.Group("/api/v1", s.apiActor, s.requireMFA)
 	for _, r := range s.apiRoutes() {
 		api.Add(r.Method, r.Path, r.h, s.require(r.Perm))
 		r.Path = "/api/v1" + r.Path

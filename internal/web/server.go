@@ -17,11 +17,13 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/mend-clinic/mend/internal/account"
+	"github.com/mend-clinic/mend/internal/assignment"
 	"github.com/mend-clinic/mend/internal/audit"
 	"github.com/mend-clinic/mend/internal/auth"
 	"github.com/mend-clinic/mend/internal/authz"
 	"github.com/mend-clinic/mend/internal/clinic"
 	"github.com/mend-clinic/mend/internal/config"
+	"github.com/mend-clinic/mend/internal/mail"
 )
 
 // Deps is everything the web layer needs, wired by cmd/mend.
@@ -34,6 +36,9 @@ type Deps struct {
 	Tokens   *auth.Tokens
 	Audit    *audit.Logger
 	Clinic   *clinic.Service
+	// Assignments is the assignment service (issue 5).
+	Assignments *assignment.Service
+	Mailer      mail.Mailer
 	// SessionCleanup is how often expired sessions are purged (0: never, for tests).
 	SessionCleanup time.Duration
 }

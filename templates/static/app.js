@@ -12,3 +12,64 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   });
 });
+
+// Draft autosave: forms with data-autosave post their fields a moment after
+// the client stops typing and show the saved state. Without JavaScript the
+// "Save draft" button does the same job.
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("form[data-autosave]").forEach(function (form) {
+    var url = form.getAttribute("data-autosave");
+    var state = form.querySelector("[data-save-state]");
+    var version = form.querySelector("input[name=version]");
+    var csrf = form.querySelector("input[name=csrf_token]");
+    var timer = null, inflight = false, dirty = false;
+    function show(msg, bad) {
+      if (!state) return;
+      state.textContent = msg;
+      state.classList.toggle("error", !!bad);
+    }
+    function save() {
+      if (inflight) { dirty = true; return; }
+      inflight = true; dirty = false;
+      show("Saving…");
+      var body = new URLSearchParams(new FormData(form));
+      body.delete("op");
+      fetch(url, {
+        method: "POST", body: body, credentials: "same-origin",
+        headers: { "X-CSRF-Token": csrf ? csrf.value : "", "Accept": "application/json" }
+      }).then(function (res) {
+        return res.json().catch(function () { return {}; }).then(function (data) { return { res: res, data: data }; });
+      }).then(function (r) {
+        inflight = false;
+        if (r.res.ok) {
+          if (version && r.data.version) version.value = r.data.version;
+          var t = new Date();
+          show("Saved at " + t.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) +
+            (r.data.signatures_cleared ? ". The text changed, so signatures were cleared." : "."));
+          if (dirty) schedule();
+        } else if (r.res.status === 409 && r.data.version) {
+          // A newer version was saved by the partner: post the form the
+          // ordinary way, so the page shows both texts and nothing is lost.
+          var op = document.createElement("input");
+          op.type = "hidden"; op.name = "op"; op.value = "save";
+          form.appendChild(op);
+          form.submit();
+        } else if (r.res.status === 401 || r.res.status === 403) {
+          show("Not saved: your session has ended. Sign in again in another tab; your last saved draft is kept.", true);
+        } else {
+          show("Not saved: " + (r.data.error || "please check your answers") + " Use “Save draft” to see details.", true);
+        }
+      }).catch(function () {
+        inflight = false;
+        show("Not saved: no connection. Keep this page open; it retries when you type.", true);
+      });
+    }
+    function schedule() {
+      clearTimeout(timer);
+      timer = setTimeout(save, 1500);
+    }
+    form.addEventListener("input", schedule);
+    form.addEventListener("change", schedule);
+    form.addEventListener("submit", function () { clearTimeout(timer); });
+  });
+});

@@ -1,0 +1,121 @@
+package assignment
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/mend-clinic/mend/internal/actor"
+	"github.com/mend-clinic/mend/internal/apperr"
+)
+
+// access is the caller's relation to one couple. A person may hold several
+// (an admin who also counsels); each grants only what it grants.
+type access struct {
+	CoupleID     int64  `db:"couple_id"`
+	CoupleLabel  string `db:"label"`
+	CoupleStatus string `db:"status"`
+	CounselorID  int64  `db:"counselor_id"`
+	// Filled from the actor:
+	Counselor bool  // the couple's own counselor
+	Admin     bool  // clinic admin: statuses and dates only
+	PartnerID int64 // the caller's partner row, when the caller is one of the couple
+	OtherID   int64 // the other partner's row
+	PartnerA  int64
+	PartnerB  int64
+}
+
+var errNotFound = apperr.New(apperr.NotFound, "We could not find that page.")
+
+// coupleAccess loads the caller's relation to a couple in their clinic; a
+// couple the caller has no relation to is "not found", never "forbidden".
+func coupleAccess(ctx context.Context, q sqlx.QueryerContext, a actor.Actor, coupleID int64) (access, error) {
+	var acc access
+	err := sqlx.GetContext(ctx, q, &acc, `SELECT id AS couple_id, label, status, counselor_id FROM couples
+		WHERE id = $1 AND clinic_id = $2`, coupleID, a.ClinicID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return acc, errNotFound
+	}
+	if err != nil {
+		return acc, err
+	}
+	var partners []struct {
+		ID     int64         `db:"id"`
+		Slot   string        `db:"slot"`
+		UserID sql.NullInt64 `db:"user_id"`
+	}
+	if err := sqlx.SelectContext(ctx, q, &partners, `SELECT id, slot, user_id FROM partners WHERE couple_id = $1 ORDER BY slot`, coupleID); err != nil {
+		return acc, err
+	}
+	for _, p := range partners {
+		if p.Slot == "A" {
+			acc.PartnerA = p.ID
+		} else {
+			acc.PartnerB = p.ID
+		}
+		if a.Has(actor.RoleClient) && p.UserID.Valid && p.UserID.Int64 == a.UserID {
+			acc.PartnerID = p.ID
+		}
+	}
+	if acc.PartnerID != 0 {
+		acc.OtherID = acc.PartnerA
+		if acc.PartnerID == acc.PartnerA {
+			acc.OtherID = acc.PartnerB
+		}
+	}
+	acc.Counselor = a.Has(actor.RoleCounselor) && acc.CounselorID == a.UserID
+	acc.Admin = a.Has(actor.RoleAdmin)
+	if !acc.Counselor && !acc.Admin && acc.PartnerID == 0 {
+		return acc, errNotFound
+	}
+	return acc, nil
+}
+
+// mine reports whether the caller writes this response: their own, or
+// their couple's joint one.
+func (acc access) mine(r Response) bool {
+	if acc.PartnerID == 0 {
+		return false
+	}
+	return !r.PartnerID.Valid || r.PartnerID.Int64 == acc.PartnerID
+}
+
+// readable says which answers of a response the caller may read:
+// "current" (the live draft: its author, or both partners for a joint
+// response), "submitted" (the latest submitted snapshot: the counselor, or
+// the other partner once shared or revealed together), or "" (none).
+// revealed tells whether a reveal-together pair is complete.
+func (acc access) readable(asg Assignment, r Response, revealed bool) string {
+	switch {
+	case acc.mine(r):
+		return "current"
+	case acc.PartnerID != 0: // the other partner's individual response
+		if asg.Private || !r.SubmittedAt.Valid {
+			return ""
+		}
+		if r.Shared || (asg.Reveal == RevealTogether && revealed) {
+			return "submitted"
+		}
+		return ""
+	case acc.Counselor:
+		if r.SubmittedAt.Valid {
+			return "submitted"
+		}
+		return ""
+	}
+	return "" // admins never read clinical content
+}
+
+// visibleAssignment reports whether the caller may know the assignment
+// exists: partners never learn of the other's private safety check.
+func (acc access) visibleAssignment(asg Assignment) bool {
+	if acc.Counselor || acc.Admin {
+		return true
+	}
+	if asg.Private && asg.PartnerID.Valid && asg.PartnerID.Int64 != acc.PartnerID {
+		return false
+	}
+	return acc.PartnerID != 0
+}

@@ -1,0 +1,344 @@
+package assignment
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/mend-clinic/mend/internal/actor"
+	"github.com/mend-clinic/mend/internal/apperr"
+	"github.com/mend-clinic/mend/internal/audit"
+	"github.com/mend-clinic/mend/internal/db"
+)
+
+// NewAssignment is what a counselor asks for.
+type NewAssignment struct {
+	TemplateID   int64      `json:"template_id"`
+	Mode         string     `json:"mode"`
+	PartnerID    int64      `json:"partner_id"`
+	Reveal       string     `json:"reveal"`
+	ReplyTo      int64      `json:"reply_to"`
+	DueAt        *time.Time `json:"due_at"`
+	Instructions string     `json:"instructions"`
+	Recurrence   *struct {
+		Every string `json:"every"`
+		Until string `json:"until"`
+	} `json:"recurrence"`
+}
+
+// templateInfo is what an assignment needs of its template.
+type templateInfo struct {
+	ID       int64  `db:"id"`
+	Version  int    `db:"current_version"`
+	Title    string `db:"title"`
+	Private  bool   `db:"private_to_counselor"`
+	Archived bool   `db:"archived"`
+}
+
+// visibleTemplate is the library's visibility rule for a counselor:
+// built-ins, the clinic's shared templates, and their own.
+const visibleTemplate = `(t.visibility = 'builtin' OR (t.clinic_id = $2 AND (t.visibility = 'clinic' OR t.owner_id = $3)))`
+
+// Create assigns an exercise to a couple in the counselor's own caseload and
+// creates its responses: one per partner (individual: the one; each: both)
+// or one joint, per occurrence when it recurs.
+func (s *Service) Create(ctx context.Context, a actor.Actor, coupleID int64, in NewAssignment) (Assignment, error) {
+	var out Assignment
+	err := db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		acc, err := coupleAccess(ctx, tx, a, coupleID)
+		if err != nil {
+			return err
+		}
+		if !acc.Counselor {
+			if acc.Admin || acc.PartnerID != 0 {
+				return apperr.New(apperr.Forbidden, "Only the couple's counselor can assign exercises.")
+			}
+			return errNotFound
+		}
+		if acc.CoupleStatus != "active" {
+			return apperr.New(apperr.Conflict, "This couple is %s: no new assignments until it is active again.", acc.CoupleStatus)
+		}
+		var t templateInfo
+		err = tx.GetContext(ctx, &t, `SELECT t.id, t.current_version, v.title, t.private_to_counselor, t.archived_at IS NOT NULL AS archived
+			FROM exercise_templates t JOIN template_versions v ON v.template_id = t.id AND v.version = t.current_version
+			WHERE t.id = $1 AND `+visibleTemplate, in.TemplateID, a.ClinicID, a.UserID)
+		fields := map[string]string{}
+		if errors.Is(err, sql.ErrNoRows) {
+			fields["template_id"] = "Choose an exercise from the library."
+		} else if err != nil {
+			return err
+		} else if t.Archived {
+			fields["template_id"] = "This exercise is archived; choose another."
+		}
+		occ, rec, err := s.checkNew(ctx, tx, acc, t, &in, fields)
+		if err != nil {
+			return err
+		}
+		if len(fields) > 0 {
+			return apperr.Fields("Please correct the highlighted fields.", fields)
+		}
+		var partner, reply sql.NullInt64
+		if in.Mode == ModeIndividual {
+			partner = sql.NullInt64{Int64: in.PartnerID, Valid: true}
+		}
+		if in.ReplyTo != 0 {
+			reply = sql.NullInt64{Int64: in.ReplyTo, Valid: true}
+		}
+		var id int64
+		err = tx.GetContext(ctx, &id, `INSERT INTO assignments (clinic_id, couple_id, template_id, template_version, mode,
+			partner_id, reveal, reply_to, due_at, instructions, recur_every, recur_until, created_by)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
+			a.ClinicID, coupleID, t.ID, t.Version, in.Mode, partner, in.Reveal, reply, in.DueAt, in.Instructions,
+			rec.every, rec.until, a.UserID)
+		if err != nil {
+			return err
+		}
+		var authors []sql.NullInt64
+		switch in.Mode {
+		case ModeIndividual:
+			authors = []sql.NullInt64{partner}
+		case ModeEach:
+			authors = []sql.NullInt64{{Int64: acc.PartnerA, Valid: true}, {Int64: acc.PartnerB, Valid: true}}
+		case ModeJoint:
+			authors = []sql.NullInt64{{}}
+		}
+		for _, o := range occ {
+			for _, p := range authors {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO responses (clinic_id, couple_id, assignment_id, partner_id, occurs_on, due_at)
+					VALUES ($1, $2, $3, $4, $5, $6)`, a.ClinicID, coupleID, id, p, o.on, o.due); err != nil {
+					return err
+				}
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE couples SET last_activity_at = now() WHERE id = $1`, coupleID); err != nil {
+			return err
+		}
+		if err := s.audit.Log(ctx, tx, a, audit.Event{Action: "assignment.create", ObjectType: "assignment", ObjectID: id,
+			CoupleID: coupleID, Detail: map[string]any{"template_id": t.ID, "version": t.Version, "mode": in.Mode, "responses": len(occ) * len(authors)}}); err != nil {
+			return err
+		}
+		out, err = getAssignment(ctx, tx, a.ClinicID, id)
+		return err
+	})
+	return out, err
+}
+
+type occurrence struct {
+	on  sql.NullTime
+	due sql.NullTime
+}
+
+type recurrence struct {
+	every sql.NullString
+	until sql.NullTime
+}
+
+// checkNew validates a new assignment against the couple and template and
+// returns its occurrences (one, or one per day or week until the end date).
+func (s *Service) checkNew(ctx context.Context, tx *sqlx.Tx, acc access, t templateInfo, in *NewAssignment, fields map[string]string) ([]occurrence, recurrence, error) {
+	var rec recurrence
+	in.Instructions = strings.TrimSpace(strings.ReplaceAll(in.Instructions, "\r", ""))
+	if !utf8.ValidString(in.Instructions) || strings.ContainsRune(in.Instructions, 0) {
+		fields["instructions"] = "The instructions contain characters that are not allowed."
+	} else if utf8.RuneCountInString(in.Instructions) > MaxInstructions {
+		fields["instructions"] = "Use at most 4,000 characters."
+	}
+	switch in.Mode {
+	case ModeIndividual:
+		if in.PartnerID != acc.PartnerA && in.PartnerID != acc.PartnerB || in.PartnerID == 0 {
+			fields["partner_id"] = "Choose which partner this is for."
+		}
+	case ModeEach, ModeJoint:
+		if in.PartnerID != 0 {
+			fields["partner_id"] = "Only one-partner exercises name a partner."
+		}
+	default:
+		fields["mode"] = "Choose one partner, each partner, or joint."
+	}
+	if t.Private && in.Mode != ModeIndividual && fields["mode"] == "" {
+		fields["mode"] = "The safety check is private: it can only be assigned to one partner."
+	}
+	switch in.Reveal {
+	case "":
+		in.Reveal = RevealPrivate
+	case RevealPrivate:
+	case RevealTogether:
+		if in.Mode != ModeEach {
+			fields["reveal"] = "Reveal together applies to each-partner exercises."
+		} else if t.Private {
+			fields["reveal"] = "The safety check is never revealed to the partner."
+		}
+	default:
+		fields["reveal"] = "Choose private or together."
+	}
+	if in.ReplyTo != 0 {
+		var orig struct {
+			PartnerID sql.NullInt64 `db:"partner_id"`
+			Submitted bool          `db:"submitted"`
+			Private   bool          `db:"private_to_counselor"`
+		}
+		err := tx.GetContext(ctx, &orig, `SELECT r.partner_id, r.submitted_at IS NOT NULL AS submitted, t.private_to_counselor
+			FROM responses r JOIN assignments a ON a.id = r.assignment_id JOIN exercise_templates t ON t.id = a.template_id
+			WHERE r.id = $1 AND r.couple_id = $2`, in.ReplyTo, acc.CoupleID)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			fields["reply_to"] = "Choose a response of this couple to reply to."
+		case err != nil:
+			return nil, rec, err
+		case !orig.Submitted:
+			fields["reply_to"] = "A reply can only answer a submitted response."
+		case orig.Private:
+			fields["reply_to"] = "The safety check cannot be answered by the partner."
+		case !orig.PartnerID.Valid || in.Mode != ModeIndividual || in.PartnerID == orig.PartnerID.Int64:
+			fields["reply_to"] = "A reply is a one-partner exercise for the other partner."
+		}
+	}
+	now := s.now()
+	if in.DueAt != nil && in.DueAt.Before(now.Add(-24*time.Hour)) {
+		fields["due_at"] = "The due date is in the past."
+	}
+	var due sql.NullTime
+	if in.DueAt != nil {
+		due = sql.NullTime{Time: *in.DueAt, Valid: true}
+	}
+	if in.Recurrence == nil {
+		return []occurrence{{due: due}}, rec, nil
+	}
+	step := map[string]int{"day": 1, "week": 7}[in.Recurrence.Every]
+	if step == 0 {
+		fields["recurrence.every"] = "Repeat every day or every week."
+	}
+	until, err := time.Parse(time.DateOnly, in.Recurrence.Until)
+	if err != nil {
+		fields["recurrence.until"] = "Give the last day as YYYY-MM-DD."
+	}
+	start := now.UTC().Truncate(24 * time.Hour)
+	if in.DueAt != nil {
+		start = in.DueAt.UTC().Truncate(24 * time.Hour)
+	}
+	if err == nil && until.Before(start) {
+		fields["recurrence.until"] = "The last day is before the first."
+	}
+	if len(fields) > 0 {
+		return nil, rec, nil
+	}
+	var occ []occurrence
+	for d := start; !d.After(until); d = d.AddDate(0, 0, step) {
+		if len(occ) == MaxOccurrences {
+			fields["recurrence.until"] = "That is more than 366 occurrences; choose an earlier last day."
+			return nil, rec, nil
+		}
+		// An occurrence is due at the end of its day (UTC).
+		occ = append(occ, occurrence{on: sql.NullTime{Time: d, Valid: true}, due: sql.NullTime{Time: d.Add(24*time.Hour - time.Second), Valid: true}})
+	}
+	rec.every = sql.NullString{String: in.Recurrence.Every, Valid: true}
+	rec.until = sql.NullTime{Time: until, Valid: true}
+	return occ, rec, nil
+}
+
+// Change is what a counselor may edit on an assignment.
+type Change struct {
+	DueAt        **time.Time `json:"-"`
+	Instructions *string     `json:"-"`
+	Status       *string     `json:"-"`
+}
+
+// Update edits the due date or instructions, or cancels the assignment
+// (what the couple wrote is kept). A closed couple is read-only.
+func (s *Service) Update(ctx context.Context, a actor.Actor, id int64, ch Change) (Assignment, error) {
+	var out Assignment
+	err := db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		asg, acc, err := s.loadForCounselor(ctx, tx, a, id)
+		if err != nil {
+			return err
+		}
+		if acc.CoupleStatus == "closed" {
+			return apperr.New(apperr.Conflict, "This couple is closed: its work is read-only.")
+		}
+		if asg.Status == StatusCancelled {
+			return apperr.New(apperr.Conflict, "This assignment was withdrawn and can no longer change.")
+		}
+		fields := map[string]string{}
+		if ch.Instructions != nil {
+			v := strings.TrimSpace(strings.ReplaceAll(*ch.Instructions, "\r", ""))
+			if !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
+				fields["instructions"] = "The instructions contain characters that are not allowed."
+			} else if utf8.RuneCountInString(v) > MaxInstructions {
+				fields["instructions"] = "Use at most 4,000 characters."
+			}
+			asg.Instructions = v
+		}
+		if ch.Status != nil && *ch.Status != StatusCancelled && *ch.Status != asg.Status {
+			fields["status"] = `Only "cancelled" can be set.`
+		}
+		if len(fields) > 0 {
+			return apperr.Fields("Please correct the highlighted fields.", fields)
+		}
+		action := "assignment.update"
+		if ch.DueAt != nil {
+			asg.DueAt = sql.NullTime{}
+			if *ch.DueAt != nil {
+				asg.DueAt = sql.NullTime{Time: **ch.DueAt, Valid: true}
+			}
+			// One-off responses follow the assignment's due date.
+			if _, err := tx.ExecContext(ctx, `UPDATE responses SET due_at = $2 WHERE assignment_id = $1 AND occurs_on IS NULL`, id, asg.DueAt); err != nil {
+				return err
+			}
+		}
+		if ch.Status != nil && *ch.Status == StatusCancelled {
+			asg.Status = StatusCancelled
+			action = "assignment.cancel"
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE assignments SET due_at = $2, instructions = $3, status = $4, updated_at = now() WHERE id = $1`,
+			id, asg.DueAt, asg.Instructions, asg.Status); err != nil {
+			return err
+		}
+		if err := s.audit.Log(ctx, tx, a, audit.Event{Action: action, ObjectType: "assignment", ObjectID: id, CoupleID: asg.CoupleID}); err != nil {
+			return err
+		}
+		out, err = getAssignment(ctx, tx, a.ClinicID, id)
+		return err
+	})
+	return out, err
+}
+
+// loadForCounselor returns an assignment of the counselor's own caseload.
+func (s *Service) loadForCounselor(ctx context.Context, q sqlx.QueryerContext, a actor.Actor, id int64) (Assignment, access, error) {
+	asg, err := getAssignment(ctx, q, a.ClinicID, id)
+	if err != nil {
+		return asg, access{}, err
+	}
+	acc, err := coupleAccess(ctx, q, a, asg.CoupleID)
+	if err != nil {
+		return asg, acc, err
+	}
+	if !acc.Counselor {
+		if acc.Admin || acc.PartnerID != 0 {
+			return asg, acc, apperr.New(apperr.Forbidden, "Only the couple's counselor can change this assignment.")
+		}
+		return asg, acc, errNotFound
+	}
+	return asg, acc, nil
+}
+
+const assignmentCols = `a.id, a.clinic_id, a.couple_id, c.label AS couple_label, c.status AS couple_status, a.template_id,
+	a.template_version, v.title AS template_title, t.private_to_counselor, a.mode, a.partner_id, a.reveal, a.reply_to,
+	a.due_at, a.instructions, a.recur_every, a.recur_until, a.status, a.created_by, a.created_at, a.updated_at`
+
+const assignmentFrom = ` FROM assignments a JOIN couples c ON c.id = a.couple_id
+	JOIN exercise_templates t ON t.id = a.template_id
+	JOIN template_versions v ON v.template_id = a.template_id AND v.version = a.template_version`
+
+func getAssignment(ctx context.Context, q sqlx.QueryerContext, clinicID, id int64) (Assignment, error) {
+	var asg Assignment
+	err := sqlx.GetContext(ctx, q, &asg, `SELECT `+assignmentCols+assignmentFrom+` WHERE a.id = $1 AND a.clinic_id = $2`, id, clinicID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return asg, errNotFound
+	}
+	return asg, err
+}

@@ -1,0 +1,263 @@
+package assignment
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"reflect"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/mend-clinic/mend/internal/actor"
+	"github.com/mend-clinic/mend/internal/apperr"
+	"github.com/mend-clinic/mend/internal/audit"
+	"github.com/mend-clinic/mend/internal/db"
+	"github.com/mend-clinic/mend/internal/exercise"
+)
+
+// writable loads a response the caller writes (their own or their couple's
+// joint one), locked for update, with its assignment and the caller's access.
+func (s *Service) writable(ctx context.Context, tx *sqlx.Tx, a actor.Actor, id int64) (Response, Assignment, access, error) {
+	var r Response
+	err := tx.GetContext(ctx, &r, `SELECT * FROM responses WHERE id = $1 AND clinic_id = $2 FOR UPDATE`, id, a.ClinicID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, Assignment{}, access{}, errNotFound
+	}
+	if err != nil {
+		return r, Assignment{}, access{}, err
+	}
+	acc, err := coupleAccess(ctx, tx, a, r.CoupleID)
+	if err != nil {
+		return r, Assignment{}, acc, err
+	}
+	asg, err := getAssignment(ctx, tx, a.ClinicID, r.AssignmentID)
+	if err != nil {
+		return r, asg, acc, err
+	}
+	if !acc.mine(r) {
+		if acc.Counselor || acc.Admin {
+			return r, asg, acc, apperr.New(apperr.Forbidden, "Only its author can change this response.")
+		}
+		return r, asg, acc, errNotFound // the other partner's: not even its id is confirmed
+	}
+	return r, asg, acc, nil
+}
+
+// editable refuses changes to work that is closed, withdrawn or waiting.
+func editable(r Response, asg Assignment, acc access) error {
+	switch {
+	case acc.CoupleStatus == "closed":
+		return apperr.New(apperr.Conflict, "This couple's work is closed and read-only.")
+	case asg.Status == StatusCancelled:
+		return apperr.New(apperr.Conflict, "Your counselor withdrew this exercise. What you wrote is kept, but it can no longer change.")
+	case r.Status == Submitted:
+		return apperr.New(apperr.Conflict, "This response is submitted and waiting for your counselor's review.")
+	case r.Status == Accepted:
+		return apperr.New(apperr.Conflict, "Your counselor accepted this response; it is complete.")
+	}
+	return nil
+}
+
+// schemaOf loads the pinned template version's schema.
+func schemaOf(ctx context.Context, q sqlx.QueryerContext, asg Assignment) (exercise.Schema, error) {
+	var raw []byte
+	if err := sqlx.GetContext(ctx, q, &raw, `SELECT schema FROM template_versions WHERE template_id = $1 AND version = $2`,
+		asg.TemplateID, asg.TemplateVersion); err != nil {
+		return exercise.Schema{}, err
+	}
+	var sc exercise.Schema
+	err := json.Unmarshal(raw, &sc)
+	return sc, err
+}
+
+// Stale is returned (as a Conflict) when a save was based on an old
+// version; it carries the current answers so nothing is lost.
+func stale(r Response) error {
+	var cur map[string]any
+	json.Unmarshal(r.Answers, &cur)
+	return &apperr.Error{Code: apperr.Conflict,
+		Message: "Your partner saved a newer version while you were editing. Both texts are shown so nothing is lost.",
+		Data:    map[string]any{"answers": cur, "version": r.Version}}
+}
+
+// Saved is the result of a save.
+type Saved struct {
+	Version           int  `json:"version"`
+	SignaturesCleared bool `json:"signatures_cleared"`
+}
+
+// SaveDraft stores answers as a draft. The save names the version it was
+// based on; a stale save is refused with the current text. Any change to a
+// joint response clears its signatures: you sign what you read.
+func (s *Service) SaveDraft(ctx context.Context, a actor.Actor, id int64, answers map[string]any, baseVersion int) (Saved, error) {
+	var out Saved
+	err := db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		r, asg, acc, err := s.writable(ctx, tx, a, id)
+		if err != nil {
+			return err
+		}
+		if err := editable(r, asg, acc); err != nil {
+			return err
+		}
+		if baseVersion != r.Version {
+			return stale(r)
+		}
+		sc, err := schemaOf(ctx, tx, asg)
+		if err != nil {
+			return err
+		}
+		clean, fe := sc.ValidateAnswers(answers, false)
+		if len(fe) > 0 {
+			return apperr.Fields("Some answers need attention.", fe)
+		}
+		var prev map[string]any
+		json.Unmarshal(r.Answers, &prev)
+		js, err := json.Marshal(clean)
+		if err != nil {
+			return err
+		}
+		var now map[string]any
+		json.Unmarshal(js, &now)
+		if reflect.DeepEqual(prev, now) {
+			out.Version = r.Version // nothing changed: no new version
+			return nil
+		}
+		if !r.PartnerID.Valid {
+			res, err := tx.ExecContext(ctx, `DELETE FROM signatures WHERE response_id = $1`, id)
+			if err != nil {
+				return err
+			}
+			n, _ := res.RowsAffected()
+			out.SignaturesCleared = n > 0
+		}
+		if err := tx.GetContext(ctx, &out.Version, `UPDATE responses SET answers = $2, version = version + 1,
+			started_at = coalesce(started_at, now()), updated_at = now() WHERE id = $1 RETURNING version`, id, js); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE couples SET last_activity_at = now() WHERE id = $1`, r.CoupleID)
+		return err
+	})
+	return out, err
+}
+
+// Share lets the author show (or stop showing) a submitted individual
+// response to the other partner. The safety check is never shareable.
+func (s *Service) Share(ctx context.Context, a actor.Actor, id int64, shared bool) error {
+	return db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		r, asg, acc, err := s.writable(ctx, tx, a, id)
+		if err != nil {
+			return err
+		}
+		switch {
+		case asg.Private:
+			return apperr.Fields("The safety check is private to your counselor and can never be shared.",
+				map[string]string{"shared": "The safety check cannot be shared."})
+		case !r.PartnerID.Valid:
+			return apperr.Fields("A joint response is already visible to both of you.", map[string]string{"shared": "Joint responses are always shared."})
+		case acc.CoupleStatus == "closed":
+			return apperr.New(apperr.Conflict, "This couple's work is closed and read-only.")
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE responses SET shared = $2, updated_at = now() WHERE id = $1`, id, shared); err != nil {
+			return err
+		}
+		action := "response.share"
+		if !shared {
+			action = "response.unshare"
+		}
+		return s.audit.Log(ctx, tx, a, audit.Event{Action: action, ObjectType: "response", ObjectID: id, CoupleID: r.CoupleID})
+	})
+}
+
+// Sign records the caller's signature of a joint response's current
+// version. The version names what they read; a stale one is refused.
+func (s *Service) Sign(ctx context.Context, a actor.Actor, id int64, version int) ([]Signature, error) {
+	var sigs []Signature
+	err := db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		r, asg, acc, err := s.writable(ctx, tx, a, id)
+		if err != nil {
+			return err
+		}
+		if r.PartnerID.Valid {
+			return apperr.Fields("Only joint responses are signed.", map[string]string{"version": "Only joint responses are signed."})
+		}
+		if err := editable(r, asg, acc); err != nil {
+			return err
+		}
+		if version != r.Version {
+			return stale(r)
+		}
+		sc, err := schemaOf(ctx, tx, asg)
+		if err != nil {
+			return err
+		}
+		var ans map[string]any
+		json.Unmarshal(r.Answers, &ans)
+		if _, fe := sc.ValidateAnswers(ans, true); len(fe) > 0 {
+			return apperr.Fields("Complete every required answer before signing.", fe)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO signatures (response_id, partner_id, version) VALUES ($1, $2, $3)
+			ON CONFLICT (response_id, partner_id) DO UPDATE SET version = EXCLUDED.version, signed_at = now()`, id, acc.PartnerID, version); err != nil {
+			return err
+		}
+		if err := s.audit.Log(ctx, tx, a, audit.Event{Action: "response.sign", ObjectType: "response", ObjectID: id, CoupleID: r.CoupleID,
+			Detail: map[string]any{"version": version}}); err != nil {
+			return err
+		}
+		sigs, err = signaturesOf(ctx, tx, id)
+		return err
+	})
+	return sigs, err
+}
+
+// Submit hands the response to the counselor: every required answer must be
+// there, and a joint response needs both partners' signatures of this
+// version. Each submission is kept as a snapshot.
+func (s *Service) Submit(ctx context.Context, a actor.Actor, id int64) error {
+	return db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		r, asg, acc, err := s.writable(ctx, tx, a, id)
+		if err != nil {
+			return err
+		}
+		if err := editable(r, asg, acc); err != nil {
+			return err
+		}
+		sc, err := schemaOf(ctx, tx, asg)
+		if err != nil {
+			return err
+		}
+		var ans map[string]any
+		json.Unmarshal(r.Answers, &ans)
+		if _, fe := sc.ValidateAnswers(ans, true); len(fe) > 0 {
+			return apperr.Fields("Some required answers are missing.", fe)
+		}
+		if !r.PartnerID.Valid {
+			var n int
+			if err := tx.GetContext(ctx, &n, `SELECT count(*) FROM signatures WHERE response_id = $1 AND version = $2`, id, r.Version); err != nil {
+				return err
+			}
+			if n < 2 {
+				return apperr.New(apperr.Conflict, "Both partners need to sign this version before it can be submitted.")
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO submissions (response_id, version, answers, submitted_by) VALUES ($1, $2, $3, $4)`,
+			id, r.Version, r.Answers, a.UserID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE responses SET status = 'submitted', submitted_at = now(), feedback_unread = false,
+			updated_at = now() WHERE id = $1`, id); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE couples SET last_activity_at = now() WHERE id = $1`, r.CoupleID); err != nil {
+			return err
+		}
+		return s.audit.Log(ctx, tx, a, audit.Event{Action: "response.submit", ObjectType: "response", ObjectID: id, CoupleID: r.CoupleID,
+			Detail: map[string]any{"version": r.Version}})
+	})
+}
+
+func signaturesOf(ctx context.Context, q sqlx.QueryerContext, id int64) ([]Signature, error) {
+	sigs := []Signature{}
+	err := sqlx.SelectContext(ctx, q, &sigs, `SELECT response_id, partner_id, version, signed_at FROM signatures WHERE response_id = $1 ORDER BY signed_at`, id)
+	return sigs, err
+}

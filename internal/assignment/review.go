@@ -1,0 +1,130 @@
+package assignment
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/mend-clinic/mend/internal/actor"
+	"github.com/mend-clinic/mend/internal/apperr"
+	"github.com/mend-clinic/mend/internal/audit"
+	"github.com/mend-clinic/mend/internal/db"
+)
+
+// Review records the counselor's decision on the latest submission:
+// accept (complete) or revise (back to the author with the comment).
+func (s *Service) Review(ctx context.Context, a actor.Actor, id int64, decision, comment string) error {
+	comment = strings.TrimSpace(strings.ReplaceAll(comment, "\r", ""))
+	fields := map[string]string{}
+	if decision != "accept" && decision != "revise" {
+		fields["decision"] = "Choose accept or request revision."
+	}
+	if !utf8.ValidString(comment) || strings.ContainsRune(comment, 0) {
+		fields["comment"] = "The comment contains characters that are not allowed."
+	} else if utf8.RuneCountInString(comment) > MaxComment {
+		fields["comment"] = "Use at most 8,000 characters."
+	} else if decision == "revise" && comment == "" {
+		fields["comment"] = "Tell the author what to revise."
+	}
+	return db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		var r Response
+		err := tx.GetContext(ctx, &r, `SELECT * FROM responses WHERE id = $1 AND clinic_id = $2 FOR UPDATE`, id, a.ClinicID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return errNotFound
+		}
+		if err != nil {
+			return err
+		}
+		acc, err := coupleAccess(ctx, tx, a, r.CoupleID)
+		if err != nil {
+			return err
+		}
+		if !acc.Counselor {
+			if acc.Admin {
+				return apperr.New(apperr.Forbidden, "Only the couple's counselor reviews their work.")
+			}
+			return errNotFound
+		}
+		if !r.SubmittedAt.Valid {
+			return errNotFound // a draft is invisible to the counselor, so is its id
+		}
+		if len(fields) > 0 {
+			return apperr.Fields("Please correct the highlighted fields.", fields)
+		}
+		if r.Status != Submitted {
+			return apperr.New(apperr.Conflict, "This response is not waiting for review (it is %s).", strings.ReplaceAll(r.Status, "_", " "))
+		}
+		var subID int64
+		if err := tx.GetContext(ctx, &subID, `SELECT id FROM submissions WHERE response_id = $1 ORDER BY id DESC LIMIT 1`, id); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO reviews (response_id, submission_id, counselor_id, decision, comment) VALUES ($1, $2, $3, $4, $5)`,
+			id, subID, a.UserID, decision, comment); err != nil {
+			return err
+		}
+		status := Accepted
+		if decision == "revise" {
+			status = RevisionRequested
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE responses SET status = $2, reviewed_at = now(), feedback_unread = $3, updated_at = now() WHERE id = $1`,
+			id, status, comment != "" || decision == "revise"); err != nil {
+			return err
+		}
+		return s.audit.Log(ctx, tx, a, audit.Event{Action: "response.review", ObjectType: "response", ObjectID: id, CoupleID: r.CoupleID,
+			Detail: map[string]any{"decision": decision}})
+	})
+}
+
+// QueueItem is one response waiting for the counselor's review.
+type QueueItem struct {
+	ResponseID    int64        `db:"response_id" json:"response_id"`
+	AssignmentID  int64        `db:"assignment_id" json:"assignment_id"`
+	CoupleID      int64        `db:"couple_id" json:"couple_id"`
+	CoupleLabel   string       `db:"couple_label" json:"couple_label"`
+	TemplateTitle string       `db:"template_title" json:"template_title"`
+	PartnerName   string       `db:"partner_name" json:"partner_name"`
+	OccursOn      sql.NullTime `db:"occurs_on" json:"-"`
+	DueAt         sql.NullTime `db:"due_at" json:"-"`
+	SubmittedAt   time.Time    `db:"submitted_at" json:"submitted_at"`
+	DueJSON       *time.Time   `db:"-" json:"due_at"`
+}
+
+// Cursor is a keyset position (time, id) shared by the lists here.
+type Cursor struct {
+	At time.Time
+	ID int64
+}
+
+// ReviewQueue lists submitted, unreviewed responses across the counselor's
+// caseload, oldest first: one query, keyset-paginated, served by the
+// partial index responses_review_idx per couple.
+func (s *Service) ReviewQueue(ctx context.Context, a actor.Actor, after *Cursor, limit int) ([]QueueItem, error) {
+	items := []QueueItem{}
+	q := `SELECT r.id AS response_id, r.assignment_id, r.couple_id, c.label AS couple_label, v.title AS template_title,
+			coalesce(p.name, 'Both partners') AS partner_name, r.occurs_on, r.due_at, r.submitted_at
+		FROM couples c
+		JOIN responses r ON r.couple_id = c.id AND r.status = 'submitted'
+		JOIN assignments a ON a.id = r.assignment_id
+		JOIN template_versions v ON v.template_id = a.template_id AND v.version = a.template_version
+		LEFT JOIN partners p ON p.id = r.partner_id
+		WHERE c.clinic_id = $1 AND c.counselor_id = $2
+		  AND ($3::timestamptz IS NULL OR (r.submitted_at, r.id) > ($3, $4))
+		ORDER BY r.submitted_at, r.id LIMIT $5`
+	var at *time.Time
+	var id int64
+	if after != nil {
+		at, id = &after.At, after.ID
+	}
+	if err := s.db.SelectContext(ctx, &items, q, a.ClinicID, a.UserID, at, id, limit); err != nil {
+		return nil, err
+	}
+	for i := range items {
+		items[i].DueJSON = ptrTime(items[i].DueAt)
+	}
+	return items, nil
+}

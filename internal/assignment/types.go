@@ -1,0 +1,179 @@
+// Package assignment is the heart of Mend: counselors assign exercises to a
+// couple, partners complete them (drafts, sharing, joint signatures), and
+// counselors review what comes back. It owns the privacy rules between
+// partners: who may read which answers, and when.
+package assignment
+
+import (
+	"database/sql"
+	"encoding/json"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/mend-clinic/mend/internal/audit"
+)
+
+// Modes and states.
+const (
+	ModeIndividual = "individual"
+	ModeEach       = "each"
+	ModeJoint      = "joint"
+
+	RevealPrivate  = "private"
+	RevealTogether = "together"
+
+	StatusActive    = "active"
+	StatusCancelled = "cancelled"
+
+	Draft             = "draft"
+	Submitted         = "submitted"
+	RevisionRequested = "revision_requested"
+	Accepted          = "accepted"
+)
+
+// Limits.
+const (
+	MaxInstructions = 4000
+	MaxComment      = 8000
+	MaxOccurrences  = 366
+)
+
+// Service holds the assignment rules.
+type Service struct {
+	db    *sqlx.DB
+	audit *audit.Logger
+	now   func() time.Time
+}
+
+// NewService returns the assignment service.
+func NewService(d *sqlx.DB, a *audit.Logger) *Service {
+	return &Service{db: d, audit: a, now: time.Now}
+}
+
+// Assignment is one exercise given to a couple.
+type Assignment struct {
+	ID              int64          `db:"id" json:"id"`
+	ClinicID        int64          `db:"clinic_id" json:"-"`
+	CoupleID        int64          `db:"couple_id" json:"couple_id"`
+	CoupleLabel     string         `db:"couple_label" json:"couple_label"`
+	CoupleStatus    string         `db:"couple_status" json:"-"`
+	TemplateID      int64          `db:"template_id" json:"template_id"`
+	TemplateVersion int            `db:"template_version" json:"template_version"`
+	TemplateTitle   string         `db:"template_title" json:"template_title"`
+	Private         bool           `db:"private_to_counselor" json:"private_to_counselor"`
+	Mode            string         `db:"mode" json:"mode"`
+	PartnerID       sql.NullInt64  `db:"partner_id" json:"-"`
+	Reveal          string         `db:"reveal" json:"reveal"`
+	ReplyTo         sql.NullInt64  `db:"reply_to" json:"-"`
+	DueAt           sql.NullTime   `db:"due_at" json:"-"`
+	Instructions    string         `db:"instructions" json:"instructions"`
+	RecurEvery      sql.NullString `db:"recur_every" json:"-"`
+	RecurUntil      sql.NullTime   `db:"recur_until" json:"-"`
+	Status          string         `db:"status" json:"status"`
+	CreatedBy       int64          `db:"created_by" json:"-"`
+	CreatedAt       time.Time      `db:"created_at" json:"created_at"`
+	UpdatedAt       time.Time      `db:"updated_at" json:"updated_at"`
+}
+
+// MarshalJSON writes nullable fields as null or values.
+func (a Assignment) MarshalJSON() ([]byte, error) {
+	type plain Assignment
+	out := struct {
+		plain
+		PartnerID  *int64          `json:"partner_id"`
+		ReplyTo    *int64          `json:"reply_to"`
+		DueAt      *time.Time      `json:"due_at"`
+		Recurrence *map[string]any `json:"recurrence"`
+	}{plain: plain(a), PartnerID: ptrInt(a.PartnerID), ReplyTo: ptrInt(a.ReplyTo), DueAt: ptrTime(a.DueAt)}
+	if a.RecurEvery.Valid {
+		out.Recurrence = &map[string]any{"every": a.RecurEvery.String, "until": a.RecurUntil.Time.Format(time.DateOnly)}
+	}
+	return json.Marshal(out)
+}
+
+// Response is one partner's (or the couple's joint) work on an assignment.
+type Response struct {
+	ID             int64           `db:"id"`
+	ClinicID       int64           `db:"clinic_id"`
+	CoupleID       int64           `db:"couple_id"`
+	AssignmentID   int64           `db:"assignment_id"`
+	PartnerID      sql.NullInt64   `db:"partner_id"`
+	OccursOn       sql.NullTime    `db:"occurs_on"`
+	DueAt          sql.NullTime    `db:"due_at"`
+	Status         string          `db:"status"`
+	Answers        json.RawMessage `db:"answers"`
+	Version        int             `db:"version"`
+	Shared         bool            `db:"shared"`
+	StartedAt      sql.NullTime    `db:"started_at"`
+	SubmittedAt    sql.NullTime    `db:"submitted_at"`
+	ReviewedAt     sql.NullTime    `db:"reviewed_at"`
+	FeedbackUnread bool            `db:"feedback_unread"`
+	UpdatedAt      time.Time       `db:"updated_at"`
+}
+
+// Signature is one partner's signature of a joint response's version.
+type Signature struct {
+	ResponseID int64     `db:"response_id" json:"-"`
+	PartnerID  int64     `db:"partner_id" json:"partner_id"`
+	Version    int       `db:"version" json:"version"`
+	SignedAt   time.Time `db:"signed_at" json:"signed_at"`
+}
+
+// Submission is a kept snapshot of a submitted response.
+type Submission struct {
+	ID          int64           `db:"id" json:"id"`
+	ResponseID  int64           `db:"response_id" json:"-"`
+	Version     int             `db:"version" json:"version"`
+	Answers     json.RawMessage `db:"answers" json:"answers"`
+	SubmittedBy int64           `db:"submitted_by" json:"submitted_by"`
+	SubmittedAt time.Time       `db:"submitted_at" json:"submitted_at"`
+}
+
+// Review is a counselor's decision and comment on a submission.
+type Review struct {
+	ID           int64     `db:"id" json:"id"`
+	ResponseID   int64     `db:"response_id" json:"-"`
+	SubmissionID int64     `db:"submission_id" json:"submission_id"`
+	CounselorID  int64     `db:"counselor_id" json:"counselor_id"`
+	Decision     string    `db:"decision" json:"decision"`
+	Comment      string    `db:"comment" json:"comment"`
+	CreatedAt    time.Time `db:"created_at" json:"created_at"`
+}
+
+// Overdue reports whether an open response is past its due time.
+func (r Response) Overdue(now time.Time) bool {
+	return r.DueAt.Valid && r.DueAt.Time.Before(now) && (r.Status == Draft || r.Status == RevisionRequested)
+}
+
+func ptrInt(n sql.NullInt64) *int64 {
+	if !n.Valid {
+		return nil
+	}
+	return &n.Int64
+}
+
+func ptrTime(t sql.NullTime) *time.Time {
+	if !t.Valid {
+		return nil
+	}
+	return &t.Time
+}
+
+// withAssignment writes an assignment's JSON with extra keys merged in
+// (Detail and Summary embed Assignment, whose MarshalJSON would otherwise
+// hide their own fields).
+func withAssignment(a Assignment, extra map[string]any) ([]byte, error) {
+	base, err := json.Marshal(a)
+	if err != nil {
+		return nil, err
+	}
+	m := map[string]any{}
+	if err := json.Unmarshal(base, &m); err != nil {
+		return nil, err
+	}
+	for k, v := range extra {
+		m[k] = v
+	}
+	return json.Marshal(m)
+}

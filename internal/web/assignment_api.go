@@ -1,0 +1,369 @@
+package web
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/mend-clinic/mend/internal/apperr"
+	"github.com/mend-clinic/mend/internal/assignment"
+)
+
+// pathID reads a numeric path parameter; anything else is a 404 (an id
+// that cannot exist).
+func pathID(c echo.Context, name string) (int64, error) {
+	id, err := strconv.ParseInt(c.Param(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, apperr.New(apperr.NotFound, "Not found.")
+	}
+	return id, nil
+}
+
+// listLimit reads ?limit= (default 50, max 200).
+func listLimit(c echo.Context) (int, error) {
+	v := c.QueryParam("limit")
+	if v == "" {
+		return 50, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 200 {
+		return 0, apperr.New(apperr.BadRequest, "limit must be a number from 1 to 200.")
+	}
+	return n, nil
+}
+
+// assignmentInput is the API body for a new assignment; dates are parsed
+// here so a bad one is a field error, not a malformed body.
+type assignmentInput struct {
+	TemplateID   int64  `json:"template_id"`
+	Mode         string `json:"mode"`
+	PartnerID    int64  `json:"partner_id"`
+	Reveal       string `json:"reveal"`
+	ReplyTo      int64  `json:"reply_to"`
+	DueAt        string `json:"due_at"`
+	Instructions string `json:"instructions"`
+	Recurrence   *struct {
+		Every string `json:"every"`
+		Until string `json:"until"`
+	} `json:"recurrence"`
+}
+
+func (in assignmentInput) toNew() (assignment.NewAssignment, error) {
+	out := assignment.NewAssignment{TemplateID: in.TemplateID, Mode: in.Mode, PartnerID: in.PartnerID, Reveal: in.Reveal,
+		ReplyTo: in.ReplyTo, Instructions: in.Instructions}
+	if in.DueAt != "" {
+		t, err := time.Parse(time.RFC3339, in.DueAt)
+		if err != nil {
+			return out, apperr.Fields("due_at must be an RFC 3339 time.", map[string]string{"due_at": "Use an RFC 3339 time such as 2026-12-01T18:00:00Z."})
+		}
+		out.DueAt = &t
+	}
+	if in.Recurrence != nil {
+		out.Recurrence = &struct {
+			Every string `json:"every"`
+			Until string `json:"until"`
+		}{in.Recurrence.Every, in.Recurrence.Until}
+	}
+	return out, nil
+}
+
+func (s *Server) apiCreateAssignment(c echo.Context) error {
+	coupleID, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var in assignmentInput
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	n, err := in.toNew()
+	if err != nil {
+		return err
+	}
+	asg, err := s.Assignments.Create(c.Request().Context(), mustActor(c), coupleID, n)
+	if err != nil {
+		return err
+	}
+	d, err := s.Assignments.Get(c.Request().Context(), mustActor(c), asg.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, d)
+}
+
+func (s *Server) apiListAssignments(c echo.Context) error {
+	limit, err := listLimit(c)
+	if err != nil {
+		return err
+	}
+	f := assignment.ListFilter{Status: c.QueryParam("status"), Limit: limit + 1}
+	if v := c.QueryParam("couple_id"); v != "" {
+		if f.CoupleID, err = strconv.ParseInt(v, 10, 64); err != nil {
+			return apperr.New(apperr.BadRequest, "couple_id must be a number.")
+		}
+	}
+	if v := c.QueryParam("after"); v != "" {
+		if f.After, err = strconv.ParseInt(v, 10, 64); err != nil || f.After <= 0 {
+			return apperr.New(apperr.BadRequest, "after must be the next value of a previous page.")
+		}
+	}
+	items, err := s.Assignments.List(c.Request().Context(), mustActor(c), f)
+	if err != nil {
+		return err
+	}
+	var next *string
+	if len(items) > limit {
+		items = items[:limit]
+		v := strconv.FormatInt(items[limit-1].ID, 10)
+		next = &v
+	}
+	return c.JSON(http.StatusOK, map[string]any{"items": items, "next": next})
+}
+
+func (s *Server) apiGetAssignment(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	d, err := s.Assignments.Get(c.Request().Context(), mustActor(c), id)
+	if err != nil {
+		return err
+	}
+	if counselor, _, partner := d.Access(); !counselor && partner == 0 {
+		// Admins get statuses and dates: no fields, no answers, no comments.
+		for i := range d.Responses {
+			d.Responses[i].Feedback = nil
+		}
+		return c.JSON(http.StatusOK, map[string]any{"assignment": d.Assignment, "responses": d.Responses})
+	}
+	return c.JSON(http.StatusOK, d)
+}
+
+func (s *Server) apiPatchAssignment(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var raw map[string]json.RawMessage
+	if err := bindJSON(c, &raw); err != nil {
+		return err
+	}
+	var ch assignment.Change
+	if v, ok := raw["due_at"]; ok {
+		var due *time.Time
+		var str *string
+		if err := json.Unmarshal(v, &str); err != nil {
+			return apperr.Fields("due_at must be an RFC 3339 time or null.", map[string]string{"due_at": "Use an RFC 3339 time or null."})
+		}
+		if str != nil {
+			t, err := time.Parse(time.RFC3339, *str)
+			if err != nil {
+				return apperr.Fields("due_at must be an RFC 3339 time or null.", map[string]string{"due_at": "Use an RFC 3339 time or null."})
+			}
+			due = &t
+		}
+		ch.DueAt = &due
+	}
+	if v, ok := raw["instructions"]; ok {
+		var str string
+		if err := json.Unmarshal(v, &str); err != nil {
+			return apperr.Fields("instructions must be text.", map[string]string{"instructions": "Must be text."})
+		}
+		ch.Instructions = &str
+	}
+	if v, ok := raw["status"]; ok {
+		var str string
+		if err := json.Unmarshal(v, &str); err != nil {
+			return apperr.Fields("status must be text.", map[string]string{"status": "Must be text."})
+		}
+		ch.Status = &str
+	}
+	asg, err := s.Assignments.Update(c.Request().Context(), mustActor(c), id, ch)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, asg)
+}
+
+func (s *Server) apiGetResponse(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	d, rv, err := s.Assignments.GetResponse(c.Request().Context(), mustActor(c), id)
+	if err != nil {
+		return err
+	}
+	if err := s.Assignments.MarkFeedbackRead(c.Request().Context(), mustActor(c), rv); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"assignment": d.Assignment, "schema": d.Schema, "response": rv})
+}
+
+func (s *Server) apiSaveResponse(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Answers map[string]any `json:"answers"`
+		Version int            `json:"version"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	if in.Version == 0 {
+		return apperr.Fields("version is required: the version your answers are based on.", map[string]string{"version": "Required."})
+	}
+	saved, err := s.Assignments.SaveDraft(c.Request().Context(), mustActor(c), id, in.Answers, in.Version)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, saved)
+}
+
+func (s *Server) apiShareResponse(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Shared *bool `json:"shared"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	if in.Shared == nil {
+		return apperr.Fields("shared is required (true or false).", map[string]string{"shared": "Required."})
+	}
+	if err := s.Assignments.Share(c.Request().Context(), mustActor(c), id, *in.Shared); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"shared": *in.Shared})
+}
+
+func (s *Server) apiSignResponse(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Version int `json:"version"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	sigs, err := s.Assignments.Sign(c.Request().Context(), mustActor(c), id, in.Version)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"signatures": sigs})
+}
+
+func (s *Server) apiSubmitResponse(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.Assignments.Submit(c.Request().Context(), mustActor(c), id); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"status": assignment.Submitted})
+}
+
+func (s *Server) apiReviewResponse(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Decision string `json:"decision"`
+		Comment  string `json:"comment"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	if err := s.Assignments.Review(c.Request().Context(), mustActor(c), id, in.Decision, in.Comment); err != nil {
+		return err
+	}
+	status := assignment.Accepted
+	if in.Decision == "revise" {
+		status = assignment.RevisionRequested
+	}
+	return c.JSON(http.StatusOK, map[string]any{"status": status})
+}
+
+// queueCursor encodes a review-queue position opaquely.
+func queueCursor(it assignment.QueueItem) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(it.SubmittedAt.UnixMicro(), 10) + ":" + strconv.FormatInt(it.ResponseID, 10)))
+}
+
+func parseQueueCursor(v string) (*assignment.Cursor, error) {
+	if v == "" {
+		return nil, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(v)
+	at, id, ok := strings.Cut(string(b), ":")
+	t, err1 := strconv.ParseInt(at, 10, 64)
+	n, err2 := strconv.ParseInt(id, 10, 64)
+	if err != nil || !ok || err1 != nil || err2 != nil {
+		return nil, apperr.New(apperr.BadRequest, "after must be the next value of a previous page.")
+	}
+	return &assignment.Cursor{At: time.UnixMicro(t), ID: n}, nil
+}
+
+// reviewQueuePage loads one page of the queue and its next cursor.
+func (s *Server) reviewQueuePage(c echo.Context) ([]assignment.QueueItem, *string, error) {
+	limit, err := listLimit(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	after, err := parseQueueCursor(c.QueryParam("after"))
+	if err != nil {
+		return nil, nil, err
+	}
+	items, err := s.Assignments.ReviewQueue(c.Request().Context(), mustActor(c), after, limit+1)
+	if err != nil {
+		return nil, nil, err
+	}
+	var next *string
+	if len(items) > limit {
+		items = items[:limit]
+		v := queueCursor(items[limit-1])
+		next = &v
+	}
+	return items, next, nil
+}
+
+func (s *Server) apiReviewQueue(c echo.Context) error {
+	items, next, err := s.reviewQueuePage(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"items": items, "next": next})
+}
+
+func (s *Server) apiCheckins(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	series, err := s.Assignments.Checkins(c.Request().Context(), mustActor(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"series": series})
+}
+
+func (s *Server) apiCounts(c echo.Context) error {
+	counts, err := s.Assignments.CountsFor(c.Request().Context(), mustActor(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, counts)
+}

@@ -1,0 +1,499 @@
+package web
+
+import (
+	"encoding/json"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/mend-clinic/mend/internal/actor"
+	"github.com/mend-clinic/mend/internal/apperr"
+	"github.com/mend-clinic/mend/internal/assignment"
+	"github.com/mend-clinic/mend/internal/exercise"
+)
+
+func init() {
+	extraNav = append(extraNav, struct{ role, label, href string }{actor.RoleCounselor, "Review", "/review"})
+}
+
+// ---- assigning ----
+
+func (s *Server) assignPage(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	form := map[string]string{"template_id": c.QueryParam("template"), "repeat": "none", "due_time": "20:00"}
+	return s.renderAssign(c, http.StatusOK, id, form, nil)
+}
+
+func (s *Server) renderAssign(c echo.Context, status int, coupleID int64, form, errs map[string]string) error {
+	opts, err := s.Assignments.Options(c.Request().Context(), mustActor(c), coupleID)
+	if err != nil {
+		return err
+	}
+	if form["reply_to"] != "" && form["mode"] == "" {
+		form["mode"] = assignment.ModeIndividual
+	}
+	msg := ""
+	if len(errs) > 0 {
+		msg = "Please correct the highlighted fields."
+	}
+	return s.render(c, status, "assign", page{Title: "Assign an exercise", Form: form, Errors: errs, Error: msg, Data: opts})
+}
+
+func (s *Server) assignSubmit(c echo.Context) error {
+	coupleID, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	f := formValues(c, "template_id", "mode", "partner_id", "reveal", "due_date", "due_time", "instructions", "repeat", "until", "reply_to")
+	errs := map[string]string{}
+	in := assignment.NewAssignment{Mode: f["mode"], Instructions: f["instructions"]}
+	in.TemplateID, _ = strconv.ParseInt(f["template_id"], 10, 64)
+	in.PartnerID, _ = strconv.ParseInt(f["partner_id"], 10, 64)
+	in.ReplyTo, _ = strconv.ParseInt(f["reply_to"], 10, 64)
+	if in.Mode != assignment.ModeIndividual {
+		in.PartnerID = 0
+	}
+	if f["reveal"] == "together" && in.Mode == assignment.ModeEach {
+		in.Reveal = assignment.RevealTogether
+	}
+	if f["due_date"] != "" {
+		due, err := parseDue(f["due_date"], f["due_time"])
+		if err != nil {
+			errs["due_date"] = err.Error()
+		} else {
+			in.DueAt = &due
+		}
+	}
+	if f["repeat"] == "day" || f["repeat"] == "week" {
+		in.Recurrence = &struct {
+			Every string `json:"every"`
+			Until string `json:"until"`
+		}{f["repeat"], f["until"]}
+	}
+	if len(errs) > 0 {
+		return s.renderAssign(c, http.StatusUnprocessableEntity, coupleID, f, errs)
+	}
+	asg, err := s.Assignments.Create(c.Request().Context(), mustActor(c), coupleID, in)
+	if ae, ok := apperr.As(err); ok && (ae.Code == apperr.Invalid || ae.Code == apperr.Conflict) {
+		for k, v := range ae.Fields {
+			errs[formKey(k)] = v
+		}
+		if len(errs) == 0 {
+			errs["template_id"] = ae.Message
+		}
+		return s.renderAssign(c, http.StatusUnprocessableEntity, coupleID, f, errs)
+	}
+	if err != nil {
+		return err
+	}
+	s.flash(c, "Assigned “"+asg.TemplateTitle+"”. The couple sees it on their home page.")
+	return c.Redirect(http.StatusSeeOther, "/assignments/"+strconv.FormatInt(asg.ID, 10))
+}
+
+// formKey maps service field names to the form's input names.
+func formKey(k string) string {
+	switch k {
+	case "due_at":
+		return "due_date"
+	case "recurrence.until":
+		return "until"
+	case "recurrence.every":
+		return "repeat"
+	}
+	return k
+}
+
+// parseDue reads a date and optional time of day (UTC).
+func parseDue(date, clock string) (time.Time, error) {
+	if clock == "" {
+		clock = "20:00"
+	}
+	t, err := time.Parse("2006-01-02 15:04", date+" "+clock)
+	if err != nil {
+		return t, apperr.New(apperr.Invalid, "Give a date (YYYY-MM-DD) and a time (HH:MM).")
+	}
+	return t.UTC(), nil
+}
+
+// ---- the assignment ----
+
+func (s *Server) assignmentPage(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	d, err := s.Assignments.Get(c.Request().Context(), mustActor(c), id)
+	if err != nil {
+		return err
+	}
+	form := map[string]string{"instructions": d.Instructions}
+	if d.DueAt.Valid {
+		form["due_date"] = d.DueAt.Time.UTC().Format(time.DateOnly)
+		form["due_time"] = d.DueAt.Time.UTC().Format("15:04")
+	}
+	return s.renderAssignment(c, http.StatusOK, d, form, nil)
+}
+
+func (s *Server) renderAssignment(c echo.Context, status int, d assignment.Detail, form, errs map[string]string) error {
+	counselor, admin, partner := d.Access()
+	return s.render(c, status, "assignment", page{Title: d.TemplateTitle, Form: form, Errors: errs, Data: map[string]any{
+		"D": d, "Counselor": counselor, "Admin": admin, "PartnerID": partner, "Now": time.Now(),
+	}})
+}
+
+func (s *Server) assignmentUpdate(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	var ch assignment.Change
+	msg := "Saved."
+	if c.FormValue("op") == "cancel" {
+		st := assignment.StatusCancelled
+		ch.Status = &st
+		msg = "The exercise was withdrawn. The couple sees that; what they wrote is kept."
+	} else {
+		instr := c.FormValue("instructions")
+		ch.Instructions = &instr
+		var due *time.Time
+		if d := c.FormValue("due_date"); d != "" {
+			t, err := parseDue(d, c.FormValue("due_time"))
+			if err != nil {
+				det, gerr := s.Assignments.Get(ctx, mustActor(c), id)
+				if gerr != nil {
+					return gerr
+				}
+				return s.renderAssignment(c, http.StatusUnprocessableEntity, det, formValues(c, "instructions", "due_date", "due_time"),
+					map[string]string{"due_date": err.Error()})
+			}
+			due = &t
+		}
+		ch.DueAt = &due
+	}
+	_, err = s.Assignments.Update(ctx, mustActor(c), id, ch)
+	if ae, ok := apperr.As(err); ok && (ae.Code == apperr.Invalid || ae.Code == apperr.Conflict) {
+		det, gerr := s.Assignments.Get(ctx, mustActor(c), id)
+		if gerr != nil {
+			return gerr
+		}
+		errs := map[string]string{}
+		for k, v := range ae.Fields {
+			errs[formKey(k)] = v
+		}
+		p := formValues(c, "instructions", "due_date", "due_time")
+		counselor, admin, partner := det.Access()
+		return s.render(c, statusOf[ae.Code], "assignment", page{Title: det.TemplateTitle, Form: p, Errors: errs, Error: ae.Message,
+			Data: map[string]any{"D": det, "Counselor": counselor, "Admin": admin, "PartnerID": partner, "Now": time.Now()}})
+	}
+	if err != nil {
+		return err
+	}
+	s.flash(c, msg)
+	return c.Redirect(http.StatusSeeOther, "/assignments/"+strconv.FormatInt(id, 10))
+}
+
+// ---- a response ----
+
+// responseView is what the response page needs.
+type responseView struct {
+	D         assignment.Detail
+	R         assignment.ResponseView
+	Counselor bool
+	PartnerID int64
+	Form      template.HTML // the fillable form (author, editable)
+	Read      template.HTML // read-only answers
+	Conflict  template.HTML // the partner's newer text after a stale save
+	Editable  bool
+	Changes   []submissionChange
+	ReplyOf   template.HTML
+	SignedBy  map[int64]bool
+	Names     map[int64]string
+}
+
+// submissionChange lists what changed in one submission against the one before.
+type submissionChange struct {
+	Sub     assignment.Submission
+	Changed []string // field labels
+	First   bool
+}
+
+func (s *Server) responsePage(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	return s.showResponse(c, http.StatusOK, id, nil, nil, nil, "")
+}
+
+// showResponse renders the response page; typed answers, field errors and a
+// conflicting saved text are re-shown so nothing is lost.
+func (s *Server) showResponse(c echo.Context, status int, id int64, typed map[string]any, fe exercise.FieldErrors, conflict map[string]any, msg string) error {
+	ctx := c.Request().Context()
+	a := mustActor(c)
+	d, rv, err := s.Assignments.GetResponse(ctx, a, id)
+	if err != nil {
+		return err
+	}
+	if err := s.Assignments.MarkFeedbackRead(ctx, a, rv); err != nil {
+		return err
+	}
+	counselor, _, partner := d.Access()
+	v := responseView{D: d, R: rv, Counselor: counselor, PartnerID: partner, SignedBy: map[int64]bool{}}
+	for _, sg := range rv.Signatures {
+		if sg.Version == rv.Version {
+			v.SignedBy[sg.PartnerID] = true
+		}
+	}
+	v.Editable = rv.Mine && d.Status == assignment.StatusActive && d.CoupleStatus != "closed" &&
+		(rv.Status == assignment.Draft || rv.Status == assignment.RevisionRequested)
+	answers := rv.Answers
+	if typed != nil {
+		answers = typed
+	}
+	if v.Editable {
+		if v.Form, err = exercise.Render(d.Schema, exercise.RenderOptions{View: exercise.ViewForm, Answers: answers, Errors: fe}); err != nil {
+			return err
+		}
+	} else if rv.Answers != nil {
+		if v.Read, err = exercise.Render(d.Schema, exercise.RenderOptions{View: exercise.ViewReadOnly, Answers: rv.Answers}); err != nil {
+			return err
+		}
+	}
+	if conflict != nil {
+		if v.Conflict, err = exercise.Render(d.Schema, exercise.RenderOptions{View: exercise.ViewReadOnly, Answers: conflict, IDPrefix: "saved-"}); err != nil {
+			return err
+		}
+	}
+	if d.ReplyOf != nil {
+		if v.ReplyOf, err = s.renderReplyOf(c, d); err != nil {
+			return err
+		}
+	}
+	v.Changes = changes(d.Schema, rv.History)
+	p := page{Title: d.TemplateTitle, Data: v, Error: msg}
+	if len(fe) > 0 && msg == "" {
+		p.Error = "Some answers need attention: see the messages beside them. Nothing you typed was lost."
+	}
+	return s.render(c, status, "response", p)
+}
+
+// renderReplyOf renders the response a reply answers, beside it.
+func (s *Server) renderReplyOf(c echo.Context, d assignment.Detail) (template.HTML, error) {
+	_, orig, err := s.Assignments.GetResponse(c.Request().Context(), mustActor(c), d.ReplyOf.ID)
+	if err != nil {
+		return "", nil // no longer readable (unshared): show nothing
+	}
+	od, _, err := s.Assignments.GetResponse(c.Request().Context(), mustActor(c), orig.ID)
+	if err != nil {
+		return "", nil
+	}
+	return exercise.Render(od.Schema, exercise.RenderOptions{View: exercise.ViewReadOnly, Answers: orig.Answers, IDPrefix: "orig-"})
+}
+
+// changes compares each submission with the one before it, by field.
+func changes(sc exercise.Schema, hist []assignment.Submission) []submissionChange {
+	out := make([]submissionChange, len(hist))
+	for i, h := range hist { // newest first
+		out[i] = submissionChange{Sub: h, First: i == len(hist)-1}
+		if i == len(hist)-1 {
+			continue
+		}
+		var cur, prev map[string]any
+		json.Unmarshal(h.Answers, &cur)
+		json.Unmarshal(hist[i+1].Answers, &prev)
+		for _, f := range sc.Fields() {
+			a, _ := json.Marshal(cur[f.Key])
+			b, _ := json.Marshal(prev[f.Key])
+			if string(a) != string(b) {
+				out[i].Changed = append(out[i].Changed, f.Label)
+			}
+		}
+	}
+	return out
+}
+
+// responseAction handles the response form's buttons: save, submit, share,
+// unshare, sign. Every path keeps what was typed.
+func (s *Server) responseAction(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	a := mustActor(c)
+	op := c.FormValue("op")
+	switch op {
+	case "share", "unshare":
+		if err := s.Assignments.Share(ctx, a, id, op == "share"); err != nil {
+			if ae, ok := apperr.As(err); ok && ae.Code != apperr.NotFound {
+				return s.showResponse(c, statusOf[ae.Code], id, nil, nil, nil, ae.Message)
+			}
+			return err
+		}
+		if op == "share" {
+			s.flash(c, "Shared: your partner can read what you submitted. You can stop sharing at any time.")
+		} else {
+			s.flash(c, "No longer shared with your partner.")
+		}
+		return c.Redirect(http.StatusSeeOther, "/responses/"+strconv.FormatInt(id, 10))
+	}
+	d, _, err := s.Assignments.GetResponse(ctx, a, id)
+	if err != nil {
+		return err
+	}
+	form, _ := c.FormParams()
+	typed := d.Schema.AnswersFromForm(form)
+	version, _ := strconv.Atoi(c.FormValue("version"))
+	saved, err := s.Assignments.SaveDraft(ctx, a, id, typed, version)
+	if err != nil {
+		return s.responseError(c, id, typed, err)
+	}
+	switch op {
+	case "submit":
+		if err := s.Assignments.Submit(ctx, a, id); err != nil {
+			return s.responseError(c, id, typed, err)
+		}
+		s.flash(c, "Submitted. Your counselor will review it.")
+		return c.Redirect(http.StatusSeeOther, "/")
+	case "sign":
+		if _, err := s.Assignments.Sign(ctx, a, id, saved.Version); err != nil {
+			return s.responseError(c, id, typed, err)
+		}
+		s.flash(c, "Signed. When both of you have signed this version, either of you can submit it.")
+	default:
+		msg := "Draft saved."
+		if saved.SignaturesCleared {
+			msg = "Draft saved. The text changed, so both of you need to sign again."
+		}
+		s.flash(c, msg)
+	}
+	return c.Redirect(http.StatusSeeOther, "/responses/"+strconv.FormatInt(id, 10))
+}
+
+// responseError re-shows the response page after a refused action, with
+// the typed answers, the field messages, and on a stale save the newer text.
+func (s *Server) responseError(c echo.Context, id int64, typed map[string]any, err error) error {
+	ae, ok := apperr.As(err)
+	if !ok || ae.Code == apperr.NotFound || ae.Code == apperr.Forbidden {
+		return err
+	}
+	var conflict map[string]any
+	msg := ae.Message
+	if ae.Code == apperr.Conflict {
+		if cur, ok := ae.Data["answers"].(map[string]any); ok {
+			conflict = cur
+			if cur == nil {
+				conflict = map[string]any{}
+			}
+		}
+	}
+	return s.showResponse(c, statusOf[ae.Code], id, typed, ae.Fields, conflict, msg)
+}
+
+// responseAutosave saves a draft from the page's script and answers JSON.
+func (s *Server) responseAutosave(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	a := mustActor(c)
+	d, _, err := s.Assignments.GetResponse(ctx, a, id)
+	if err != nil {
+		return c.JSON(http.StatusNotFound, map[string]string{"error": "Not found."})
+	}
+	form, _ := c.FormParams()
+	version, _ := strconv.Atoi(c.FormValue("version"))
+	saved, err := s.Assignments.SaveDraft(ctx, a, id, d.Schema.AnswersFromForm(form), version)
+	if ae, ok := apperr.As(err); ok {
+		body := map[string]any{"error": ae.Message}
+		if ae.Fields != nil {
+			body["fields"] = ae.Fields
+		}
+		if v, ok := ae.Data["version"]; ok {
+			body["version"] = v
+		}
+		return c.JSON(statusOf[ae.Code], body)
+	}
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"version": saved.Version, "saved_at": time.Now().UTC().Format(time.RFC3339),
+		"signatures_cleared": saved.SignaturesCleared})
+}
+
+func (s *Server) responseReview(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	decision := c.FormValue("decision")
+	err = s.Assignments.Review(c.Request().Context(), mustActor(c), id, decision, c.FormValue("comment"))
+	if ae, ok := apperr.As(err); ok && (ae.Code == apperr.Invalid || ae.Code == apperr.Conflict) {
+		c.Set("review_form", formValues(c, "decision", "comment"))
+		c.Set("review_errors", ae.Fields)
+		return s.showResponse(c, statusOf[ae.Code], id, nil, nil, nil, ae.Message)
+	}
+	if err != nil {
+		return err
+	}
+	if decision == "accept" {
+		s.flash(c, "Accepted. The author sees your feedback.")
+	} else {
+		s.flash(c, "Revision requested. The author sees your comment and can revise.")
+	}
+	return c.Redirect(http.StatusSeeOther, "/review")
+}
+
+func (s *Server) responsePrint(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	d, rv, err := s.Assignments.GetResponse(c.Request().Context(), mustActor(c), id)
+	if err != nil {
+		return err
+	}
+	body, err := exercise.Render(d.Schema, exercise.RenderOptions{View: exercise.ViewPrint, Answers: rv.Answers})
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "response_print", page{Title: d.TemplateTitle, Data: map[string]any{"D": d, "R": rv, "Body": body}})
+}
+
+// ---- review queue ----
+
+func (s *Server) reviewQueuePageHandler(c echo.Context) error {
+	items, next, err := s.reviewQueuePage(c)
+	if err != nil {
+		return err
+	}
+	nextURL := ""
+	if next != nil {
+		nextURL = "/review?after=" + url.QueryEscape(*next)
+	}
+	return s.render(c, http.StatusOK, "review", page{Title: "Review queue", Data: map[string]any{"Items": items, "Next": nextURL}})
+}
+
+// ---- check-in chart ----
+
+func (s *Server) checkinChart(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	series, err := s.Assignments.Checkins(c.Request().Context(), mustActor(c), id)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Content-Type", "image/svg+xml; charset=utf-8")
+	return c.String(http.StatusOK, checkinSVG(series, c.QueryParam("days")))
+}
