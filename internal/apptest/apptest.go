@@ -13,6 +13,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -74,7 +75,7 @@ func New(t testing.TB, opts ...func(*config.Config)) *App {
 	}
 	al := audit.New(cfg.AuditKey)
 	acc := account.NewService(d, al)
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	logger := testLogger()
 	srv, err := web.New(web.Deps{
 		Config: cfg, DB: d, Log: logger, Authz: enf, Audit: al, Mailer: mail.LogMailer{Log: logger},
 		Accounts: acc, Clinic: clinic.NewService(d, al, auth.NewHasher(cfg.SecretKey)), Assignments: assignment.NewService(d, al), Tokens: auth.NewTokens(d, auth.NewHasher(cfg.SecretKey)),
@@ -263,4 +264,12 @@ func (c *API) Do(method, path string, body any, out any) Response {
 		json.Unmarshal(raw, out)
 	}
 	return Response{Status: res.StatusCode, Body: string(raw), Header: res.Header}
+}
+
+// testLogger discards server logs unless MEND_TEST_LOG=1.
+func testLogger() *slog.Logger {
+	if os.Getenv("MEND_TEST_LOG") == "1" {
+		return slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
 }

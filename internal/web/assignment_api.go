@@ -311,7 +311,7 @@ func parseQueueCursor(v string) (*assignment.Cursor, error) {
 	at, id, ok := strings.Cut(string(b), ":")
 	t, err1 := strconv.ParseInt(at, 10, 64)
 	n, err2 := strconv.ParseInt(id, 10, 64)
-	if err != nil || !ok || err1 != nil || err2 != nil {
+	if err != nil || !ok || err1 != nil || err2 != nil || n <= 0 || t < 0 {
 		return nil, apperr.New(apperr.BadRequest, "after must be the next value of a previous page.")
 	}
 	return &assignment.Cursor{At: time.UnixMicro(t), ID: n}, nil

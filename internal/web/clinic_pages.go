@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/mend-clinic/mend/internal/actor"
+	"github.com/mend-clinic/mend/internal/assignment"
 	"github.com/mend-clinic/mend/internal/apperr"
 	"github.com/mend-clinic/mend/internal/clinic"
 )
@@ -179,7 +180,22 @@ func (s *Server) coupleData(c echo.Context, id int64) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := map[string]any{"Couple": cp, "Admin": a.Has(actor.RoleAdmin), "Statuses": clinic.Statuses}
+	d := map[string]any{"Couple": cp, "Admin": a.Has(actor.RoleAdmin), "Statuses": clinic.Statuses,
+		"OwnCounselor": a.Has(actor.RoleCounselor) && cp.CounselorID == a.UserID}
+	// The timeline: statuses, dates and counts only (no content), so the
+	// same list serves the counselor and the admin.
+	work, err := s.Assignments.List(c.Request().Context(), a, assignment.ListFilter{CoupleID: id, Limit: 200})
+	if err != nil {
+		return nil, err
+	}
+	d["Work"] = work
+	overdue := 0
+	for _, w := range work {
+		if w.Status == assignment.StatusActive {
+			overdue += w.OverdueN
+		}
+	}
+	d["Overdue"] = overdue
 	if a.Has(actor.RoleAdmin) {
 		cs, err := s.activeCounselors(c)
 		if err != nil {

@@ -1,0 +1,42 @@
+package web
+
+import (
+	"net/http/httptest"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/mend-clinic/mend/internal/assignment"
+	"github.com/mend-clinic/mend/internal/audit"
+	"github.com/mend-clinic/mend/internal/clinic"
+	"github.com/mend-clinic/mend/internal/library"
+)
+
+// Parsers of user input, exposed to the fuzz targets.
+var (
+	ParseQueueCursor = parseQueueCursor
+	QueueCursor      = queueCursor
+)
+
+func ctxWithQuery(rawQuery string) echo.Context {
+	req := httptest.NewRequest("GET", "/x", nil)
+	req.URL.RawQuery = rawQuery
+	return echo.New().NewContext(req, httptest.NewRecorder())
+}
+
+// ParseAuditFilter parses an audit listing query string.
+func ParseAuditFilter(rawQuery string) (audit.Filter, map[string]string) {
+	return parseAuditFilter(ctxWithQuery(rawQuery))
+}
+
+// CoupleFilter parses a couples list query string.
+func CoupleFilter(rawQuery string) (clinic.CoupleFilter, error) {
+	return coupleFilter(ctxWithQuery(rawQuery))
+}
+
+// LibraryFilter parses a library list query string.
+func LibraryFilter(rawQuery string) (library.Filter, error) {
+	return libraryFilter(ctxWithQuery(rawQuery))
+}
+
+// QueueItem builds a review-queue item for cursor tests.
+type QueueItem = assignment.QueueItem

@@ -1,0 +1,121 @@
+package web_test
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/mend-clinic/mend/internal/audit"
+	"github.com/mend-clinic/mend/internal/clinic"
+	"github.com/mend-clinic/mend/internal/library"
+	"github.com/mend-clinic/mend/internal/web"
+)
+
+// FuzzReviewQueueCursor: no panic; an accepted cursor names a positive
+// response id and re-encodes to a cursor that parses to the same position.
+func FuzzReviewQueueCursor(f *testing.F) {
+	f.Add(web.QueueCursor(web.QueueItem{ResponseID: 42, SubmittedAt: time.UnixMicro(1_700_000_000_000_000)}))
+	for _, s := range []string{"", "garbage", "MTox", "LTE6LTE", "OTIyMzM3MjAzNjg1NDc3NTgwNzo5MjIzMzcyMDM2ODU0Nzc1ODA3", "Jzsg", "%00", "MTox====", "MTowMQ"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		c, err := web.ParseQueueCursor(s)
+		if err != nil || c == nil {
+			if s != "" && c != nil {
+				t.Fatal("cursor and error")
+			}
+			return
+		}
+		if c.ID <= 0 {
+			t.Fatalf("cursor %q accepted with id %d", s, c.ID)
+		}
+		s2 := web.QueueCursor(web.QueueItem{ResponseID: c.ID, SubmittedAt: c.At})
+		c2, err := web.ParseQueueCursor(s2)
+		if err != nil || c2.ID != c.ID || !c2.At.Equal(c.At) {
+			t.Fatalf("re-encoded %q: %v %+v vs %+v", s2, err, c2, c)
+		}
+	})
+}
+
+// FuzzAuditFilter: no panic; ids are positive or unset; a malformed value
+// is named, never half-applied; the limit is in range; the action has no NUL
+// and at most 100 bytes.
+func FuzzAuditFilter(f *testing.F) {
+	for _, s := range []string{"actor=1&couple_id=2&action=login&from=2026-01-01&to=2026-01-02T00:00:00Z&after=9&limit=50",
+		"actor=1%27%20OR%201%3D1--", "couple_id=-1", "action=%00", "limit=0", "limit=99999999999999999999", "from=2026-02-30", "to=not-a-date", "after=1;DROP TABLE audit_log"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, q string) {
+		vals, _ := url.ParseQuery(q)
+		fl, bad := web.ParseAuditFilter(q)
+		if fl.ActorID < 0 || fl.CoupleID < 0 || fl.After < 0 {
+			t.Fatalf("negative id from %q: %+v", q, fl)
+		}
+		if fl.Limit < 0 || fl.Limit > audit.MaxLimit {
+			t.Fatalf("limit %d from %q", fl.Limit, q)
+		}
+		if len(fl.Action) > 100 || strings.ContainsRune(fl.Action, 0) {
+			t.Fatalf("action %q accepted", fl.Action)
+		}
+		for name := range bad {
+			if !vals.Has(name) {
+				t.Fatalf("%s reported bad but not given", name)
+			}
+		}
+		if v := strings.TrimSpace(vals.Get("actor")); v != "" && bad["actor"] == "" {
+			if n, err := strconv.ParseInt(v, 10, 64); err != nil || n != fl.ActorID {
+				t.Fatalf("actor %q read as %d", v, fl.ActorID)
+			}
+		}
+		if !fl.From.IsZero() && !fl.To.IsZero() && bad["from"] == "" && bad["to"] == "" {
+			_ = fl.From.Before(fl.To) // both parsed: any order is the caller's business
+		}
+	})
+}
+
+// FuzzCoupleFilter: the couples list's ?limit=&counselor_id= parsing: no
+// panic; an accepted limit is in 1..MaxLimit; free text passes through
+// unchanged (it is bound as a parameter, never spliced into SQL).
+func FuzzCoupleFilter(f *testing.F) {
+	for _, s := range []string{"q=%25&status=active&limit=5&after=eyJsIjoiYSIsImkiOjF9", "limit=-1", "limit=101", "limit=1e3", "counselor_id=1%20OR%201=1", "q='%3B--&status=%00", "counselor_id=99999999999999999999"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, q string) {
+		vals, _ := url.ParseQuery(q)
+		fl, err := web.CoupleFilter(q)
+		if err != nil {
+			return
+		}
+		if fl.Limit < 1 || fl.Limit > clinic.MaxLimit {
+			t.Fatalf("limit %d from %q", fl.Limit, q)
+		}
+		if fl.Q != vals.Get("q") || fl.Status != vals.Get("status") || fl.After != vals.Get("after") {
+			t.Fatalf("free text changed: %+v", fl)
+		}
+	})
+}
+
+// FuzzLibraryFilter: the library list's query: no panic; limit in range or
+// unset; text passes through unchanged.
+func FuzzLibraryFilter(f *testing.F) {
+	for _, s := range []string{"q=love&category=repair&mode=joint&after=x&limit=10&archived=1", "limit=0", "limit=abc", "q=%27%20OR%20%271%27=%271", "category=%ff%fe", "after=%00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, q string) {
+		vals, _ := url.ParseQuery(q)
+		fl, err := web.LibraryFilter(q)
+		if err != nil {
+			return
+		}
+		if fl.Limit < 0 || fl.Limit > library.MaxLimit {
+			t.Fatalf("limit %d", fl.Limit)
+		}
+		if fl.Q != vals.Get("q") || fl.Category != vals.Get("category") || fl.After != vals.Get("after") {
+			t.Fatalf("free text changed: %+v", fl)
+		}
+		_ = utf8.ValidString(fl.Q)
+	})
+}
