@@ -28,6 +28,8 @@ type Counselor struct {
 	Email        string     `db:"email" json:"email"`
 	Status       string     `db:"status" json:"status"` // active, invited, deactivated
 	Couples      int        `db:"couples" json:"couples"`
+	Awaiting     int        `db:"awaiting_review" json:"awaiting_review"`
+	Overdue      int        `db:"overdue" json:"overdue"`
 	Since        time.Time  `db:"since" json:"since"`
 	ExpiresAt    *time.Time `db:"expires_at" json:"invitation_expires_at,omitempty"`
 	Expired      bool       `db:"expired" json:"invitation_expired,omitempty"`
@@ -36,6 +38,12 @@ type Counselor struct {
 const counselorMembers = `SELECT u.id, 0 AS invitation_id, u.name, u.email,
 	CASE WHEN m.active AND u.active THEN 'active' ELSE 'deactivated' END AS status,
 	(SELECT count(*) FROM couples c WHERE c.clinic_id = m.clinic_id AND c.counselor_id = u.id AND c.status <> 'closed') AS couples,
+	(SELECT count(*) FROM couples c JOIN responses r ON r.couple_id = c.id AND r.status = 'submitted'
+		WHERE c.clinic_id = m.clinic_id AND c.counselor_id = u.id) AS awaiting_review,
+	(SELECT count(*) FROM couples c JOIN responses r ON r.couple_id = c.id AND r.due_at < now()
+		AND r.status IN ('draft', 'revision_requested')
+		JOIN assignments a ON a.id = r.assignment_id AND a.status = 'active'
+		WHERE c.clinic_id = m.clinic_id AND c.counselor_id = u.id AND c.status <> 'closed') AS overdue,
 	m.created_at AS since, NULL::timestamptz AS expires_at, false AS expired
 	FROM memberships m JOIN users u ON u.id = m.user_id
 	WHERE m.clinic_id = $1 AND m.role = 'counselor'`
@@ -79,7 +87,7 @@ func (s *Service) CounselorPage(ctx context.Context, a actor.Actor, limit int, a
 	out := []Counselor{}
 	err := s.db.SelectContext(ctx, &out, `SELECT * FROM (`+counselorMembers+`
 		UNION ALL
-		SELECT 0, i.id, i.name, i.email, 'invited', 0, i.created_at, i.expires_at, i.expires_at <= now()
+		SELECT 0, i.id, i.name, i.email, 'invited', 0, 0, 0, i.created_at, i.expires_at, i.expires_at <= now()
 		FROM invitations i WHERE i.clinic_id = $1 AND i.role = 'counselor' AND i.accepted_at IS NULL AND i.revoked_at IS NULL
 		AND NOT EXISTS (SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id
 			WHERE m.clinic_id = $1 AND m.role = 'counselor' AND lower(u.email) = lower(i.email))

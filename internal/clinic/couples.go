@@ -429,20 +429,33 @@ func (s *Service) UpdateCouple(ctx context.Context, a actor.Actor, id int64, p C
 
 // CaseloadCouple is one couple in a counselor's caseload.
 type CaseloadCouple struct {
-	ID             int64     `db:"id" json:"id"`
-	Label          string    `db:"label" json:"label"`
-	Status         string    `db:"status" json:"status"`
-	PartnersJoined int       `db:"partners_joined" json:"partners_joined"`
-	CreatedAt      time.Time `db:"created_at" json:"created_at"`
-	LastActivityAt time.Time `db:"last_activity_at" json:"last_activity_at"`
+	ID             int64      `db:"id" json:"id"`
+	Label          string     `db:"label" json:"label"`
+	Status         string     `db:"status" json:"status"`
+	PartnersJoined int        `db:"partners_joined" json:"partners_joined"`
+	Due            int        `db:"due" json:"due"`
+	Overdue        int        `db:"overdue" json:"overdue"`
+	Awaiting       int        `db:"awaiting_review" json:"awaiting_review"`
+	NextDue        *time.Time `db:"next_due" json:"next_due"`
+	CreatedAt      time.Time  `db:"created_at" json:"created_at"`
+	LastActivityAt time.Time  `db:"last_activity_at" json:"last_activity_at"`
 }
 
 // Caseload lists the counselor's own couples (open ones first).
 func (s *Service) Caseload(ctx context.Context, a actor.Actor) ([]CaseloadCouple, error) {
 	out := []CaseloadCouple{}
 	err := s.db.SelectContext(ctx, &out, `SELECT c.id, c.label, c.status, c.created_at, c.last_activity_at,
-		(SELECT count(*) FROM partners p WHERE p.couple_id = c.id AND p.user_id IS NOT NULL) AS partners_joined
-		FROM couples c WHERE c.clinic_id = $1 AND c.counselor_id = $2
+		(SELECT count(*) FROM partners p WHERE p.couple_id = c.id AND p.user_id IS NOT NULL) AS partners_joined,
+		w.due, w.overdue, w.awaiting_review, w.next_due
+		FROM couples c
+		LEFT JOIN LATERAL (SELECT
+			count(*) FILTER (WHERE r.status IN ('draft', 'revision_requested') AND (r.occurs_on IS NULL OR r.occurs_on <= current_date)) AS due,
+			count(*) FILTER (WHERE r.status IN ('draft', 'revision_requested') AND r.due_at < now()) AS overdue,
+			count(*) FILTER (WHERE r.status = 'submitted') AS awaiting_review,
+			min(r.due_at) FILTER (WHERE r.status IN ('draft', 'revision_requested') AND r.due_at >= now()) AS next_due
+			FROM responses r JOIN assignments a ON a.id = r.assignment_id AND a.status = 'active'
+			WHERE r.couple_id = c.id) w ON true
+		WHERE c.clinic_id = $1 AND c.counselor_id = $2
 		ORDER BY c.status = 'closed', lower(c.label), c.id LIMIT 1000`, a.ClinicID, a.UserID)
 	return out, err
 }

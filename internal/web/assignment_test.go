@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
@@ -458,5 +459,60 @@ func TestResponsePagesWithoutJS(t *testing.T) {
 	}
 	if r := coraB.Get("/review"); r.Status != 200 {
 		t.Fatalf("review page: %d", r.Status)
+	}
+}
+
+func TestCaseloadAndCounselorCounts(t *testing.T) {
+	p := newPractice(t)
+	cora, alex := p.app.Login("cora@h.test"), p.app.Login("alex@h.test")
+	past := time.Now().Add(-2 * time.Hour).UTC().Format(time.RFC3339)
+	a := p.assign(t, cora, map[string]any{"template_id": p.tpl["apology-letter"], "mode": "individual", "partner_id": p.partnerA})
+	p.assign(t, cora, map[string]any{"template_id": p.tpl["trigger-journal"], "mode": "individual", "partner_id": p.partnerB, "due_at": past})
+	rid := p.response(t, a, p.partnerA).ID
+	alex.Do("PUT", fmt.Sprintf("/api/v1/responses/%d", rid), map[string]any{"answers": letter, "version": 1}, nil)
+	alex.Do("POST", fmt.Sprintf("/api/v1/responses/%d/submit", rid), nil, nil)
+
+	var load []struct {
+		ID       int64 `json:"id"`
+		Due      int   `json:"due"`
+		Overdue  int   `json:"overdue"`
+		Awaiting int   `json:"awaiting_review"`
+	}
+	var wrap struct {
+		Items json.RawMessage `json:"items"`
+	}
+	r := cora.Do("GET", "/api/v1/caseload", nil, &wrap)
+	if err := json.Unmarshal(wrap.Items, &load); err != nil {
+		json.Unmarshal([]byte(r.Body), &load)
+	}
+	found := false
+	for _, l := range load {
+		if l.ID == p.couple {
+			found = true
+			if l.Awaiting != 1 || l.Overdue != 1 || l.Due != 1 {
+				t.Errorf("caseload counts %+v", l)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("caseload: %s", r.Body)
+	}
+	var counselors struct {
+		Items []struct {
+			Email    string
+			Awaiting int `json:"awaiting_review"`
+			Overdue  int
+		}
+	}
+	p.app.Login("ada@h.test").Do("GET", "/api/v1/counselors", nil, &counselors)
+	for _, c := range counselors.Items {
+		if c.Email == "cora@h.test" && (c.Awaiting != 1 || c.Overdue != 1) {
+			t.Errorf("counselor counts %+v", c)
+		}
+	}
+	br := p.app.Browser()
+	br.Login("cora@h.test")
+	if body := br.Get("/caseload").Body; !strings.Contains(body, "1 overdue") {
+		t.Error("caseload page lacks the overdue count")
 	}
 }

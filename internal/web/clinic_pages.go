@@ -11,8 +11,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/mend-clinic/mend/internal/actor"
-	"github.com/mend-clinic/mend/internal/assignment"
 	"github.com/mend-clinic/mend/internal/apperr"
+	"github.com/mend-clinic/mend/internal/assignment"
 	"github.com/mend-clinic/mend/internal/clinic"
 )
 
