@@ -25,6 +25,7 @@ import (
 	"github.com/mend-clinic/mend/internal/db"
 	"github.com/mend-clinic/mend/internal/demo"
 	"github.com/mend-clinic/mend/internal/library"
+	"github.com/mend-clinic/mend/internal/loadgen"
 	"github.com/mend-clinic/mend/internal/mail"
 	"github.com/mend-clinic/mend/internal/web"
 )
@@ -357,5 +358,41 @@ func cmdAudit(e env, args []string) error {
 		}
 	}
 	fmt.Fprintf(e.stdout, "audit chain intact: %d rows\nhead %s\n", head.Seq, head)
+	return nil
+}
+
+func cmdSeedLoad(e env, args []string) error {
+	fs := flags(e, "seed-load", "Fill the database with a large synthetic clinic (counselors, couples, partners and\nassignments in realistic states) for benchmarks and load tests. Never run it on real data.")
+	n := fs.Int("assignments", 1000000, "how many assignments to create (one response each)")
+	if helpAsked(args) {
+		fs.Usage()
+		return nil
+	}
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *n < 1 || *n > 20000000 {
+		fmt.Fprintln(e.stderr, "mend seed-load: --assignments must be between 1 and 20,000,000")
+		return errUsage
+	}
+	_, d, err := open(e)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if _, err := db.MigrateUp(e.ctx, d.DB); err != nil {
+		return err
+	}
+	if err := library.SyncBuiltins(e.ctx, d); err != nil {
+		return err
+	}
+	start := time.Now()
+	r, err := loadgen.Seed(e.ctx, d, loadgen.Options{Assignments: *n})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "seeded %d assignments in clinic %d: %d couples, %d counselors (%s)\n"+
+		"sign in as a counselor: counselor-*-1@load.test, a client: client-*-1@load.test (password load-test-password-2026)\n",
+		*n, r.ClinicID, r.Couples, r.Counselors, time.Since(start).Round(time.Second))
 	return nil
 }

@@ -113,3 +113,14 @@ func TestHelp(t *testing.T) {
 		t.Errorf("serve without config: %v", err)
 	}
 }
+
+func TestSeedLoad(t *testing.T) {
+	c := newCLI(t)
+	out, _, err := c.run("", "seed-load", "--assignments", "500")
+	if err != nil || !strings.Contains(out, "seeded 500 assignments") {
+		t.Fatalf("seed-load: %v %q", err, out)
+	}
+	if _, _, err := c.run("", "seed-load", "--assignments", "0"); !errors.Is(err, errUsage) {
+		t.Fatalf("zero: %v", err)
+	}
+}
