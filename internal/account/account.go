@@ -282,3 +282,38 @@ func (s *Service) ClinicByID(ctx context.Context, id int64) (Clinic, error) {
 	}
 	return c, nil
 }
+
+// ChangePassword replaces the caller's password after checking the current
+// one. Every other session and API token of the account ends at once.
+func (s *Service) ChangePassword(ctx context.Context, a actor.Actor, current, next, confirm string) error {
+	u, err := s.ByID(ctx, a.UserID)
+	if err != nil {
+		return err
+	}
+	fields := map[string]string{}
+	if !auth.VerifyPassword(u.PasswordHash, current) {
+		fields["current"] = "This is not your current password."
+	} else if err := auth.CheckPassword(next, u.Email, u.Name); err != nil {
+		fields["password"] = err.Error()
+	} else if next != confirm {
+		fields["confirm"] = "The two new passwords differ."
+	} else if next == current {
+		fields["password"] = "Choose a password different from the current one."
+	}
+	if len(fields) > 0 {
+		return apperr.Fields("Please correct the highlighted fields.", fields)
+	}
+	hash, err := auth.HashPassword(next)
+	if err != nil {
+		return err
+	}
+	return db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1`, a.UserID, hash); err != nil {
+			return err
+		}
+		if err := s.RevokeSessions(ctx, tx, a.UserID); err != nil {
+			return err
+		}
+		return s.audit.Log(ctx, tx, a, audit.Event{Action: "password.change", ObjectType: "user", ObjectID: a.UserID})
+	})
+}

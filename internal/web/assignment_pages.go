@@ -31,6 +31,17 @@ func (s *Server) assignPage(c echo.Context) error {
 	return s.renderAssign(c, http.StatusOK, id, form, nil)
 }
 
+// assignFromTemplate opens the assign form for the couple chosen on a
+// template's page, with the template preselected.
+func (s *Server) assignFromTemplate(c echo.Context) error {
+	couple, err := strconv.ParseInt(c.QueryParam("couple"), 10, 64)
+	if err != nil || couple <= 0 {
+		return apperr.New(apperr.BadRequest, "Choose a couple.")
+	}
+	tpl, _ := strconv.ParseInt(c.QueryParam("template"), 10, 64)
+	return c.Redirect(http.StatusSeeOther, "/couples/"+strconv.FormatInt(couple, 10)+"/assign?template="+strconv.FormatInt(tpl, 10))
+}
+
 func (s *Server) renderAssign(c echo.Context, status int, coupleID int64, form, errs map[string]string) error {
 	opts, err := s.Assignments.Options(c.Request().Context(), mustActor(c), coupleID)
 	if err != nil {

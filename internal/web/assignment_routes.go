@@ -4,6 +4,7 @@ package web
 // completed and reviewed.
 func (s *Server) assignmentPageRoutes() []route {
 	return []route{
+		{"GET", "/assign", "assignment:create", s.assignFromTemplate},
 		{"GET", "/couples/:id/assign", "assignment:create", s.assignPage},
 		{"POST", "/couples/:id/assign", "assignment:create", s.assignSubmit},
 		{"GET", "/assignments/:id", "assignment:read", s.assignmentPage},

@@ -14,6 +14,7 @@ import (
 
 	"github.com/mend-clinic/mend/internal/actor"
 	"github.com/mend-clinic/mend/internal/apperr"
+	"github.com/mend-clinic/mend/internal/clinic"
 	"github.com/mend-clinic/mend/internal/exercise"
 	"github.com/mend-clinic/mend/internal/library"
 )
@@ -147,8 +148,20 @@ func (s *Server) showTemplate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// "Assign to a couple" straight from the template: the counselor's own
+	// active couples.
+	caseload, err := s.Clinic.MyCaseload(c.Request().Context(), mustActor(c))
+	if err != nil {
+		return err
+	}
+	var active []clinic.CoupleSummary
+	for _, cp := range caseload {
+		if cp.Status == "active" {
+			active = append(active, cp)
+		}
+	}
 	return s.render(c, http.StatusOK, "library_template", page{Title: d.Title,
-		Data: map[string]any{"T": d, "Preview": html, "Old": d.Version != d.CurrentVersion}})
+		Data: map[string]any{"T": d, "Preview": html, "Old": d.Version != d.CurrentVersion, "Couples": active}})
 }
 
 func (s *Server) libraryPrintPage(c echo.Context) error {

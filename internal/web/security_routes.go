@@ -9,6 +9,8 @@ func (s *Server) securityPageRoutes() []route {
 		{"GET", "/account/security", "account:manage_self", s.accountSecurityPage},
 		{"POST", "/account/security/enrol", "account:manage_self", s.enrolMFA},
 		{"POST", "/account/security/disable", "account:manage_self", s.disableMFA},
+		{"GET", "/account/password", "account:manage_self", s.passwordPage},
+		{"POST", "/account/password", "account:manage_self", s.changePassword},
 		{"GET", "/login/totp", public, s.loginTOTPPage},
 		{"POST", "/login/totp", public, s.loginTOTP},
 	}

@@ -1,0 +1,502 @@
+package web_test
+
+import (
+	"flag"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/mend-clinic/mend/internal/apptest"
+)
+
+// The authorization matrix: every route × every kind of caller × objects of
+// different relations to the caller. Each expectation string has one letter
+// per caller, in the order of matrixCallers:
+//
+//	Y  allowed past authorization: any status but 401, 403, 404, 5xx or a
+//	   redirect to /login (a 422 for an intentionally empty body counts);
+//	N  denied: 401, 403 or 404 (or a redirect to /login), and for a
+//	   state-changing request the database is unchanged;
+//	P  a public route given nonsense (no session, bad token): anything but 5xx.
+//
+// Objects: {couple} is Alex (A) & Blair (B), in Cora's caseload; {couple2}
+// is Sol (C)'s couple, also Cora's; {coupleCarl} is in Carl's caseload;
+// {coupleFinn} is in another clinic. {resp} is A's submitted individual
+// response, {respJ} the joint response of A&B; {tplCora} is a private
+// custom template of Cora, {tplFinn} one of Finn in the other clinic.
+var matrixCallers = []string{"anon", "A", "B", "C", "cora", "carl", "ada", "finn"}
+
+type mcase struct{ path, want string }
+
+var matrix = map[string][]mcase{
+	"GET /healthz":             {{"/healthz", "YYYYYYYY"}},
+	"GET /":                    {{"/", "NYYYYYYY"}},
+	"GET /login":               {{"/login", "YYYYYYYY"}},
+	"POST /login":              {{"/login", "PPPPPPPP"}},
+	"POST /logout":             {{"/logout", "NYYYYYYY"}},
+	"GET /clinics":             {{"/clinics", "NYYYYYYY"}},
+	"POST /clinics":            {{"/clinics", "NYYYYYYY"}},
+	"POST /api/v1/auth/login":  {{"/api/v1/auth/login", "PPPPPPPP"}},
+	"POST /api/v1/auth/logout": {{"/api/v1/auth/logout", "NYYYYYYY"}},
+	"GET /api/v1/me":           {{"/api/v1/me", "NYYYYYYY"}},
+
+	// Clinic administration: the clinic admin only, never another clinic.
+	"GET /admin/couples":     {{"/admin/couples", "NNNNNNYN"}},
+	"GET /admin/couples/new": {{"/admin/couples/new", "NNNNNNYN"}},
+	"POST /admin/couples":    {{"/admin/couples", "NNNNNNYN"}},
+	"POST /admin/couples/:id": {{"/admin/couples/{couple}", "NNNNNNYN"}, {"/admin/couples/{coupleCarl}", "NNNNNNYN"},
+		{"/admin/couples/{coupleFinn}", "NNNNNNNN"}},
+	"POST /admin/couples/:id/partners/:partner_id/invitation": {{"/admin/couples/{coupleCarl}/partners/{partnerCarl}/invitation", "NNNNNNYN"},
+		{"/admin/couples/{coupleFinn}/partners/{partnerFinn}/invitation", "NNNNNNNN"}, {"/admin/couples/{couple}/partners/{partnerFinn}/invitation", "NNNNNNNN"}},
+	"GET /couples/:id": {{"/couples/{couple}", "NNNNYNYN"}, {"/couples/{couple2}", "NNNNYNYN"}, {"/couples/{coupleCarl}", "NNNNNYYN"},
+		{"/couples/{coupleFinn}", "NNNNNNNN"}},
+	"GET /admin/counselors":              {{"/admin/counselors", "NNNNNNYN"}},
+	"POST /admin/counselors":             {{"/admin/counselors", "NNNNNNYN"}},
+	"POST /admin/counselors/:id/active":  {{"/admin/counselors/{finn}/active", "NNNNNNNN"}, {"/admin/counselors/{dora}/active", "NNNNNNYN"}},
+	"POST /admin/invitations/:id/resend": {{"/admin/invitations/{inv}/resend", "NNNNNNYN"}, {"/admin/invitations/{invFinn}/resend", "NNNNNNNN"}},
+	"POST /admin/invitations/:id/revoke": {{"/admin/invitations/{invFinn}/revoke", "NNNNNNNN"}, {"/admin/invitations/{inv}/revoke", "NNNNNNYN"}},
+	"GET /admin/caseloads":               {{"/admin/caseloads", "NNNNNNYN"}},
+	"GET /caseload":                      {{"/caseload", "NNNNYYNY"}},
+	"GET /invitations/:token":            {{"/invitations/not-a-real-token", "NNNNNNNN"}},
+	"POST /invitations/:token":           {{"/invitations/not-a-real-token", "NNNNNNNN"}},
+
+	"GET /api/v1/counselors":       {{"/api/v1/counselors", "NNNNNNYN"}},
+	"POST /api/v1/counselors":      {{"/api/v1/counselors", "NNNNNNYN"}},
+	"GET /api/v1/counselors/:id":   {{"/api/v1/counselors/{cora}", "NNNNNNYN"}, {"/api/v1/counselors/{finn}", "NNNNNNNN"}},
+	"PATCH /api/v1/counselors/:id": {{"/api/v1/counselors/{dora}", "NNNNNNYN"}, {"/api/v1/counselors/{finn}", "NNNNNNNN"}},
+	"GET /api/v1/couples":          {{"/api/v1/couples", "NNNNNNYN"}},
+	"POST /api/v1/couples":         {{"/api/v1/couples", "NNNNNNYN"}},
+	"GET /api/v1/couples/:id": {{"/api/v1/couples/{couple}", "NYYNYNYN"}, {"/api/v1/couples/{couple2}", "NNNYYNYN"},
+		{"/api/v1/couples/{coupleCarl}", "NNNNNYYN"}, {"/api/v1/couples/{coupleFinn}", "NNNNNNNN"}},
+	"PATCH /api/v1/couples/:id": {{"/api/v1/couples/{couple}", "NNNNNNYN"}, {"/api/v1/couples/{coupleFinn}", "NNNNNNNN"}},
+	"POST /api/v1/couples/:id/partners/:partner_id/invitation": {{"/api/v1/couples/{coupleCarl}/partners/{partnerCarl}/invitation", "NNNNNNYN"},
+		{"/api/v1/couples/{coupleFinn}/partners/{partnerFinn}/invitation", "NNNNNNNN"}, {"/api/v1/couples/{couple}/partners/{partnerFinn}/invitation", "NNNNNNNN"}},
+	"POST /api/v1/invitations/:token/accept": {{"/api/v1/invitations/not-a-real-token/accept", "NNNNNNNN"}},
+	"POST /api/v1/invitation-links/:id/resend": {{"/api/v1/invitation-links/{inv}/resend", "NNNNNNYN"},
+		{"/api/v1/invitation-links/{invFinn}/resend", "NNNNNNNN"}},
+	"DELETE /api/v1/invitation-links/:id": {{"/api/v1/invitation-links/{invFinn}", "NNNNNNNN"}, {"/api/v1/invitation-links/{inv}", "NNNNNNYN"}},
+	"GET /api/v1/caseload":                {{"/api/v1/caseload", "NNNNYYNY"}},
+	"GET /api/v1/caseloads":               {{"/api/v1/caseloads", "NNNNNNYN"}},
+
+	// Library: counselors; private templates their owner's only.
+	"GET /library":      {{"/library", "NNNNYYNY"}},
+	"GET /library/new":  {{"/library/new", "NNNNYYNY"}},
+	"POST /library/new": {{"/library/new", "NNNNYYNY"}},
+	"GET /library/:id":  {{"/library/{tplCora}", "NNNNYNNN"}, {"/library/{tplBuiltin}", "NNNNYYNY"}, {"/library/{tplFinn}", "NNNNNNNY"}},
+	"GET /library/:id/print": {{"/library/{tplCora}/print", "NNNNYNNN"}, {"/library/{tplBuiltin}/print", "NNNNYYNY"},
+		{"/library/{tplFinn}/print", "NNNNNNNY"}},
+	"GET /library/:id/versions/:n": {{"/library/{tplCora}/versions/1", "NNNNYNNN"}, {"/library/{tplBuiltin}/versions/1", "NNNNYYNY"},
+		{"/library/{tplFinn}/versions/1", "NNNNNNNY"}},
+	"GET /library/:id/versions/:n/print": {{"/library/{tplCora}/versions/1/print", "NNNNYNNN"},
+		{"/library/{tplFinn}/versions/1/print", "NNNNNNNY"}},
+	"GET /library/:id/edit":     {{"/library/{tplCora}/edit", "NNNNYNNN"}, {"/library/{tplFinn}/edit", "NNNNNNNY"}},
+	"POST /library/:id/edit":    {{"/library/{tplCora}/edit", "NNNNYNNN"}, {"/library/{tplFinn}/edit", "NNNNNNNY"}},
+	"POST /library/:id/clone":   {{"/library/{tplCora}/clone", "NNNNYNNN"}, {"/library/{tplBuiltin}/clone", "NNNNYYNY"}},
+	"POST /library/:id/archive": {{"/library/{tplCora}/archive", "NNNNYNNN"}},
+	"POST /library/:id/restore": {{"/library/{tplCora}/restore", "NNNNYNNN"}},
+
+	"GET /api/v1/exercise-templates":  {{"/api/v1/exercise-templates", "NNNNYYNY"}},
+	"POST /api/v1/exercise-templates": {{"/api/v1/exercise-templates", "NNNNYYNY"}},
+	"GET /api/v1/exercise-templates/:id": {{"/api/v1/exercise-templates/{tplCora}", "NNNNYNNN"},
+		{"/api/v1/exercise-templates/{tplBuiltin}", "NNNNYYNY"}, {"/api/v1/exercise-templates/{tplFinn}", "NNNNNNNY"}},
+	"PUT /api/v1/exercise-templates/:id": {{"/api/v1/exercise-templates/{tplCora}", "NNNNYNNN"},
+		{"/api/v1/exercise-templates/{tplFinn}", "NNNNNNNY"}},
+	"GET /api/v1/exercise-templates/:id/versions/:n": {{"/api/v1/exercise-templates/{tplCora}/versions/1", "NNNNYNNN"},
+		{"/api/v1/exercise-templates/{tplFinn}/versions/1", "NNNNNNNY"}},
+	"POST /api/v1/exercise-templates/:id/clone": {{"/api/v1/exercise-templates/{tplCora}/clone", "NNNNYNNN"},
+		{"/api/v1/exercise-templates/{tplFinn}/clone", "NNNNNNNY"}},
+	"POST /api/v1/exercise-templates/:id/archive": {{"/api/v1/exercise-templates/{tplFinn}/archive", "NNNNNNNY"}},
+
+	// Security.
+	"GET /admin/audit":               {{"/admin/audit", "NNNNNNYN"}},
+	"GET /admin/settings":            {{"/admin/settings", "NNNNNNYN"}},
+	"POST /admin/settings":           {{"/admin/settings", "NNNNNNYN"}},
+	"GET /account/security":          {{"/account/security", "NYYYYYYY"}},
+	"POST /account/security/enrol":   {{"/account/security/enrol", "NYYYYYYY"}},
+	"POST /account/security/disable": {{"/account/security/disable", "NYYYYYYY"}},
+	"GET /account/password":          {{"/account/password", "NYYYYYYY"}},
+	"POST /account/password":         {{"/account/password", "NYYYYYYY"}},
+	"GET /login/totp":                {{"/login/totp", "PPPPPPPP"}},
+	"POST /login/totp":               {{"/login/totp", "PPPPPPPP"}},
+	"GET /api/v1/audit":              {{"/api/v1/audit", "NNNNNNYN"}},
+
+	// Assignments and responses.
+	"GET /couples/:id/assign": {{"/couples/{couple}/assign", "NNNNYNNN"}, {"/couples/{coupleCarl}/assign", "NNNNNYNN"},
+		{"/couples/{coupleFinn}/assign", "NNNNNNNN"}},
+	"POST /couples/:id/assign": {{"/couples/{couple}/assign", "NNNNYNNN"}, {"/couples/{coupleCarl}/assign", "NNNNNYNN"},
+		{"/couples/{coupleFinn}/assign", "NNNNNNNN"}},
+	"GET /assignments/:id":  {{"/assignments/{asg}", "NYYNYNYN"}, {"/assignments/{asgCarl}", "NNNNNYYN"}, {"/assignments/{asgFinn}", "NNNNNNNY"}},
+	"POST /assignments/:id": {{"/assignments/{asg}", "NNNNYNNN"}, {"/assignments/{asgCarl}", "NNNNNYNN"}, {"/assignments/{asgFinn}", "NNNNNNNY"}},
+	"GET /responses/:id": {{"/responses/{resp}", "NYNNYNNN"}, {"/responses/{respJ}", "NYYNNNNN"}, {"/responses/{respCarl}", "NNNNNNNN"},
+		{"/responses/{respFinn}", "NNNNNNNN"}},
+	"POST /responses/:id":           {{"/responses/{resp}", "NYNNNNNN"}, {"/responses/{respJ}", "NYYNNNNN"}, {"/responses/{respFinn}", "NNNNNNNN"}},
+	"POST /responses/:id/autosave":  {{"/responses/{resp}/autosave", "NYNNNNNN"}, {"/responses/{respJ}/autosave", "NYYNNNNN"}},
+	"POST /responses/:id/review":    {{"/responses/{resp}/review", "NNNNYNNN"}, {"/responses/{respFinn}/review", "NNNNNNNN"}},
+	"GET /responses/:id/print":      {{"/responses/{resp}/print", "NYNNYNNN"}, {"/responses/{respJ}/print", "NYYNNNNN"}},
+	"GET /assign":                   {{"/assign", "NNNNYYNY"}, {"/assign?template={tplCora}", "NNNNYNNN"}, {"/assign?template={tplFinn}", "NNNNNNNY"}},
+	"GET /review":                   {{"/review", "NNNNYYNY"}},
+	"GET /couples/:id/checkins.svg": {{"/couples/{couple}/checkins.svg", "NYYNYNNN"}, {"/couples/{coupleFinn}/checkins.svg", "NNNNNNNN"}},
+
+	"POST /api/v1/couples/:id/assignments": {{"/api/v1/couples/{couple}/assignments", "NNNNYNNN"},
+		{"/api/v1/couples/{coupleCarl}/assignments", "NNNNNYNN"}, {"/api/v1/couples/{coupleFinn}/assignments", "NNNNNNNN"}},
+	"GET /api/v1/assignments": {{"/api/v1/assignments", "NYYYYYYY"}},
+	"GET /api/v1/assignments/:id": {{"/api/v1/assignments/{asg}", "NYYNYNYN"}, {"/api/v1/assignments/{asgCarl}", "NNNNNYYN"},
+		{"/api/v1/assignments/{asgFinn}", "NNNNNNNY"}},
+	"PATCH /api/v1/assignments/:id": {{"/api/v1/assignments/{asg}", "NNNNYNNN"}, {"/api/v1/assignments/{asgFinn}", "NNNNNNNY"}},
+	"GET /api/v1/responses/:id": {{"/api/v1/responses/{resp}", "NYNNYNNN"}, {"/api/v1/responses/{respJ}", "NYYNNNNN"},
+		{"/api/v1/responses/{respCarl}", "NNNNNNNN"}, {"/api/v1/responses/{respFinn}", "NNNNNNNN"}},
+	"PUT /api/v1/responses/:id":         {{"/api/v1/responses/{resp}", "NYNNNNNN"}, {"/api/v1/responses/{respJ}", "NYYNNNNN"}},
+	"POST /api/v1/responses/:id/share":  {{"/api/v1/responses/{resp}/share", "NYNNNNNN"}, {"/api/v1/responses/{respFinn}/share", "NNNNNNNN"}},
+	"POST /api/v1/responses/:id/sign":   {{"/api/v1/responses/{respJ}/sign", "NYYNNNNN"}, {"/api/v1/responses/{respFinn}/sign", "NNNNNNNN"}},
+	"POST /api/v1/responses/:id/submit": {{"/api/v1/responses/{resp}/submit", "NYNNNNNN"}, {"/api/v1/responses/{respFinn}/submit", "NNNNNNNN"}},
+	"POST /api/v1/responses/:id/review": {{"/api/v1/responses/{resp}/review", "NNNNYNNN"}, {"/api/v1/responses/{respFinn}/review", "NNNNNNNN"}},
+	"GET /api/v1/review-queue":          {{"/api/v1/review-queue", "NNNNYYNY"}},
+	"GET /api/v1/couples/:id/checkins": {{"/api/v1/couples/{couple}/checkins", "NYYNYNNN"}, {"/api/v1/couples/{couple2}/checkins", "NNNYYNNN"},
+		{"/api/v1/couples/{coupleFinn}/checkins", "NNNNNNNN"}},
+	"GET /api/v1/counts": {{"/api/v1/counts", "NYYYYYYY"}},
+}
+
+// matrixLate are run last, in this order: they change the objects other
+// rows use (archive, revoke, deactivate, sign out).
+var matrixLate = []string{
+	"POST /library/:id/archive", "POST /api/v1/exercise-templates/:id/archive", "POST /library/:id/restore",
+	"POST /admin/couples/:id/partners/:partner_id/invitation", "POST /api/v1/couples/:id/partners/:partner_id/invitation",
+	"POST /admin/invitations/:id/revoke", "DELETE /api/v1/invitation-links/:id", "POST /admin/counselors/:id/active",
+	"POST /logout", "POST /api/v1/auth/logout",
+}
+
+type matrixFixture struct {
+	app     *apptest.App
+	ids     map[string]string
+	browser map[string]*apptest.Browser
+	csrf    map[string]string
+	api     map[string]*apptest.API
+}
+
+var emails = map[string]string{"A": "alex@h.test", "B": "blair@h.test", "C": "sol@h.test", "cora": "cora@h.test",
+	"carl": "carl@h.test", "ada": "ada@h.test", "finn": "finn@n.test"}
+
+func newMatrixFixture(t *testing.T) *matrixFixture {
+	p := newPractice(t)
+	app := p.app
+	f := &matrixFixture{app: app, ids: map[string]string{}, browser: map[string]*apptest.Browser{}, csrf: map[string]string{}, api: map[string]*apptest.API{}}
+	id := func(q string, args ...any) string {
+		t.Helper()
+		var n int64
+		if err := app.DB.Get(&n, q, args...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		return fmt.Sprint(n)
+	}
+	var other int64
+	app.DB.Get(&other, `SELECT id FROM clinics WHERE name = 'Northside'`)
+	app.User(other, "clinic_admin", "fay@n.test", "Fay")
+	app.User(p.clinic, "counselor", "dora@h.test", "Dora")
+	for k, e := range map[string]string{"cora": "cora@h.test", "carl": "carl@h.test", "finn": "finn@n.test", "dora": "dora@h.test"} {
+		f.ids[k] = id(`SELECT id FROM users WHERE email = $1`, e)
+	}
+	f.ids["couple"], f.ids["couple2"], f.ids["partnerA"] = fmt.Sprint(p.couple), fmt.Sprint(p.couple2), fmt.Sprint(p.partnerA)
+	f.ids["tplBuiltin"] = fmt.Sprint(p.tpl["apology-letter"])
+
+	ada, fay := app.Login("ada@h.test"), app.Login("fay@n.test")
+	var cc, cf createdCouple
+	if r := ada.Do("POST", "/api/v1/couples", map[string]any{"label": "Carl's couple", "counselor_id": mustInt(f.ids["carl"]),
+		"partners": []map[string]string{{"name": "Dee", "email": "dee@x.test"}, {"name": "Dru", "email": "dru@x.test"}}}, &cc); r.Status != 201 {
+		t.Fatalf("couple: %d %s", r.Status, r.Body)
+	}
+	if r := fay.Do("POST", "/api/v1/couples", map[string]any{"label": "North couple", "counselor_id": mustInt(f.ids["finn"]),
+		"partners": []map[string]string{{"name": "Nell", "email": "nell@x.test"}, {"name": "Ned", "email": "ned@x.test"}}}, &cf); r.Status != 201 {
+		t.Fatalf("couple: %d %s", r.Status, r.Body)
+	}
+	f.ids["coupleCarl"], f.ids["partnerCarl"] = fmt.Sprint(cc.ID), fmt.Sprint(cc.Partners[0].ID)
+	f.ids["coupleFinn"], f.ids["partnerFinn"] = fmt.Sprint(cf.ID), fmt.Sprint(cf.Partners[0].ID)
+	f.ids["inv"] = id(`SELECT id FROM invitations WHERE partner_id = $1`, cc.Partners[0].ID)
+	f.ids["invFinn"] = id(`SELECT id FROM invitations WHERE partner_id = $1`, cf.Partners[0].ID)
+
+	cora, carl, finn, alex := app.Login("cora@h.test"), app.Login("carl@h.test"), app.Login("finn@n.test"), app.Login("alex@h.test")
+	a := p.assign(t, cora, map[string]any{"template_id": p.tpl["apology-letter"], "mode": "individual", "partner_id": p.partnerA})
+	f.ids["asg"] = fmt.Sprint(a.ID)
+	rid := p.response(t, a, p.partnerA).ID
+	f.ids["resp"] = fmt.Sprint(rid)
+	if r := alex.Do("PUT", fmt.Sprintf("/api/v1/responses/%d", rid), map[string]any{"answers": letter, "version": 1}, nil); r.Status != 200 {
+		t.Fatalf("save: %d %s", r.Status, r.Body)
+	}
+	if r := alex.Do("POST", fmt.Sprintf("/api/v1/responses/%d/submit", rid), nil, nil); r.Status != 200 {
+		t.Fatalf("submit: %d %s", r.Status, r.Body)
+	}
+	j := p.assign(t, cora, map[string]any{"template_id": p.tpl["boundary-worksheet"], "mode": "joint"})
+	f.ids["respJ"] = fmt.Sprint(p.response(t, j, 0).ID)
+	assignTo := func(api *apptest.API, couple, partner string) asgJSON {
+		var out asgJSON
+		if r := api.Do("POST", "/api/v1/couples/"+couple+"/assignments", map[string]any{"template_id": p.tpl["apology-letter"],
+			"mode": "individual", "partner_id": mustInt(partner)}, &out); r.Status != 201 {
+			t.Fatalf("assign: %d %s", r.Status, r.Body)
+		}
+		return out
+	}
+	ac := assignTo(carl, f.ids["coupleCarl"], f.ids["partnerCarl"])
+	af := assignTo(finn, f.ids["coupleFinn"], f.ids["partnerFinn"])
+	f.ids["asgCarl"], f.ids["respCarl"] = fmt.Sprint(ac.ID), fmt.Sprint(ac.Responses[0].ID)
+	f.ids["asgFinn"], f.ids["respFinn"] = fmt.Sprint(af.ID), fmt.Sprint(af.Responses[0].ID)
+	var tpl struct{ ID int64 }
+	if r := cora.Do("POST", "/api/v1/exercise-templates", libDraft("Cora private", "private"), &tpl); r.Status != 201 {
+		t.Fatalf("template: %d %s", r.Status, r.Body)
+	}
+	f.ids["tplCora"] = fmt.Sprint(tpl.ID)
+	if r := finn.Do("POST", "/api/v1/exercise-templates", libDraft("Finn private", "private"), &tpl); r.Status != 201 {
+		t.Fatalf("template: %d %s", r.Status, r.Body)
+	}
+	f.ids["tplFinn"] = fmt.Sprint(tpl.ID)
+
+	for _, c := range matrixCallers {
+		b := app.Browser()
+		f.api[c] = app.API()
+		if c != "anon" {
+			b.Login(emails[c])
+			f.api[c] = app.Login(emails[c])
+		}
+		f.browser[c] = b
+		src := "/account/security"
+		if c == "anon" {
+			src = "/login"
+		}
+		f.csrf[c] = b.CSRF(src)
+	}
+	return f
+}
+
+var placeholderRe = regexp.MustCompile(`\{(\w+)\}`)
+
+func (f *matrixFixture) path(t *testing.T, p string) string {
+	return placeholderRe.ReplaceAllStringFunc(p, func(m string) string {
+		v, ok := f.ids[m[1:len(m)-1]]
+		if !ok {
+			t.Fatalf("unknown placeholder %s", m)
+		}
+		return v
+	})
+}
+
+// send makes the request as caller: pages with the browser session (and a
+// valid CSRF token on POST), the API with the caller's bearer token and a
+// minimal JSON body.
+func (f *matrixFixture) send(caller, method, path string) apptest.Response {
+	if strings.HasPrefix(path, "/api/") {
+		var body any
+		if method != "GET" && method != "DELETE" {
+			body = "{}"
+		}
+		return f.api[caller].Do(method, path, body, nil)
+	}
+	b := f.browser[caller]
+	if method == "GET" {
+		return b.Get(path)
+	}
+	return b.PostRaw(path, url.Values{"csrf_token": {f.csrf[caller]}})
+}
+
+// dbDigest fingerprints the tables a request could change.
+func dbDigest(t *testing.T, app *apptest.App) string {
+	var parts []string
+	for _, tbl := range []string{"clinics", "users", "memberships", "couples", "partners", "invitations", "exercise_templates",
+		"template_versions", "assignments", "responses", "submissions", "reviews", "signatures", "user_totp"} {
+		var s string
+		if err := app.DB.Get(&s, `SELECT coalesce(md5(string_agg(x::text, '|' ORDER BY x::text)), '') FROM `+tbl+` x`); err != nil {
+			t.Fatal(err)
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, ",")
+}
+
+func routeMatches(pattern, path string) bool {
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	ps, xs := strings.Split(pattern, "/"), strings.Split(path, "/")
+	if len(ps) != len(xs) {
+		return false
+	}
+	for i := range ps {
+		if !strings.HasPrefix(ps[i], ":") && ps[i] != xs[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func classify(r apptest.Response) string {
+	switch {
+	case r.Status >= 500:
+		return "5xx"
+	case r.Status == 401 || r.Status == 403 || r.Status == 404:
+		return "N"
+	case r.Status/100 == 3 && (r.Location == "/login" || strings.HasPrefix(r.Location, "/login?")):
+		return "N"
+	}
+	return "Y"
+}
+
+func TestAuthorizationMatrix(t *testing.T) {
+	f := newMatrixFixture(t)
+	routes := map[string]string{}
+	for _, r := range f.app.Server.Routes() {
+		routes[r.Method+" "+r.Path] = r.Path
+	}
+	for k := range routes {
+		if _, ok := matrix[k]; !ok {
+			t.Errorf("route %s is missing from the authorization matrix: add its expected answers", k)
+		}
+	}
+	var keys, late []string
+	lateSet := map[string]bool{}
+	for _, k := range matrixLate {
+		lateSet[k] = true
+	}
+	for k, cases := range matrix {
+		pattern, ok := routes[k]
+		if !ok {
+			t.Errorf("the matrix names %s, which is not a route", k)
+			continue
+		}
+		for _, c := range cases {
+			if len(c.want) != len(matrixCallers) {
+				t.Errorf("%s %s: want %q has %d letters", k, c.path, c.want, len(c.want))
+			}
+			if !routeMatches(pattern, c.path) {
+				t.Errorf("%s: path %s does not match the route", k, c.path)
+			}
+		}
+		if !lateSet[k] {
+			keys = append(keys, k)
+		}
+	}
+	if t.Failed() {
+		return
+	}
+	sort.Strings(keys)
+	for _, k := range matrixLate {
+		if _, ok := matrix[k]; ok {
+			late = append(late, k)
+		}
+	}
+	n := 0
+	for _, k := range append(keys, late...) {
+		method := strings.SplitN(k, " ", 2)[0]
+		for _, c := range matrix[k] {
+			path := f.path(t, c.path)
+			// Denied callers first, so an allowed change cannot hide a denial.
+			order := make([]int, 0, len(matrixCallers))
+			for i := range matrixCallers {
+				if c.want[i] != 'Y' {
+					order = append(order, i)
+				}
+			}
+			for i := range matrixCallers {
+				if c.want[i] == 'Y' {
+					order = append(order, i)
+				}
+			}
+			for _, i := range order {
+				caller, want := matrixCallers[i], string(c.want[i])
+				before := ""
+				if method != "GET" && want == "N" {
+					before = dbDigest(t, f.app)
+				}
+				r := f.send(caller, method, path)
+				n++
+				got := classify(r)
+				switch {
+				case got == "5xx":
+					t.Errorf("%s %s as %s: %d (never 5xx)", method, c.path, caller, r.Status)
+				case want == "P":
+				case got != want:
+					t.Errorf("%s %s as %s: status %d (%s), want %s", method, c.path, caller, r.Status, got, want)
+				case before != "" && dbDigest(t, f.app) != before:
+					t.Errorf("%s %s as %s: denied (%d) but the database changed", method, c.path, caller, r.Status)
+				}
+			}
+		}
+	}
+	t.Logf("%d routes, %d requests", len(routes), n)
+}
+
+var update = flag.Bool("update", false, "rewrite docs/permissions.md")
+
+// TestPermissionsDoc keeps docs/permissions.md in step with the policy and
+// the route table (go test ./internal/web -run PermissionsDoc -update).
+func TestPermissionsDoc(t *testing.T) {
+	app := apptest.New(t)
+	policy, err := os.ReadFile("../../policies/policy.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	roles := []string{"clinic_admin", "counselor", "client"}
+	grants := map[string]map[string]bool{}
+	for _, line := range strings.Split(string(policy), "\n") {
+		fs := strings.Split(line, ",")
+		if len(fs) != 5 || strings.TrimSpace(fs[0]) != "p" {
+			continue
+		}
+		perm := strings.TrimSpace(fs[3]) + ":" + strings.TrimSpace(fs[4])
+		if grants[perm] == nil {
+			grants[perm] = map[string]bool{}
+		}
+		grants[perm][strings.TrimSpace(fs[1])] = true
+	}
+	var b strings.Builder
+	b.WriteString("# Mend permissions\n\nGenerated from `policies/policy.csv` and the route table by `go test ./internal/web -run TestPermissionsDoc -update`; do not edit.\n\n")
+	b.WriteString("A route names one permission; Casbin grants it to roles (deny by default). Object-level rules (a counselor's own caseload, a client's own couple, a partner's private answer, the caller's clinic) are checked in the services on top of this, and `TestAuthorizationMatrix` (`internal/web/matrix_test.go`) checks every route for every kind of caller and object.\n\n")
+	b.WriteString("`public`: no sign-in; `signed_in`: any signed-in user (object checks still apply).\n\n")
+	b.WriteString("| Method | Path | Permission | clinic_admin | counselor | client |\n|---|---|---|---|---|---|\n")
+	for _, r := range app.Server.Routes() {
+		fmt.Fprintf(&b, "| %s | `%s` | `%s` |", r.Method, r.Path, r.Perm)
+		for _, role := range roles {
+			mark := ""
+			switch {
+			case r.Perm == "public" || r.Perm == "signed_in":
+				mark = "✓"
+			case grants[r.Perm][role]:
+				mark = "✓"
+			}
+			fmt.Fprintf(&b, " %s |", mark)
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("\n## Grants by role\n\n| Permission | Roles |\n|---|---|\n")
+	var perms []string
+	for p := range grants {
+		perms = append(perms, p)
+	}
+	sort.Strings(perms)
+	for _, p := range perms {
+		var rs []string
+		for _, role := range roles {
+			if grants[p][role] {
+				rs = append(rs, role)
+			}
+		}
+		fmt.Fprintf(&b, "| `%s` | %s |\n", p, strings.Join(rs, ", "))
+	}
+	const file = "../../docs/permissions.md"
+	if *update {
+		if err := os.WriteFile(file, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	cur, err := os.ReadFile(file)
+	if err != nil || string(cur) != b.String() {
+		t.Fatal("docs/permissions.md is out of date: go test ./internal/web -run TestPermissionsDoc -update")
+	}
+}
+
+var _ = http.StatusOK
+
+func mustInt(s string) int64 { n, _ := strconv.ParseInt(s, 10, 64); return n }
