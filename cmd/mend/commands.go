@@ -392,7 +392,7 @@ func cmdSeedLoad(e env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "seeded %d assignments in clinic %d: %d couples, %d counselors (%s)\n"+
-		"sign in as a counselor: counselor-*-1@load.test, a client: client-*-1@load.test (password load-test-password-2026)\n",
-		*n, r.ClinicID, r.Couples, r.Counselors, time.Since(start).Round(time.Second))
+		"sign in as counselor %s or client %s (password %s)\n",
+		*n, r.ClinicID, r.Couples, r.Counselors, time.Since(start).Round(time.Second), r.CounselorEmail, r.ClientEmail, loadgen.Password)
 	return nil
 }

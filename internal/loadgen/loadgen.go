@@ -14,6 +14,9 @@ import (
 	"github.com/mend-clinic/mend/internal/auth"
 )
 
+// Password is every synthetic account's password unless Options says otherwise.
+const Password = "load-test-password-2026"
+
 // Options size the practice.
 type Options struct {
 	Assignments        int // total assignments (one response each)
@@ -41,7 +44,7 @@ func Seed(ctx context.Context, d *sqlx.DB, o Options) (Result, error) {
 		o.CouplesPerCounsel = 40
 	}
 	if o.Password == "" {
-		o.Password = "load-test-password-2026"
+		o.Password = Password
 	}
 	couples := max(1, o.Assignments/o.AssignmentsPerCoup)
 	counselors := max(1, couples/o.CouplesPerCounsel)
@@ -110,8 +113,10 @@ func Seed(ctx context.Context, d *sqlx.DB, o Options) (Result, error) {
 	if _, err := d.ExecContext(ctx, `ANALYZE`); err != nil {
 		return r, err
 	}
-	err = d.GetContext(ctx, &r, `SELECT c.clinic_id, c.counselor_id, p.user_id AS client_id FROM couples c
-		JOIN partners p ON p.couple_id = c.id AND p.slot = 'A'
+	err = d.GetContext(ctx, &r, `SELECT c.clinic_id, c.counselor_id, p.user_id AS client_id,
+			(SELECT email FROM users WHERE id = c.counselor_id) AS counselor_email,
+			(SELECT email FROM users WHERE id = p.user_id) AS client_email
+		FROM couples c JOIN partners p ON p.couple_id = c.id AND p.slot = 'A'
 		WHERE c.clinic_id = (SELECT max(id) FROM clinics) ORDER BY c.id LIMIT 1`)
 	return r, err
 }

@@ -541,6 +541,19 @@ func (s *Server) libraryEditPost(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// Check the caller may edit this template before handling the form, so
+	// a template they cannot see answers 404 (or 403) for every builder
+	// action, not only for "save".
+	d, err := s.library().Get(c.Request().Context(), mustActor(c), id)
+	if err != nil {
+		return err
+	}
+	if d.Visibility == library.Builtin {
+		return apperr.New(apperr.Conflict, "Built-in exercises can't be changed. Clone it to make your own version.")
+	}
+	if !d.Mine {
+		return apperr.New(apperr.Forbidden, "Only the counselor who made this exercise can change it. Clone it to make your own version.")
+	}
 	return s.builderPost(c, id)
 }
 
