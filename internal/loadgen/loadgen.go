@@ -27,11 +27,13 @@ type Options struct {
 
 // Result names what a benchmark needs to act as someone.
 type Result struct {
-	ClinicID    int64 `db:"clinic_id"`
-	CounselorID int64 `db:"counselor_id"` // a counselor with a full caseload
-	ClientID    int64 `db:"client_id"`    // partner A of that counselor's first couple
-	Couples     int   `db:"-"`
-	Counselors  int   `db:"-"`
+	ClinicID       int64  `db:"clinic_id"`
+	CounselorID    int64  `db:"counselor_id"` // a counselor with a full caseload
+	ClientID       int64  `db:"client_id"`    // partner A of that counselor's first couple
+	CounselorEmail string `db:"counselor_email"`
+	ClientEmail    string `db:"client_email"`
+	Couples        int    `db:"-"`
+	Counselors     int    `db:"-"`
 }
 
 // Seed creates the practice in one transaction per table.
