@@ -67,9 +67,16 @@ func (a *App) LoginSteps(email string) chromedp.Action[chromedp.Void] {
 // Text returns the text of the first element matching sel.
 func Text(t testing.TB, ctx context.Context, sel string) string {
 	t.Helper()
-	s, err := chromedp.Run(ctx, chromedp.Text(sel))
-	if err != nil {
-		t.Fatalf("text of %s: %v", sel, err)
+	// A node can be replaced while it is read (a navigation finishing):
+	// read again rather than fail on that race.
+	var err error
+	for range 5 {
+		var s string
+		if s, err = chromedp.Run(ctx, chromedp.Text(sel)); err == nil {
+			return s
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
-	return s
+	t.Fatalf("text of %s: %v", sel, err)
+	return ""
 }

@@ -276,7 +276,8 @@ func (s *Service) List(ctx context.Context, a actor.Actor, f ListFilter) ([]Summ
 	items := []Summary{}
 	err := s.db.SelectContext(ctx, &items, `SELECT `+assignmentCols+`,
 		(SELECT count(*) FROM responses r WHERE r.assignment_id = a.id) AS total,
-		(SELECT count(*) FROM responses r WHERE r.assignment_id = a.id AND r.status IN ('draft','revision_requested')) AS open,
+		(SELECT count(*) FROM responses r WHERE r.assignment_id = a.id AND r.status IN ('draft','revision_requested')
+			AND (r.occurs_on IS NULL OR r.occurs_on <= current_date)) AS open,
 		(SELECT count(*) FROM responses r WHERE r.assignment_id = a.id AND r.status = 'submitted') AS waiting,
 		(SELECT count(*) FROM responses r WHERE r.assignment_id = a.id AND r.status = 'accepted') AS done,
 		(SELECT count(*) FROM responses r WHERE r.assignment_id = a.id AND r.status IN ('draft','revision_requested') AND r.due_at < now()) AS overdue

@@ -56,6 +56,8 @@ var funcs = template.FuncMap{
 		return t.Format("2 Jan 2006, 15:04")
 	},
 	"roleLabel": roleLabel,
+	// human turns a status code into words ("revision_requested" → "revision requested").
+	"human": func(s string) string { return strings.ReplaceAll(s, "_", " ") },
 	"has":       func(a *actor.Actor, role string) bool { return a != nil && a.Has(role) },
 	"join":      strings.Join,
 	"dict": func(kv ...any) map[string]any {

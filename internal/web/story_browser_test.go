@@ -140,7 +140,7 @@ func TestBrowserAssignmentStory(t *testing.T) {
 		t.Fatalf("signatures: %s", text(".signatures"))
 	}
 	do(chromedp.Click(`button[value=sign]`), chromedp.WaitVisible(`.flash`),
-		chromedp.Click(`button[value=submit]`), chromedp.WaitVisible(`.flash`))
+		chromedp.Click(`button[value=submit]`), chromedp.WaitVisible(`#client-h`)) // submit lands on the home page
 	app.DB.Get(&status, `SELECT status FROM responses WHERE id = $1`, planID)
 	if status != "submitted" {
 		t.Fatalf("plan status %s:\n%s", status, body())
