@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -142,11 +143,9 @@ type recurrence struct {
 // returns its occurrences (one, or one per day or week until the end date).
 func (s *Service) checkNew(ctx context.Context, tx *sqlx.Tx, acc access, t templateInfo, in *NewAssignment, fields map[string]string) ([]occurrence, recurrence, error) {
 	var rec recurrence
-	in.Instructions = strings.TrimSpace(strings.ReplaceAll(in.Instructions, "\r", ""))
-	if !utf8.ValidString(in.Instructions) || strings.ContainsRune(in.Instructions, 0) {
-		fields["instructions"] = "The instructions contain characters that are not allowed."
-	} else if utf8.RuneCountInString(in.Instructions) > MaxInstructions {
-		fields["instructions"] = "Use at most 4,000 characters."
+	var msg string
+	if in.Instructions, msg = cleanText(in.Instructions, MaxInstructions); msg != "" {
+		fields["instructions"] = msg
 	}
 	switch in.Mode {
 	case ModeIndividual:
@@ -265,13 +264,10 @@ func (s *Service) Update(ctx context.Context, a actor.Actor, id int64, ch Change
 		}
 		fields := map[string]string{}
 		if ch.Instructions != nil {
-			v := strings.TrimSpace(strings.ReplaceAll(*ch.Instructions, "\r", ""))
-			if !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
-				fields["instructions"] = "The instructions contain characters that are not allowed."
-			} else if utf8.RuneCountInString(v) > MaxInstructions {
-				fields["instructions"] = "Use at most 4,000 characters."
+			var msg string
+			if asg.Instructions, msg = cleanText(*ch.Instructions, MaxInstructions); msg != "" {
+				fields["instructions"] = msg
 			}
-			asg.Instructions = v
 		}
 		if ch.Status != nil && *ch.Status != StatusCancelled && *ch.Status != asg.Status {
 			fields["status"] = `Only "cancelled" can be set.`
@@ -341,4 +337,17 @@ func getAssignment(ctx context.Context, q sqlx.QueryerContext, clinicID, id int6
 		return asg, errNotFound
 	}
 	return asg, err
+}
+
+// cleanText trims free text and checks it: valid UTF-8, no NUL bytes, at
+// most max characters. The message is empty when the text is fine.
+func cleanText(v string, max int) (string, string) {
+	v = strings.TrimSpace(strings.ReplaceAll(v, "\r", ""))
+	switch {
+	case !utf8.ValidString(v) || strings.ContainsRune(v, 0):
+		return v, "The text contains characters that are not allowed."
+	case utf8.RuneCountInString(v) > max:
+		return v, fmt.Sprintf("Use at most %d characters.", max)
+	}
+	return v, ""
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 
@@ -19,15 +18,13 @@ import (
 // Review records the counselor's decision on the latest submission:
 // accept (complete) or revise (back to the author with the comment).
 func (s *Service) Review(ctx context.Context, a actor.Actor, id int64, decision, comment string) error {
-	comment = strings.TrimSpace(strings.ReplaceAll(comment, "\r", ""))
 	fields := map[string]string{}
 	if decision != "accept" && decision != "revise" {
 		fields["decision"] = "Choose accept or request revision."
 	}
-	if !utf8.ValidString(comment) || strings.ContainsRune(comment, 0) {
-		fields["comment"] = "The comment contains characters that are not allowed."
-	} else if utf8.RuneCountInString(comment) > MaxComment {
-		fields["comment"] = "Use at most 8,000 characters."
+	var msg string
+	if comment, msg = cleanText(comment, MaxComment); msg != "" {
+		fields["comment"] = msg
 	} else if decision == "revise" && comment == "" {
 		fields["comment"] = "Tell the author what to revise."
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/mend-clinic/mend/internal/apperr"
 	"github.com/mend-clinic/mend/internal/assignment"
+	"github.com/mend-clinic/mend/internal/clinic"
 )
 
 // pathID reads a numeric path parameter; anything else is a 404 (an id
@@ -24,17 +25,10 @@ func pathID(c echo.Context, name string) (int64, error) {
 	return id, nil
 }
 
-// listLimit reads ?limit= (default 50, max 200).
+// listLimit reads ?limit= by the one rule every list follows (default 50,
+// max 200).
 func listLimit(c echo.Context) (int, error) {
-	v := c.QueryParam("limit")
-	if v == "" {
-		return 50, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 || n > 200 {
-		return 0, apperr.New(apperr.BadRequest, "limit must be a number from 1 to 200.")
-	}
-	return n, nil
+	return clinic.ParseLimit(c.QueryParam("limit"))
 }
 
 // assignmentInput is the API body for a new assignment; dates are parsed
