@@ -3,6 +3,7 @@ package assignment_test
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -488,5 +489,32 @@ func TestReplyAndValidation(t *testing.T) {
 	}
 	if err := w.svc.Submit(w.ctx, w.a, r); code(err) != apperr.Invalid {
 		t.Fatalf("submit empty: %v", err)
+	}
+}
+
+func TestReadsAreAudited(t *testing.T) {
+	w := newWorld(t)
+	d := w.mustAssign(assignment.NewAssignment{TemplateID: w.tpl["apology-letter"], Mode: "individual", PartnerID: w.partnerA})
+	rid := d.Responses[0].ID
+	w.svc.SaveDraft(w.ctx, w.a, rid, fill(d.Schema, "text"), 1)
+	w.svc.Submit(w.ctx, w.a, rid)
+	count := func(actorID int64) int {
+		var n int
+		w.db.Get(&n, `SELECT count(*) FROM audit_log WHERE action = 'response.read' AND actor_id = $1`, actorID)
+		return n
+	}
+	before := count(w.counselor.UserID)
+	w.get(w.counselor, d.ID)
+	if count(w.counselor.UserID) != before+1 {
+		t.Fatal("counselor's read not audited")
+	}
+	w.get(w.b, d.ID) // nothing readable: no content, no event
+	if count(w.b.UserID) != 0 {
+		t.Fatal("a read without content was audited")
+	}
+	var detail string
+	w.db.Get(&detail, `SELECT detail FROM audit_log WHERE action = 'response.read' ORDER BY seq DESC LIMIT 1`)
+	if strings.Contains(detail, "text") {
+		t.Fatalf("audit detail holds content: %s", detail)
 	}
 }

@@ -226,16 +226,21 @@ func (s *Service) MarkFeedbackRead(ctx context.Context, a actor.Actor, v Respons
 	return err
 }
 
-// auditReads records reads of clinical content that is not the caller's own.
+// auditReads records, in one event per request, every read of clinical
+// content (answers or a counselor's comments), the caller's own included:
+// ids only, never the content.
 func (s *Service) auditReads(ctx context.Context, a actor.Actor, acc access, vs []ResponseView, coupleID int64) error {
+	var ids []int64
 	for _, v := range vs {
-		if v.Answers != nil && !v.Mine {
-			if err := s.audit.LogNow(ctx, s.db, a, audit.Event{Action: "response.read", ObjectType: "response", ObjectID: v.ID, CoupleID: coupleID}); err != nil {
-				return err
-			}
+		if v.Answers != nil || len(v.Feedback) > 0 {
+			ids = append(ids, v.ID)
 		}
 	}
-	return nil
+	if len(ids) == 0 {
+		return nil
+	}
+	return s.audit.LogNow(ctx, s.db, a, audit.Event{Action: "response.read", ObjectType: "assignment",
+		ObjectID: vs[0].raw.AssignmentID, CoupleID: coupleID, Detail: map[string]any{"responses": ids}})
 }
 
 // Summary is one assignment in a list: statuses and dates, no content.
