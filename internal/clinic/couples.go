@@ -90,7 +90,9 @@ func encodeCursor(label string, id int64) string {
 func decodeCursor(s string) (cursor, error) {
 	var c cursor
 	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil || json.Unmarshal(b, &c) != nil || c.I <= 0 {
+	// A forged cursor may carry bytes PostgreSQL refuses in text (NUL,
+	// invalid UTF-8): a bad request, not a database error.
+	if err != nil || json.Unmarshal(b, &c) != nil || c.I <= 0 || strings.ContainsRune(c.L, 0) || !utf8.ValidString(c.L) {
 		return c, apperr.New(apperr.BadRequest, "The page cursor is not valid: use the \"next\" value of a previous page.")
 	}
 	return c, nil

@@ -163,7 +163,9 @@ func decodeCursor(s string) (cursor, error) {
 	if err == nil {
 		err = json.Unmarshal(b, &c)
 	}
-	if err != nil || c.ID <= 0 {
+	// A NUL in the title would reach PostgreSQL as a text parameter (an
+	// error, so a 500): refuse it like any other forged cursor.
+	if err != nil || c.ID <= 0 || strings.ContainsRune(c.T, 0) {
 		return c, apperr.New(apperr.BadRequest, "The page cursor is not valid: start again from the first page.")
 	}
 	return c, nil

@@ -1,11 +1,14 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
 	"mime"
 	"net/http"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -22,12 +25,28 @@ func bindJSON(c echo.Context, v any) error {
 	if ct != echo.MIMEApplicationJSON {
 		return echo.NewHTTPError(http.StatusUnsupportedMediaType)
 	}
-	dec := json.NewDecoder(c.Request().Body)
-	if err := dec.Decode(v); err != nil {
+	raw, err := io.ReadAll(c.Request().Body)
+	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return echo.NewHTTPError(http.StatusRequestEntityTooLarge)
 		}
+		return apperr.New(apperr.BadRequest, "The request body could not be read.")
+	}
+	// JSON is UTF-8 (RFC 8259): the decoder would silently turn invalid
+	// bytes into U+FFFD and store them; refuse them, and NUL characters
+	// (which PostgreSQL text cannot hold), in any string or key.
+	if !utf8.Valid(raw) {
+		return apperr.New(apperr.BadRequest, "The request body is not valid UTF-8.")
+	}
+	if bytes.Contains(raw, []byte(`\u0000`)) || bytes.Contains(raw, []byte{0}) {
+		var any_ any
+		if json.Unmarshal(raw, &any_) == nil && hasNUL(any_) {
+			return apperr.New(apperr.BadRequest, "Text must not contain NUL characters.")
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if err := dec.Decode(v); err != nil {
 		if errors.Is(err, io.EOF) {
 			return apperr.New(apperr.BadRequest, "The request body is empty: send a JSON object.")
 		}
@@ -41,6 +60,43 @@ func bindJSON(c echo.Context, v any) error {
 		return apperr.New(apperr.BadRequest, "Send a single JSON object.")
 	}
 	return nil
+}
+
+// hasNUL reports whether a decoded JSON value holds a NUL character in any
+// string or object key.
+func hasNUL(v any) bool {
+	switch x := v.(type) {
+	case string:
+		return strings.ContainsRune(x, 0)
+	case []any:
+		for _, e := range x {
+			if hasNUL(e) {
+				return true
+			}
+		}
+	case map[string]any:
+		for k, e := range x {
+			if strings.ContainsRune(k, 0) || hasNUL(e) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// badText reports whether any key or value is invalid UTF-8 or holds a NUL.
+func badText(vals map[string][]string) bool {
+	for k, vs := range vals {
+		if !utf8.ValidString(k) || strings.ContainsRune(k, 0) {
+			return true
+		}
+		for _, v := range vs {
+			if !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 type loginBody struct {

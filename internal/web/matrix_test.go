@@ -215,6 +215,7 @@ func newMatrixFixture(t *testing.T) *matrixFixture {
 		t.Fatalf("couple: %d %s", r.Status, r.Body)
 	}
 	f.ids["coupleCarl"], f.ids["partnerCarl"] = fmt.Sprint(cc.ID), fmt.Sprint(cc.Partners[0].ID)
+	f.ids["tokenDee"], f.ids["tokenDru"] = cc.Partners[0].Invitation.Token, cc.Partners[1].Invitation.Token
 	f.ids["coupleFinn"], f.ids["partnerFinn"] = fmt.Sprint(cf.ID), fmt.Sprint(cf.Partners[0].ID)
 	f.ids["inv"] = id(`SELECT id FROM invitations WHERE partner_id = $1`, cc.Partners[0].ID)
 	f.ids["invFinn"] = id(`SELECT id FROM invitations WHERE partner_id = $1`, cf.Partners[0].ID)
@@ -355,9 +356,10 @@ func classify(r apptest.Response, logout bool) string {
 
 func TestAuthorizationMatrix(t *testing.T) {
 	f := newMatrixFixture(t)
-	routes := map[string]string{}
+	routes, perms := map[string]string{}, map[string]string{}
 	for _, r := range f.app.Server.Routes() {
 		routes[r.Method+" "+r.Path] = r.Path
+		perms[r.Method+" "+r.Path] = r.Perm
 	}
 	for k := range routes {
 		if _, ok := matrix[k]; !ok {
@@ -421,6 +423,12 @@ func TestAuthorizationMatrix(t *testing.T) {
 				}
 				r := f.send(caller, method, path)
 				n++
+				// A's answers (submitted, not shared) reach A and her counselor
+				// only: not the partner, other clients, other counselors, the
+				// admin (no clinical content) or another clinic, on any route.
+				if caller != "A" && caller != "cora" && strings.Contains(r.Body, "I hid the messages") {
+					t.Errorf("%s %s as %s: A's private answer in the body", method, c.path, caller)
+				}
 				got := classify(r, k == "POST /logout" && caller != "anon")
 				if k == "POST /logout" && caller != "anon" && classify(f.browser[caller].Get("/"), false) != "N" {
 					t.Errorf("still signed in after logout as %s", caller)
@@ -431,6 +439,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 				case want == "P":
 				case got != want:
 					t.Errorf("%s %s as %s: status %d (%s), want %s", method, c.path, caller, r.Status, got, want)
+				case caller == "anon" && want == "N" && perms[k] != "public" && strings.HasPrefix(path, "/api/") && r.Status != 401:
+					t.Errorf("%s %s anonymous: %d, want 401", method, c.path, r.Status)
+				case caller == "anon" && want == "N" && perms[k] != "public" && !strings.HasPrefix(path, "/api/") && method == "GET" && r.Location != "/login":
+					t.Errorf("%s %s anonymous: %d, want a redirect to /login", method, c.path, r.Status)
 				case before != "" && dbDigest(t, f.app) != before:
 					t.Errorf("%s %s as %s: denied (%d) but the database changed", method, c.path, caller, r.Status)
 				}
@@ -438,6 +450,27 @@ func TestAuthorizationMatrix(t *testing.T) {
 		}
 	}
 	t.Logf("%d routes, %d requests", len(routes), n)
+
+	// Another clinic's counselor naming this clinic in Mend-Clinic is refused
+	// on every API route that needs a sign-in.
+	var harbor int64
+	f.app.DB.Get(&harbor, `SELECT id FROM clinics WHERE name = 'Harbor'`)
+	spoof := f.app.Login("finn@n.test")
+	spoof.Clinic = fmt.Sprint(harbor)
+	for _, k := range keys {
+		method, pattern, _ := strings.Cut(k, " ")
+		if !strings.HasPrefix(pattern, "/api/") || perms[k] == "public" {
+			continue
+		}
+		path := f.path(t, matrix[k][0].path)
+		var body any
+		if method != "GET" && method != "DELETE" {
+			body = "{}"
+		}
+		if r := spoof.Do(method, path, body, nil); r.Status != 401 && r.Status != 403 {
+			t.Errorf("%s %s with Mend-Clinic of a clinic the caller is not in: %d", method, path, r.Status)
+		}
+	}
 }
 
 var update = flag.Bool("update", false, "rewrite docs/permissions.md")

@@ -14,6 +14,18 @@ import (
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
+// cleanQuery refuses query strings with invalid UTF-8 or NUL characters
+// (400) before any handler passes them to the database, where a NUL in a
+// text parameter is an error.
+func (s *Server) cleanQuery(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if c.Request().URL.RawQuery != "" && badText(c.QueryParams()) {
+			return echo.NewHTTPError(http.StatusBadRequest, "The address holds characters that are not allowed.")
+		}
+		return next(c)
+	}
+}
+
 // logRequests writes one structured line per request: method, route
 // pattern (not the raw path with ids), status, duration, request id.
 // No personal data: no emails, no query strings, no bodies.

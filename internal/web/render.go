@@ -58,8 +58,8 @@ var funcs = template.FuncMap{
 	"roleLabel": roleLabel,
 	// human turns a status code into words ("revision_requested" → "revision requested").
 	"human": func(s string) string { return strings.ReplaceAll(s, "_", " ") },
-	"has":       func(a *actor.Actor, role string) bool { return a != nil && a.Has(role) },
-	"join":      strings.Join,
+	"has":   func(a *actor.Actor, role string) bool { return a != nil && a.Has(role) },
+	"join":  strings.Join,
 	"dict": func(kv ...any) map[string]any {
 		m := map[string]any{}
 		for i := 0; i+1 < len(kv); i += 2 {

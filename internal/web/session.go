@@ -77,6 +77,11 @@ func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 		if want == "" || subtle.ConstantTimeCompare([]byte(want), []byte(got)) != 1 {
 			return apperr.New(apperr.Forbidden, "This form has expired or did not come from Mend. Go back, reload the page and try again.")
 		}
+		// Every posted text must be UTF-8 without NUL characters (PostgreSQL
+		// text cannot hold NUL; invalid bytes would be stored as is).
+		if form, err := c.FormParams(); err == nil && badText(form) {
+			return apperr.New(apperr.BadRequest, "The form holds characters that are not allowed. Remove them and try again.")
+		}
 		return next(c)
 	}
 }
