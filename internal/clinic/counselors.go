@@ -147,6 +147,12 @@ func (s *Service) InviteCounselor(ctx context.Context, a actor.Actor, name, emai
 			}
 			return &apperr.Error{Code: apperr.Conflict, Message: msg, Fields: map[string]string{"email": msg}}
 		}
+		if client, err := hasRole(ctx, tx, a.ClinicID, e, actor.RoleClient); err != nil {
+			return err
+		} else if client {
+			msg := "This address belongs to a client of this clinic; a counselor needs their own address."
+			return apperr.Fields(msg, map[string]string{"email": msg})
+		}
 		if err := s.revokePending(ctx, tx, a, `lower(email) = $2 AND role = 'counselor'`, e); err != nil {
 			return err
 		}

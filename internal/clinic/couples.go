@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/mend-clinic/mend/internal/account"
 	"github.com/mend-clinic/mend/internal/actor"
@@ -275,6 +276,21 @@ func (s *Service) CreateCouple(ctx context.Context, a actor.Actor, in NewCouple)
 		if err := s.checkCounselor(ctx, tx, a, in.CounselorID); err != nil {
 			return err
 		}
+		// A client is never also staff of the same clinic: a counselor would
+		// otherwise sit in their own caseload.
+		staff := map[string]string{}
+		for i, p := range in.Partners {
+			taken, err := hasRole(ctx, tx, a.ClinicID, p.Email, actor.RoleAdmin, actor.RoleCounselor)
+			if err != nil {
+				return err
+			}
+			if taken {
+				staff[fmt.Sprintf("partners.%d.email", i)] = "This address belongs to a staff member of this clinic; a partner needs their own address."
+			}
+		}
+		if len(staff) > 0 {
+			return apperr.Fields("Please correct the highlighted fields.", staff)
+		}
 		if err := tx.GetContext(ctx, &id, `INSERT INTO couples (clinic_id, label, counselor_id) VALUES ($1, $2, $3) RETURNING id`,
 			a.ClinicID, label, in.CounselorID); err != nil {
 			return err
@@ -498,4 +514,13 @@ func (s *Service) AllCaseloads(ctx context.Context, a actor.Actor) (Caseloads, e
 		count(*) FILTER (WHERE status = 'closed') AS n_closed
 		FROM couples WHERE clinic_id = $1`, a.ClinicID)
 	return out, err
+}
+
+// hasRole reports whether an email has an active membership with one of the
+// roles in the clinic.
+func hasRole(ctx context.Context, q sqlx.QueryerContext, clinicID int64, email string, roles ...string) (bool, error) {
+	var ok bool
+	err := sqlx.GetContext(ctx, q, &ok, `SELECT EXISTS (SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id
+		WHERE m.clinic_id = $1 AND m.active AND lower(u.email) = lower($2) AND m.role = ANY($3))`, clinicID, email, pq.Array(roles))
+	return ok, err
 }

@@ -542,7 +542,9 @@ func (t Template) Validate() FieldErrors {
 	} else if pr := textProblem(t.Title, MaxTitleLen); pr != "" {
 		errs.add("title", "The title "+pr+".")
 	}
-	if !t.Category.Valid() {
+	if t.Category == "" {
+		errs.add("category", "Choose a category.")
+	} else if !t.Category.Valid() {
 		errs.add("category", fmt.Sprintf("Unknown category %q.", t.Category))
 	}
 	if pr := textProblem(t.Description, MaxDescriptionLen); pr != "" {

@@ -21,6 +21,7 @@ import (
 func init() {
 	extraNav = append(extraNav,
 		struct{ role, label, href string }{actor.RoleAdmin, "Audit", "/admin/audit"},
+		struct{ role, label, href string }{actor.RoleAdmin, "Settings", "/admin/settings"},
 	)
 }
 

@@ -73,3 +73,11 @@ document.addEventListener("DOMContentLoaded", function () {
     form.addEventListener("submit", function () { clearTimeout(timer); });
   });
 });
+
+// Destructive buttons ask first (data-confirm holds the question). Without
+// JavaScript they act at once, as a plain form would.
+document.addEventListener("submit", function (ev) {
+  var btn = ev.submitter;
+  var q = btn && btn.getAttribute("data-confirm");
+  if (q && !window.confirm(q)) ev.preventDefault();
+});
