@@ -110,7 +110,13 @@ func (acc access) readable(asg Assignment, r Response, revealed bool) string {
 
 // visibleAssignment reports whether the caller may know the assignment
 // exists: partners never learn of the other's private safety check.
+// The partner rule comes first: a person who is both a partner of the
+// couple and a staff member of the clinic (roles add up in one clinic)
+// must not learn of the other partner's safety check through the staff role.
 func (acc access) visibleAssignment(asg Assignment) bool {
+	if acc.PartnerID != 0 && asg.Private && asg.PartnerID.Valid && asg.PartnerID.Int64 != acc.PartnerID {
+		return false
+	}
 	if acc.Counselor || acc.Admin {
 		return true
 	}
@@ -119,3 +125,17 @@ func (acc access) visibleAssignment(asg Assignment) bool {
 	}
 	return acc.PartnerID != 0
 }
+
+// contentReader reports whether the caller may read anything clinical of
+// the couple (answers, comments, the counselor's instructions): its
+// counselor or a partner. An admin alone gets statuses and dates.
+func (acc access) contentReader() bool {
+	return acc.Counselor || acc.PartnerID != 0
+}
+
+// privateExpr is the safety-check flag of an assignment: private if the
+// pinned version or the template is. The template row follows the latest
+// version, so an edit that unsets the flag must not expose work assigned
+// under a private version (and a flag set later hides older work too).
+// It needs the aliases t (exercise_templates) and v (template_versions).
+const privateExpr = `(t.private_to_counselor OR v.private_to_counselor)`

@@ -181,8 +181,9 @@ func (s *Service) checkNew(ctx context.Context, tx *sqlx.Tx, acc access, t templ
 			Submitted bool          `db:"submitted"`
 			Private   bool          `db:"private_to_counselor"`
 		}
-		err := tx.GetContext(ctx, &orig, `SELECT r.partner_id, r.submitted_at IS NOT NULL AS submitted, t.private_to_counselor
+		err := tx.GetContext(ctx, &orig, `SELECT r.partner_id, r.submitted_at IS NOT NULL AS submitted, `+privateExpr+` AS private_to_counselor
 			FROM responses r JOIN assignments a ON a.id = r.assignment_id JOIN exercise_templates t ON t.id = a.template_id
+			JOIN template_versions v ON v.template_id = a.template_id AND v.version = a.template_version
 			WHERE r.id = $1 AND r.couple_id = $2`, in.ReplyTo, acc.CoupleID)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
@@ -323,7 +324,7 @@ func (s *Service) loadForCounselor(ctx context.Context, q sqlx.QueryerContext, a
 }
 
 const assignmentCols = `a.id, a.clinic_id, a.couple_id, c.label AS couple_label, c.status AS couple_status, a.template_id,
-	a.template_version, v.title AS template_title, t.private_to_counselor, a.mode, a.partner_id, a.reveal, a.reply_to,
+	a.template_version, v.title AS template_title, ` + privateExpr + ` AS private_to_counselor, a.mode, a.partner_id, a.reveal, a.reply_to,
 	a.due_at, a.instructions, a.recur_every, a.recur_until, a.status, a.created_by, a.created_at, a.updated_at`
 
 const assignmentFrom = ` FROM assignments a JOIN couples c ON c.id = a.couple_id

@@ -67,8 +67,8 @@ func (s *Service) Options(ctx context.Context, a actor.Actor, coupleID int64) (A
 	}
 	err = s.db.SelectContext(ctx, &o.Replies, `SELECT r.id, v.title, r.partner_id, p.name AS partner
 		FROM responses r JOIN assignments a ON a.id = r.assignment_id
-		JOIN exercise_templates t ON t.id = a.template_id AND NOT t.private_to_counselor
-		JOIN template_versions v ON v.template_id = a.template_id AND v.version = a.template_version
+		JOIN exercise_templates t ON t.id = a.template_id
+		JOIN template_versions v ON v.template_id = a.template_id AND v.version = a.template_version AND NOT `+privateExpr+`
 		JOIN partners p ON p.id = r.partner_id
 		WHERE r.couple_id = $1 AND r.submitted_at IS NOT NULL AND r.occurs_on IS NULL
 		ORDER BY r.submitted_at DESC LIMIT 100`, coupleID)

@@ -78,7 +78,7 @@ func (s *Service) Home(ctx context.Context, a actor.Actor) (ClientHome, error) {
 		JOIN template_versions v ON v.template_id = a.template_id AND v.version = a.template_version
 		WHERE r.couple_id = $2 AND r.clinic_id = $3
 		  AND (r.occurs_on IS NULL OR r.occurs_on <= current_date)
-		  AND (r.partner_id IS NULL OR r.partner_id = $1 OR NOT t.private_to_counselor)
+		  AND (r.partner_id IS NULL OR r.partner_id = $1 OR NOT `+privateExpr+`)
 		ORDER BY r.due_at NULLS LAST, r.id
 		LIMIT 500`, me.ID, me.CoupleID, a.ClinicID)
 	if err != nil {
@@ -158,7 +158,8 @@ func (s *Service) CountsFor(ctx context.Context, a actor.Actor) (Counts, error) 
 	var c Counts
 	err := s.db.GetContext(ctx, &c, `SELECT
 		CASE WHEN $3 THEN (SELECT count(*) FROM couples c JOIN responses r ON r.couple_id = c.id AND r.status = 'submitted'
-			WHERE c.clinic_id = $1 AND c.counselor_id = $2) ELSE 0 END AS awaiting_review,
+			JOIN assignments a ON a.id = r.assignment_id AND a.status = 'active'
+			WHERE c.clinic_id = $1 AND c.counselor_id = $2 AND c.status <> 'closed') ELSE 0 END AS awaiting_review,
 		CASE WHEN $4 THEN (SELECT count(*) FROM partners p JOIN responses r ON r.couple_id = p.couple_id
 			AND (r.partner_id = p.id OR r.partner_id IS NULL) AND r.feedback_unread
 			WHERE p.user_id = $2 AND p.clinic_id = $1) ELSE 0 END AS new_feedback`,
@@ -202,7 +203,8 @@ func (s *Service) Checkins(ctx context.Context, a actor.Actor, coupleID int64) (
 			coalesce((SELECT s.answers FROM submissions s WHERE s.response_id = r.id ORDER BY s.id DESC LIMIT 1), 'null') AS submitted
 		FROM responses r
 		JOIN assignments a ON a.id = r.assignment_id
-		JOIN exercise_templates t ON t.id = a.template_id AND t.recurring AND NOT t.private_to_counselor
+		JOIN exercise_templates t ON t.id = a.template_id AND t.recurring
+		JOIN template_versions v ON v.template_id = a.template_id AND v.version = a.template_version AND NOT `+privateExpr+`
 		JOIN partners p ON p.id = r.partner_id
 		WHERE r.couple_id = $1 AND r.clinic_id = $2 AND r.occurs_on IS NOT NULL AND r.occurs_on <= current_date
 		ORDER BY p.slot, r.occurs_on`, coupleID, a.ClinicID)

@@ -71,7 +71,9 @@ func (s *Service) Get(ctx context.Context, a actor.Actor, id int64) (Detail, err
 		return d, errNotFound
 	}
 	d.Assignment, d.access = asg, acc
-	if acc.Counselor || acc.PartnerID != 0 {
+	if !acc.contentReader() {
+		d.Instructions = "" // the counselor's words to the couple: not for an admin
+	} else {
 		if d.Schema, err = schemaOf(ctx, s.db, asg); err != nil {
 			return d, err
 		}
@@ -182,8 +184,10 @@ func (s *Service) views(ctx context.Context, a actor.Actor, acc access, asg Assi
 			json.Unmarshal(raw, &v.Answers)
 			v.AnswersFrom = "submitted"
 		}
-		if v.Answers == nil && !v.Mine && acc.PartnerID != 0 {
-			v.Shared = false // the other partner's choice shows only as what they let you read
+		if v.Answers == nil && !v.Mine && acc.PartnerID != 0 || !acc.contentReader() {
+			// The other partner's choice shows only as what they let you read;
+			// an admin gets statuses and dates, not the partners' choices.
+			v.Shared = false
 		}
 		if !r.PartnerID.Valid {
 			sigs, err := signaturesOf(ctx, s.db, r.ID)
@@ -246,11 +250,13 @@ func (s *Service) auditReads(ctx context.Context, a actor.Actor, acc access, vs 
 // Summary is one assignment in a list: statuses and dates, no content.
 type Summary struct {
 	Assignment
-	Total    int `db:"total"`
-	Open     int `db:"open"`
-	Waiting  int `db:"waiting"`
-	Done     int `db:"done"`
-	OverdueN int `db:"overdue"`
+	CounselorID   int64 `db:"couple_counselor_id"`
+	CallerPartner bool  `db:"caller_partner"`
+	Total         int   `db:"total"`
+	Open          int   `db:"open"`
+	Waiting       int   `db:"waiting"`
+	Done          int   `db:"done"`
+	OverdueN      int   `db:"overdue"`
 }
 
 // ListFilter narrows a list of assignments.
@@ -275,11 +281,15 @@ func (s *Service) List(ctx context.Context, a actor.Actor, f ListFilter) ([]Summ
 	case a.Has(actor.RoleCounselor):
 		scope = `c.counselor_id = $2`
 	default:
-		scope = `EXISTS (SELECT 1 FROM partners me WHERE me.couple_id = c.id AND me.user_id = $2
-			AND (NOT t.private_to_counselor OR a.partner_id = me.id))`
+		scope = `EXISTS (SELECT 1 FROM partners me WHERE me.couple_id = c.id AND me.user_id = $2)`
 	}
+	// Whatever the role, a partner of the couple never learns of the other
+	// partner's safety check (a person may be staff and client in one clinic).
+	scope += ` AND NOT EXISTS (SELECT 1 FROM partners me WHERE me.couple_id = c.id AND me.user_id = $2
+			AND ` + privateExpr + ` AND a.partner_id IS DISTINCT FROM me.id)`
 	items := []Summary{}
-	err := s.db.SelectContext(ctx, &items, `SELECT `+assignmentCols+`,
+	err := s.db.SelectContext(ctx, &items, `SELECT `+assignmentCols+`, c.counselor_id AS couple_counselor_id,
+		EXISTS (SELECT 1 FROM partners me WHERE me.couple_id = c.id AND me.user_id = $2) AS caller_partner,
 		(SELECT count(*) FROM responses r WHERE r.assignment_id = a.id) AS total,
 		(SELECT count(*) FROM responses r WHERE r.assignment_id = a.id AND r.status IN ('draft','revision_requested')
 			AND (r.occurs_on IS NULL OR r.occurs_on <= current_date)) AS open,
@@ -289,7 +299,19 @@ func (s *Service) List(ctx context.Context, a actor.Actor, f ListFilter) ([]Summ
 		`+assignmentFrom+` WHERE a.clinic_id = $1 AND `+scope+`
 		AND ($3 = 0 OR a.couple_id = $3) AND ($4 = '' OR a.status = $4) AND ($5 = 0 OR a.id < $5)
 		ORDER BY a.id DESC LIMIT $6`, a.ClinicID, a.UserID, f.CoupleID, f.Status, f.After, f.Limit)
-	return items, err
+	if err != nil {
+		return nil, err
+	}
+	// The counselor's instructions are clinical content: an admin (who is
+	// not the couple's counselor) gets statuses and dates only.
+	if a.Has(actor.RoleAdmin) {
+		for i := range items {
+			if !(a.Has(actor.RoleCounselor) && items[i].CounselorID == a.UserID) && !items[i].CallerPartner {
+				items[i].Instructions = ""
+			}
+		}
+	}
+	return items, nil
 }
 
 // MarshalJSON writes the assignment with its version's fields and the

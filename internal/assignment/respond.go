@@ -155,7 +155,8 @@ func (s *Service) Share(ctx context.Context, a actor.Actor, id int64, shared boo
 				map[string]string{"shared": "The safety check cannot be shared."})
 		case !r.PartnerID.Valid:
 			return apperr.Fields("A joint response is already visible to both of you.", map[string]string{"shared": "Joint responses are always shared."})
-		case acc.CoupleStatus == "closed":
+		case acc.CoupleStatus == "closed" && shared:
+			// Withdrawing consent stays possible on closed work; sharing more does not.
 			return apperr.New(apperr.Conflict, "This couple's work is closed and read-only.")
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE responses SET shared = $2, updated_at = now() WHERE id = $1`, id, shared); err != nil {

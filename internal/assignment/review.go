@@ -50,6 +50,16 @@ func (s *Service) Review(ctx context.Context, a actor.Actor, id int64, decision,
 		if !r.SubmittedAt.Valid {
 			return errNotFound // a draft is invisible to the counselor, so is its id
 		}
+		asg, err := getAssignment(ctx, tx, a.ClinicID, r.AssignmentID)
+		if err != nil {
+			return err
+		}
+		switch {
+		case acc.CoupleStatus == "closed":
+			return apperr.New(apperr.Conflict, "This couple is closed: its work is read-only.")
+		case asg.Status == StatusCancelled:
+			return apperr.New(apperr.Conflict, "This exercise was withdrawn: its responses are kept but no longer reviewed.")
+		}
 		if len(fields) > 0 {
 			return apperr.Fields("Please correct the highlighted fields.", fields)
 		}
@@ -106,10 +116,10 @@ func (s *Service) ReviewQueue(ctx context.Context, a actor.Actor, after *Cursor,
 			coalesce(p.name, 'Both partners') AS partner_name, r.occurs_on, r.due_at, r.submitted_at
 		FROM couples c
 		JOIN responses r ON r.couple_id = c.id AND r.status = 'submitted'
-		JOIN assignments a ON a.id = r.assignment_id
+		JOIN assignments a ON a.id = r.assignment_id AND a.status = 'active'
 		JOIN template_versions v ON v.template_id = a.template_id AND v.version = a.template_version
 		LEFT JOIN partners p ON p.id = r.partner_id
-		WHERE c.clinic_id = $1 AND c.counselor_id = $2
+		WHERE c.clinic_id = $1 AND c.counselor_id = $2 AND c.status <> 'closed'
 		  AND ($3::timestamptz IS NULL OR (r.submitted_at, r.id) > ($3, $4))
 		ORDER BY r.submitted_at, r.id LIMIT $5`
 	var at *time.Time
