@@ -76,9 +76,11 @@ func schemaOf(ctx context.Context, q sqlx.QueryerContext, asg Assignment) (exerc
 func stale(r Response) error {
 	var cur map[string]any
 	json.Unmarshal(r.Answers, &cur)
-	return &apperr.Error{Code: apperr.Conflict,
-		Message: "Your partner saved a newer version while you were editing. Both texts are shown so nothing is lost.",
-		Data:    map[string]any{"answers": cur, "version": r.Version}}
+	msg := "A newer version was saved (in another tab or window) while you were editing. Both texts are shown so nothing is lost."
+	if !r.PartnerID.Valid {
+		msg = "Your partner saved a newer version while you were editing. Both texts are shown so nothing is lost."
+	}
+	return &apperr.Error{Code: apperr.Conflict, Message: msg, Data: map[string]any{"answers": cur, "version": r.Version}}
 }
 
 // Saved is the result of a save.

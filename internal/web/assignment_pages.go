@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"errors"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -128,7 +129,7 @@ func parseDue(date, clock string) (time.Time, error) {
 	}
 	t, err := time.Parse("2006-01-02 15:04", date+" "+clock)
 	if err != nil {
-		return t, apperr.New(apperr.Invalid, "Give a date (YYYY-MM-DD) and a time (HH:MM).")
+		return t, errors.New("Give a real date (YYYY-MM-DD) and a time (HH:MM).")
 	}
 	return t.UTC(), nil
 }
@@ -227,6 +228,9 @@ type responseView struct {
 	ReplyOf   template.HTML
 	SignedBy  map[int64]bool
 	Names     map[int64]string
+	// The review form as typed, and its messages, after a refused review.
+	ReviewComment string
+	ReviewErrors  map[string]string
 }
 
 // submissionChange lists what changed in one submission against the one before.
@@ -289,6 +293,12 @@ func (s *Server) showResponse(c echo.Context, status int, id int64, typed map[st
 		}
 	}
 	v.Changes = changes(d.Schema, rv.History)
+	if f, ok := c.Get("review_form").(map[string]string); ok {
+		v.ReviewComment = f["comment"]
+	}
+	if fe, ok := c.Get("review_errors").(map[string]string); ok {
+		v.ReviewErrors = fe
+	}
 	p := page{Title: d.TemplateTitle, Data: v, Error: msg}
 	if len(fe) > 0 && msg == "" {
 		p.Error = "Some answers need attention: see the messages beside them. Nothing you typed was lost."
@@ -376,6 +386,12 @@ func (s *Server) responseAction(c echo.Context) error {
 		return c.Redirect(http.StatusSeeOther, "/")
 	case "sign":
 		if _, err := s.Assignments.Sign(ctx, a, id, saved.Version); err != nil {
+			if ae, ok := apperr.As(err); ok && saved.Version != version {
+				ae.Message = "Your changes were saved, but not signed: " + ae.Message
+				if saved.SignaturesCleared {
+					ae.Message += " Because the text changed, earlier signatures were cleared."
+				}
+			}
 			return s.responseError(c, id, typed, err)
 		}
 		s.flash(c, "Signed. When both of you have signed this version, either of you can submit it.")

@@ -516,3 +516,25 @@ func TestCaseloadAndCounselorCounts(t *testing.T) {
 		t.Error("caseload page lacks the overdue count")
 	}
 }
+
+// A refused review keeps the typed comment and shows the message beside it.
+func TestReviewFormKeepsComment(t *testing.T) {
+	p := newPractice(t)
+	cora, alex := p.app.Login("cora@h.test"), p.app.Login("alex@h.test")
+	a := p.assign(t, cora, map[string]any{"template_id": p.tpl["apology-letter"], "mode": "individual", "partner_id": p.partnerA})
+	rid := p.response(t, a, p.partnerA).ID
+	alex.Do("PUT", fmt.Sprintf("/api/v1/responses/%d", rid), map[string]any{"answers": letter, "version": 1}, nil)
+	alex.Do("POST", fmt.Sprintf("/api/v1/responses/%d/submit", rid), nil, nil)
+	br := p.app.Browser()
+	br.Login("cora@h.test")
+	page := fmt.Sprintf("/responses/%d", rid)
+	r := br.Post(page+"/review", url.Values{"decision": {"revise"}, "comment": {""}}, page)
+	if r.Status != 422 || !strings.Contains(r.Body, `id="e-comment"`) {
+		t.Fatalf("empty revise: %d", r.Status)
+	}
+	long := strings.Repeat("é", 8001)
+	r = br.Post(page+"/review", url.Values{"decision": {"revise"}, "comment": {long}}, page)
+	if r.Status != 422 || !strings.Contains(r.Body, long) {
+		t.Fatalf("long comment not kept: %d", r.Status)
+	}
+}

@@ -58,6 +58,10 @@ var funcs = template.FuncMap{
 	"roleLabel": roleLabel,
 	// human turns a status code into words ("revision_requested" → "revision requested").
 	"human": func(s string) string { return strings.ReplaceAll(s, "_", " ") },
+	// modeLabel names an assignment mode in the words the pages use.
+	"modeLabel": func(m string) string {
+		return map[string]string{"individual": "one partner", "each": "each partner", "joint": "jointly"}[m]
+	},
 	"has":   func(a *actor.Actor, role string) bool { return a != nil && a.Has(role) },
 	"join":  strings.Join,
 	"dict": func(kv ...any) map[string]any {
