@@ -62,8 +62,8 @@ var funcs = template.FuncMap{
 	"modeLabel": func(m string) string {
 		return map[string]string{"individual": "one partner", "each": "each partner", "joint": "jointly"}[m]
 	},
-	"has":   func(a *actor.Actor, role string) bool { return a != nil && a.Has(role) },
-	"join":  strings.Join,
+	"has":  func(a *actor.Actor, role string) bool { return a != nil && a.Has(role) },
+	"join": strings.Join,
 	"dict": func(kv ...any) map[string]any {
 		m := map[string]any{}
 		for i := 0; i+1 < len(kv); i += 2 {
