@@ -245,3 +245,11 @@ func TestHealthzHeadersAndLimits(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func TestLoginEmptyFields(t *testing.T) {
+	app, _, _ := setup(t)
+	r := app.Browser().Post("/login", url.Values{"email": {"admin@a.test"}, "password": {""}}, "/login")
+	if r.Status != 422 || !strings.Contains(r.Body, "Enter your password.") || !strings.Contains(r.Body, `value="admin@a.test"`) {
+		t.Fatalf("empty password: %d", r.Status)
+	}
+}

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"strings"
 	"strconv"
 	"time"
 
@@ -24,6 +25,10 @@ func (s *Server) loginPage(c echo.Context) error {
 func (s *Server) login(c echo.Context) error {
 	ctx := c.Request().Context()
 	email, pw := c.FormValue("email"), c.FormValue("password")
+	if missing := blankLogin(email, pw); len(missing) > 0 {
+		return s.render(c, http.StatusUnprocessableEntity, "login", page{Title: "Sign in",
+			Form: map[string]string{"email": email}, Errors: missing})
+	}
 	th := s.throttle()
 	// Throttled before the password is checked: a locked account answers
 	// 429 even to the right password.
@@ -112,4 +117,17 @@ func (s *Server) healthz(c echo.Context) error {
 		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": "database unreachable"})
 	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// blankLogin names the empty fields of a sign-in form (an empty form says
+// nothing about any account, so it is neither counted nor audited).
+func blankLogin(email, pw string) map[string]string {
+	m := map[string]string{}
+	if strings.TrimSpace(email) == "" {
+		m["email"] = "Enter your email address."
+	}
+	if pw == "" {
+		m["password"] = "Enter your password."
+	}
+	return m
 }
