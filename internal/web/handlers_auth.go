@@ -3,8 +3,8 @@ package web
 import (
 	"context"
 	"net/http"
-	"strings"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
