@@ -291,7 +291,9 @@ func (s *Service) ChangePassword(ctx context.Context, a actor.Actor, current, ne
 		return err
 	}
 	fields := map[string]string{}
-	if !auth.VerifyPassword(u.PasswordHash, current) {
+	if current == "" {
+		fields["current"] = "Enter your current password."
+	} else if !auth.VerifyPassword(u.PasswordHash, current) {
 		fields["current"] = "This is not your current password."
 	} else if err := auth.CheckPassword(next, u.Email, u.Name); err != nil {
 		fields["password"] = err.Error()
