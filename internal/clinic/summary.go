@@ -29,9 +29,13 @@ func NewService(d *sqlx.DB, a *audit.Logger, h auth.Hasher) *Service {
 
 // Totals are the clinic's headline counts for the admin home.
 type Totals struct {
-	Counselors int `db:"counselors" json:"counselors"`
-	Couples    int `db:"couples" json:"couples"`
-	Clients    int `db:"clients" json:"clients"`
+	Counselors  int `db:"counselors" json:"counselors"`
+	Couples     int `db:"couples" json:"couples"`
+	Paused      int `db:"paused" json:"paused"`
+	Clients     int `db:"clients" json:"clients"`
+	Invitations int `db:"invitations" json:"pending_invitations"`
+	Awaiting    int `db:"awaiting" json:"awaiting_review"`
+	Overdue     int `db:"overdue" json:"overdue"`
 }
 
 // ClinicTotals counts the actor's clinic.
@@ -40,7 +44,16 @@ func (s *Service) ClinicTotals(ctx context.Context, a actor.Actor) (Totals, erro
 	err := s.db.GetContext(ctx, &t, `SELECT
 		(SELECT count(*) FROM memberships WHERE clinic_id = $1 AND role = 'counselor' AND active) AS counselors,
 		(SELECT count(*) FROM couples WHERE clinic_id = $1 AND status <> 'closed') AS couples,
-		(SELECT count(*) FROM memberships WHERE clinic_id = $1 AND role = 'client' AND active) AS clients`, a.ClinicID)
+		(SELECT count(*) FROM couples WHERE clinic_id = $1 AND status = 'paused') AS paused,
+		(SELECT count(*) FROM memberships WHERE clinic_id = $1 AND role = 'client' AND active) AS clients,
+		(SELECT count(*) FROM invitations WHERE clinic_id = $1 AND accepted_at IS NULL AND revoked_at IS NULL
+			AND expires_at > now()) AS invitations,
+		(SELECT count(*) FROM responses r JOIN couples c ON c.id = r.couple_id AND c.status <> 'closed'
+			JOIN assignments a ON a.id = r.assignment_id AND a.status = 'active'
+			WHERE r.clinic_id = $1 AND r.status = 'submitted') AS awaiting,
+		(SELECT count(*) FROM responses r JOIN couples c ON c.id = r.couple_id AND c.status <> 'closed'
+			JOIN assignments a ON a.id = r.assignment_id AND a.status = 'active'
+			WHERE r.clinic_id = $1 AND r.status IN ('draft', 'revision_requested') AND r.due_at < now()) AS overdue`, a.ClinicID)
 	return t, err
 }
 
