@@ -518,3 +518,40 @@ func TestReadsAreAudited(t *testing.T) {
 		t.Fatalf("audit detail holds content: %s", detail)
 	}
 }
+
+func TestSafetyConcernFlagsTheCounselor(t *testing.T) {
+	w := newWorld(t)
+	d := w.mustAssign(assignment.NewAssignment{TemplateID: w.tpl["safety-check"], Mode: "individual", PartnerID: w.partnerB})
+	rid := d.Responses[0].ID
+	ans := map[string]any{"feel_safe": "Often I don't feel safe", "afraid_of_partner": "Sometimes"}
+	if _, err := w.svc.SaveDraft(w.ctx, w.b, rid, ans, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.svc.Submit(w.ctx, w.b, rid); err != nil {
+		t.Fatal(err)
+	}
+	_, rv, err := w.svc.GetResponse(w.ctx, w.counselor, rid)
+	if err != nil || len(rv.Concerns) != 2 {
+		t.Fatalf("counselor concerns: %v %v", err, rv.Concerns)
+	}
+	_, own, _ := w.svc.GetResponse(w.ctx, w.b, rid)
+	if len(own.Concerns) != 0 {
+		t.Fatal("the author is shown the counselor's flag")
+	}
+	q, _ := w.svc.ReviewQueue(w.ctx, w.counselor, nil, 10)
+	if len(q) != 1 || !q[0].Concern {
+		t.Fatalf("queue: %+v", q)
+	}
+	c, _ := w.svc.CountsFor(w.ctx, w.counselor)
+	if c.SafetyConcerns != 1 {
+		t.Fatalf("counts: %+v", c)
+	}
+	// A reassuring check raises nothing.
+	d2 := w.mustAssign(assignment.NewAssignment{TemplateID: w.tpl["safety-check"], Mode: "individual", PartnerID: w.partnerA})
+	r2 := d2.Responses[0].ID
+	w.svc.SaveDraft(w.ctx, w.a, r2, map[string]any{"feel_safe": "Yes, I feel safe", "afraid_of_partner": "No"}, 1)
+	w.svc.Submit(w.ctx, w.a, r2)
+	if c, _ := w.svc.CountsFor(w.ctx, w.counselor); c.SafetyConcerns != 1 {
+		t.Fatalf("reassuring answers flagged: %+v", c)
+	}
+}

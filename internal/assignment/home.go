@@ -151,6 +151,9 @@ func (s *Service) Home(ctx context.Context, a actor.Actor) (ClientHome, error) {
 type Counts struct {
 	AwaitingReview int `db:"awaiting_review" json:"awaiting_review"` // counselor: new submissions
 	NewFeedback    int `db:"new_feedback" json:"new_feedback"`       // client: reviewed with unread feedback
+	// SafetyConcerns counts submitted safety checks with concerning
+	// answers that the counselor has not reviewed yet.
+	SafetyConcerns int `db:"safety_concerns" json:"safety_concerns"`
 }
 
 // CountsFor returns the caller's badges in one query.
@@ -162,7 +165,10 @@ func (s *Service) CountsFor(ctx context.Context, a actor.Actor) (Counts, error) 
 			WHERE c.clinic_id = $1 AND c.counselor_id = $2 AND c.status <> 'closed') ELSE 0 END AS awaiting_review,
 		CASE WHEN $4 THEN (SELECT count(*) FROM partners p JOIN responses r ON r.couple_id = p.couple_id
 			AND (r.partner_id = p.id OR r.partner_id IS NULL) AND r.feedback_unread
-			WHERE p.user_id = $2 AND p.clinic_id = $1) ELSE 0 END AS new_feedback`,
+			WHERE p.user_id = $2 AND p.clinic_id = $1) ELSE 0 END AS new_feedback,
+		CASE WHEN $3 THEN (SELECT count(*) FROM couples c JOIN responses r ON r.couple_id = c.id AND r.status = 'submitted'
+			AND cardinality(r.concern_fields) > 0
+			WHERE c.clinic_id = $1 AND c.counselor_id = $2 AND c.status <> 'closed') ELSE 0 END AS safety_concerns`,
 		a.ClinicID, a.UserID, a.Has(actor.RoleCounselor), a.Has(actor.RoleClient))
 	return c, err
 }

@@ -35,7 +35,10 @@ type ResponseView struct {
 	Feedback    []Review     `json:"feedback,omitempty"`
 	History     []Submission `json:"history,omitempty"`
 	Unread      bool         `json:"feedback_unread"`
-	raw         Response
+	// Concerns are the keys of concerning safety-check answers: for the
+	// counselor only.
+	Concerns []string `json:"concerns,omitempty"`
+	raw      Response
 }
 
 // Detail is an assignment with its pinned template version and the
@@ -197,6 +200,9 @@ func (s *Service) views(ctx context.Context, a actor.Actor, acc access, asg Assi
 			v.Signatures = sigs
 		} else {
 			v.Signatures = []Signature{}
+		}
+		if acc.Counselor && len(r.ConcernFields) > 0 {
+			v.Concerns = r.ConcernFields
 		}
 		if v.Mine || acc.Counselor {
 			if err := s.db.SelectContext(ctx, &v.Feedback, `SELECT * FROM reviews WHERE response_id = $1 ORDER BY id DESC`, r.ID); err != nil {

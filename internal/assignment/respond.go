@@ -8,6 +8,7 @@ import (
 	"reflect"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/mend-clinic/mend/internal/actor"
 	"github.com/mend-clinic/mend/internal/apperr"
@@ -247,8 +248,18 @@ func (s *Service) Submit(ctx context.Context, a actor.Actor, id int64) error {
 			id, r.Version, r.Answers, a.UserID); err != nil {
 			return err
 		}
+		// A safety check with concerning answers is flagged for the counselor.
+		var category string
+		if err := tx.GetContext(ctx, &category, `SELECT category FROM template_versions WHERE template_id = $1 AND version = $2`,
+			asg.TemplateID, asg.TemplateVersion); err != nil {
+			return err
+		}
+		concern := exercise.Template{Category: exercise.Category(category), Schema: sc}.ConcerningFields(ans)
+		if concern == nil {
+			concern = []string{}
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE responses SET status = 'submitted', submitted_at = now(), feedback_unread = false,
-			updated_at = now() WHERE id = $1`, id); err != nil {
+			concern_fields = $2, updated_at = now() WHERE id = $1`, id, pq.Array(concern)); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE couples SET last_activity_at = now() WHERE id = $1`, r.CoupleID); err != nil {

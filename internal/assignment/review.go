@@ -98,6 +98,7 @@ type QueueItem struct {
 	OccursOn      sql.NullTime `db:"occurs_on" json:"-"`
 	DueAt         sql.NullTime `db:"due_at" json:"-"`
 	SubmittedAt   time.Time    `db:"submitted_at" json:"submitted_at"`
+	Concern       bool         `db:"concern" json:"safety_concern"`
 	DueJSON       *time.Time   `db:"-" json:"due_at"`
 }
 
@@ -113,7 +114,8 @@ type Cursor struct {
 func (s *Service) ReviewQueue(ctx context.Context, a actor.Actor, after *Cursor, limit int) ([]QueueItem, error) {
 	items := []QueueItem{}
 	q := `SELECT r.id AS response_id, r.assignment_id, r.couple_id, c.label AS couple_label, v.title AS template_title,
-			coalesce(p.name, 'Both partners') AS partner_name, r.occurs_on, r.due_at, r.submitted_at
+			coalesce(p.name, 'Both partners') AS partner_name, r.occurs_on, r.due_at, r.submitted_at,
+			cardinality(r.concern_fields) > 0 AS concern
 		FROM couples c
 		JOIN responses r ON r.couple_id = c.id AND r.status = 'submitted'
 		JOIN assignments a ON a.id = r.assignment_id AND a.status = 'active'

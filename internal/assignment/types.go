@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/mend-clinic/mend/internal/audit"
 )
@@ -110,6 +111,8 @@ type Response struct {
 	ReviewedAt     sql.NullTime    `db:"reviewed_at"`
 	FeedbackUnread bool            `db:"feedback_unread"`
 	UpdatedAt      time.Time       `db:"updated_at"`
+	// ConcernFields are the keys of a safety check's concerning answers.
+	ConcernFields pq.StringArray `db:"concern_fields"`
 }
 
 // Signature is one partner's signature of a joint response's version.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/mend-clinic/mend/internal/account"
 	"github.com/mend-clinic/mend/internal/actor"
+	"github.com/mend-clinic/mend/internal/exercise"
 	"github.com/mend-clinic/mend/templates"
 )
 
@@ -58,6 +59,13 @@ var funcs = template.FuncMap{
 	"roleLabel": roleLabel,
 	// human turns a status code into words ("revision_requested" → "revision requested").
 	"human": func(s string) string { return strings.ReplaceAll(s, "_", " ") },
+	// fieldLabel names a field of a schema by its key (the key when unknown).
+	"fieldLabel": func(sc exercise.Schema, key string) string {
+		if f, ok := sc.Field(key); ok {
+			return f.Label
+		}
+		return key
+	},
 	// modeLabel names an assignment mode in the words the pages use.
 	"modeLabel": func(m string) string {
 		return map[string]string{"individual": "one partner", "each": "each partner", "joint": "jointly"}[m]
