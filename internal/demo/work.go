@@ -212,6 +212,12 @@ func (w *worker) couple(kind int, c seeded) error {
 				_, w.err = w.d.ExecContext(w.ctx, `UPDATE assignments SET due_at = now() - interval '2 days' WHERE id = $1`, aid)
 			}
 		}
+		_, r = w.assign(c, "safety-check", "individual", c.PartnerB, 2*day, "Just between us, as always.")
+		if rv, ok := r[c.PartnerB]; ok {
+			w.save(c.B, rv.ID, map[string]any{"feel_safe": "Mostly, though some moments worry me", "afraid_of_partner": "Once or twice",
+				"wants_private_session": true})
+			w.submit(c.B, rv.ID) // concerning answers: the counselor is alerted
+		}
 		w.checkins(c, 14)
 	default: // a withdrawn exercise and conversation starters in progress
 		aid, _ := w.assign(c, "old-patterns-new-responses", "each", 0, 7*day, "")
