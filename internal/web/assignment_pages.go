@@ -299,10 +299,12 @@ func (s *Server) showResponse(c echo.Context, status int, id int64, typed map[st
 	if fe, ok := c.Get("review_errors").(map[string]string); ok {
 		v.ReviewErrors = fe
 	}
-	p := page{Title: d.TemplateTitle, Data: v, Error: msg}
-	if len(fe) > 0 && msg == "" {
-		p.Error = "Some answers need attention: see the messages beside them. Nothing you typed was lost."
+	if len(fe) > 0 && (msg == "Some answers need attention." || msg == "Some required answers are missing.") {
+		msg = ""
 	}
+	p := page{Title: d.TemplateTitle, Data: v, Error: msg}
+	// Field errors are summarised by the exercise form itself (with links
+	// to each field), so the page adds no second banner for them.
 	return s.render(c, status, "response", p)
 }
 

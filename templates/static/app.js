@@ -81,3 +81,13 @@ document.addEventListener("submit", function (ev) {
   var q = btn && btn.getAttribute("data-confirm");
   if (q && !window.confirm(q)) ev.preventDefault();
 });
+
+// After a refused form, move focus to the summary of what needs attention,
+// so keyboard and screen-reader users start there.
+document.addEventListener("DOMContentLoaded", function () {
+  var summary = document.querySelector(".ex-error-summary, main .alert[role=alert]");
+  if (summary) {
+    summary.setAttribute("tabindex", "-1");
+    summary.focus();
+  }
+});
