@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -20,6 +19,7 @@ import (
 	"github.com/mend-clinic/mend/internal/apperr"
 	"github.com/mend-clinic/mend/internal/audit"
 	"github.com/mend-clinic/mend/internal/db"
+	"github.com/mend-clinic/mend/internal/paging"
 )
 
 // Couple statuses.
@@ -34,8 +34,8 @@ var Statuses = []string{StatusActive, StatusPaused, StatusClosed}
 
 // Page limits for lists.
 const (
-	DefaultLimit = 50
-	MaxLimit     = 200
+	DefaultLimit = paging.Default
+	MaxLimit     = paging.Max
 )
 
 // Couple is a couple as staff see it: statuses, dates and people, never
@@ -99,17 +99,8 @@ func decodeCursor(s string) (cursor, error) {
 	return c, nil
 }
 
-// ParseLimit reads a ?limit= value: empty is the default, otherwise 1..MaxLimit.
-func ParseLimit(v string) (int, error) {
-	if v == "" {
-		return DefaultLimit, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 || n > MaxLimit {
-		return 0, apperr.New(apperr.BadRequest, "limit must be a number from 1 to %d.", MaxLimit)
-	}
-	return n, nil
-}
+// ParseLimit reads a ?limit= value by the rule every list follows.
+func ParseLimit(v string) (int, error) { return paging.ParseLimit(v) }
 
 // escapeLike escapes LIKE wildcards in user input (the escape is backslash).
 func escapeLike(s string) string {

@@ -20,6 +20,7 @@ import (
 	"github.com/mend-clinic/mend/internal/apperr"
 	"github.com/mend-clinic/mend/internal/audit"
 	"github.com/mend-clinic/mend/internal/exercise"
+	"github.com/mend-clinic/mend/internal/paging"
 )
 
 // Visibility of a template.
@@ -31,8 +32,8 @@ const (
 
 // Page sizes for List.
 const (
-	DefaultLimit = 50
-	MaxLimit     = 100
+	DefaultLimit = paging.Default
+	MaxLimit     = paging.Max
 )
 
 // Service holds the library rules.

@@ -12,7 +12,7 @@ import (
 
 	"github.com/mend-clinic/mend/internal/apperr"
 	"github.com/mend-clinic/mend/internal/assignment"
-	"github.com/mend-clinic/mend/internal/clinic"
+	"github.com/mend-clinic/mend/internal/paging"
 )
 
 // pathID reads a numeric path parameter; anything else is a 404 (an id
@@ -28,7 +28,7 @@ func pathID(c echo.Context, name string) (int64, error) {
 // listLimit reads ?limit= by the one rule every list follows (default 50,
 // max 200).
 func listLimit(c echo.Context) (int, error) {
-	return clinic.ParseLimit(c.QueryParam("limit"))
+	return paging.ParseLimit(c.QueryParam("limit"))
 }
 
 // assignmentInput is the API body for a new assignment; dates are parsed

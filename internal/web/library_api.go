@@ -25,14 +25,9 @@ func libraryID(c echo.Context, name string) (int64, error) {
 func libraryFilter(c echo.Context) (library.Filter, error) {
 	f := library.Filter{Category: c.QueryParam("category"), Mode: c.QueryParam("mode"), Q: c.QueryParam("q"),
 		After: c.QueryParam("after"), Archived: c.QueryParam("archived") == "1"}
-	if l := c.QueryParam("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > library.MaxLimit {
-			return f, apperr.Fields("The limit is not valid.", map[string]string{"limit": "Use a number from 1 to 100."})
-		}
-		f.Limit = n
-	}
-	return f, nil
+	var err error
+	f.Limit, err = listLimit(c)
+	return f, err
 }
 
 func (s *Server) apiTemplates(c echo.Context) error {

@@ -116,7 +116,7 @@ func TestLibraryBuiltinsRenderThroughPages(t *testing.T) {
 	if r := api.Do("GET", "/api/v1/exercise-templates?after=%25%25", nil, nil); r.Status != 400 {
 		t.Fatalf("bad cursor: %d", r.Status)
 	}
-	if r := api.Do("GET", "/api/v1/exercise-templates?limit=0", nil, nil); r.Status != 422 {
+	if r := api.Do("GET", "/api/v1/exercise-templates?limit=0", nil, nil); r.Status != 400 {
 		t.Fatalf("bad limit: %d", r.Status)
 	}
 }
