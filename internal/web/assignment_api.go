@@ -15,16 +15,6 @@ import (
 	"github.com/mend-clinic/mend/internal/paging"
 )
 
-// pathID reads a numeric path parameter; anything else is a 404 (an id
-// that cannot exist).
-func pathID(c echo.Context, name string) (int64, error) {
-	id, err := strconv.ParseInt(c.Param(name), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, apperr.New(apperr.NotFound, "Not found.")
-	}
-	return id, nil
-}
-
 // listLimit reads ?limit= by the one rule every list follows (default 50,
 // max 200).
 func listLimit(c echo.Context) (int, error) {

@@ -47,15 +47,6 @@ func (s *Server) sendInvitation(c echo.Context, inv clinic.Invitation) {
 	}
 }
 
-// pathID reads a numeric path parameter; anything else is a 404.
-func clinicPathID(c echo.Context, name string) (int64, error) {
-	id, err := strconv.ParseInt(c.Param(name), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, apperr.New(apperr.NotFound, "We could not find that.")
-	}
-	return id, nil
-}
-
 type listJSON[T any] struct {
 	Items []T     `json:"items"`
 	Next  *string `json:"next"`
@@ -126,7 +117,7 @@ func (s *Server) apiCreateCouple(c echo.Context) error {
 }
 
 func (s *Server) apiCouple(c echo.Context) error {
-	id, err := clinicPathID(c, "id")
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -143,7 +134,7 @@ func (s *Server) apiCouple(c echo.Context) error {
 }
 
 func (s *Server) apiPatchCouple(c echo.Context) error {
-	id, err := clinicPathID(c, "id")
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -159,11 +150,11 @@ func (s *Server) apiPatchCouple(c echo.Context) error {
 }
 
 func (s *Server) apiReissuePartner(c echo.Context) error {
-	id, err := clinicPathID(c, "id")
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
-	pid, err := clinicPathID(c, "partner_id")
+	pid, err := pathID(c, "partner_id")
 	if err != nil {
 		return err
 	}
@@ -209,7 +200,7 @@ func (s *Server) apiInviteCounselor(c echo.Context) error {
 }
 
 func (s *Server) apiCounselor(c echo.Context) error {
-	id, err := clinicPathID(c, "id")
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -221,7 +212,7 @@ func (s *Server) apiCounselor(c echo.Context) error {
 }
 
 func (s *Server) apiPatchCounselor(c echo.Context) error {
-	id, err := clinicPathID(c, "id")
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -247,7 +238,7 @@ func (s *Server) apiPatchCounselor(c echo.Context) error {
 }
 
 func (s *Server) apiResendInvitation(c echo.Context) error {
-	id, err := clinicPathID(c, "id")
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -260,7 +251,7 @@ func (s *Server) apiResendInvitation(c echo.Context) error {
 }
 
 func (s *Server) apiRevokeInvitation(c echo.Context) error {
-	id, err := clinicPathID(c, "id")
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}

@@ -212,7 +212,7 @@ func (s *Server) coupleData(c echo.Context, id int64) (map[string]any, error) {
 }
 
 func (s *Server) couplePage(c echo.Context) error {
-	id, err := clinicPathID(c, "id")
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -227,7 +227,7 @@ func (s *Server) couplePage(c echo.Context) error {
 }
 
 func (s *Server) updateCouple(c echo.Context) error {
-	id, err := clinicPathID(c, "id")
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -266,11 +266,11 @@ func (s *Server) updateCouple(c echo.Context) error {
 }
 
 func (s *Server) reissuePartner(c echo.Context) error {
-	id, err := clinicPathID(c, "id")
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
-	pid, err := clinicPathID(c, "partner_id")
+	pid, err := pathID(c, "partner_id")
 	if err != nil {
 		return err
 	}
@@ -313,7 +313,7 @@ func (s *Server) inviteCounselor(c echo.Context) error {
 }
 
 func (s *Server) setCounselorActive(c echo.Context) error {
-	id, err := clinicPathID(c, "id")
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -330,7 +330,7 @@ func (s *Server) setCounselorActive(c echo.Context) error {
 }
 
 func (s *Server) resendInvitation(c echo.Context) error {
-	id, err := clinicPathID(c, "id")
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -349,7 +349,7 @@ func (s *Server) resendInvitation(c echo.Context) error {
 }
 
 func (s *Server) revokeInvitation(c echo.Context) error {
-	id, err := clinicPathID(c, "id")
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}

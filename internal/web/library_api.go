@@ -13,15 +13,6 @@ import (
 // library returns the library service (stateless; built on demand).
 func (s *Server) library() *library.Service { return library.NewService(s.DB, s.Audit) }
 
-// libraryID reads a positive integer path parameter; anything else is a 404.
-func libraryID(c echo.Context, name string) (int64, error) {
-	id, err := strconv.ParseInt(c.Param(name), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, apperr.New(apperr.NotFound, "We could not find that exercise.")
-	}
-	return id, nil
-}
-
 func libraryFilter(c echo.Context) (library.Filter, error) {
 	f := library.Filter{Category: c.QueryParam("category"), Mode: c.QueryParam("mode"), Q: c.QueryParam("q"),
 		After: c.QueryParam("after"), Archived: c.QueryParam("archived") == "1"}
@@ -50,7 +41,7 @@ func nullable(s string) any {
 }
 
 func (s *Server) apiTemplate(c echo.Context) error {
-	id, err := libraryID(c, "id")
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -62,7 +53,7 @@ func (s *Server) apiTemplate(c echo.Context) error {
 }
 
 func (s *Server) apiTemplateVersion(c echo.Context) error {
-	id, err := libraryID(c, "id")
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -91,7 +82,7 @@ func (s *Server) apiCreateTemplate(c echo.Context) error {
 }
 
 func (s *Server) apiUpdateTemplate(c echo.Context) error {
-	id, err := libraryID(c, "id")
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -107,7 +98,7 @@ func (s *Server) apiUpdateTemplate(c echo.Context) error {
 }
 
 func (s *Server) apiCloneTemplate(c echo.Context) error {
-	id, err := libraryID(c, "id")
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -120,7 +111,7 @@ func (s *Server) apiCloneTemplate(c echo.Context) error {
 }
 
 func (s *Server) apiArchiveTemplate(c echo.Context) error {
-	id, err := libraryID(c, "id")
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}

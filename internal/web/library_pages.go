@@ -121,7 +121,7 @@ func preview(t exercise.Template, view exercise.View) (template.HTML, error) {
 }
 
 func (s *Server) loadVersion(c echo.Context) (library.Detail, error) {
-	id, err := libraryID(c, "id")
+	id, err := pathID(c, "id")
 	if err != nil {
 		return library.Detail{}, err
 	}
@@ -183,7 +183,7 @@ func (s *Server) libraryPrintPage(c echo.Context) error {
 }
 
 func (s *Server) libraryClonePost(c echo.Context) error {
-	id, err := libraryID(c, "id")
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -196,7 +196,7 @@ func (s *Server) libraryClonePost(c echo.Context) error {
 }
 
 func (s *Server) libraryArchivePost(c echo.Context) error {
-	id, err := libraryID(c, "id")
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -208,7 +208,7 @@ func (s *Server) libraryArchivePost(c echo.Context) error {
 }
 
 func (s *Server) libraryRestorePost(c echo.Context) error {
-	id, err := libraryID(c, "id")
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -537,7 +537,7 @@ func (s *Server) libraryEditPage(c echo.Context) error {
 func (s *Server) libraryNewPost(c echo.Context) error { return s.builderPost(c, 0) }
 
 func (s *Server) libraryEditPost(c echo.Context) error {
-	id, err := libraryID(c, "id")
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
