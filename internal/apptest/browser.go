@@ -3,6 +3,7 @@ package apptest
 import (
 	"context"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -79,4 +80,25 @@ func Text(t testing.TB, ctx context.Context, sel string) string {
 	}
 	t.Fatalf("text of %s: %v", sel, err)
 	return ""
+}
+
+// Steps returns a runner of browser steps that fails the test on the first error.
+func Steps(t testing.TB, ctx context.Context) func(steps ...chromedp.Action[chromedp.Void]) {
+	return func(steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// SignInAs signs out whoever the browser is signed in as, then signs in as email.
+func (a *App) SignInAs(t testing.TB, ctx context.Context, email string) {
+	t.Helper()
+	do := Steps(t, ctx)
+	do(chromedp.Navigate(a.URL + "/"))
+	if loc, _ := chromedp.Run(ctx, chromedp.Location()); !strings.HasSuffix(loc, "/login") {
+		do(chromedp.Click(`form[action="/logout"] button`), chromedp.WaitVisible(`#f-email`))
+	}
+	do(a.LoginSteps(email))
 }

@@ -17,12 +17,7 @@ func TestBrowserCoupleInvitationAccepted(t *testing.T) {
 	ctx := apptest.Chrome(t)
 	var cora int64
 	app.DB.Get(&cora, `SELECT id FROM users WHERE email = 'cora@h.test'`)
-	do := func(steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatal(err)
-		}
-	}
+	do := apptest.Steps(t, ctx)
 	do(app.LoginSteps("ada@h.test"),
 		chromedp.Navigate(app.URL+"/admin/couples/new"), chromedp.WaitVisible(`#f-label`),
 		chromedp.SendKeys(`#f-label`, "Rivera & Chen"),
@@ -63,12 +58,7 @@ func TestBrowserBuildTemplateAndPreview(t *testing.T) {
 	p := newPractice(t)
 	app := p.app
 	ctx := apptest.Chrome(t)
-	do := func(steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatal(err)
-		}
-	}
+	do := apptest.Steps(t, ctx)
 	do(app.LoginSteps("cora@h.test"),
 		chromedp.Navigate(app.URL+"/library/new"), chromedp.WaitVisible(`#f-title`),
 		chromedp.SendKeys(`#f-title`, "Evening walk"),

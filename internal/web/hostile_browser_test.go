@@ -19,20 +19,8 @@ func TestBrowserHostileXSS(t *testing.T) {
 	f, rid, tpl := xssFixture(t)
 	app := f.app
 	ctx := apptest.Chrome(t)
-	do := func(steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatal(err)
-		}
-	}
-	as := func(email string) {
-		t.Helper()
-		do(chromedp.Navigate(app.URL + "/"))
-		if loc, _ := chromedp.Run(ctx, chromedp.Location()); !strings.HasSuffix(loc, "/login") {
-			do(chromedp.Click(`form[action="/logout"] button`), chromedp.WaitVisible(`#f-email`))
-		}
-		do(app.LoginSteps(email))
-	}
+	do := apptest.Steps(t, ctx)
+	as := func(email string) { t.Helper(); app.SignInAs(t, ctx, email) }
 	check := func(who, path string) {
 		t.Helper()
 		do(chromedp.Navigate(app.URL+path), chromedp.WaitVisible(`main`))

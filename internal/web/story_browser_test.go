@@ -19,20 +19,8 @@ func TestBrowserAssignmentStory(t *testing.T) {
 	p := newPractice(t)
 	app := p.app
 	ctx := apptest.Chrome(t)
-	do := func(steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatal(err)
-		}
-	}
-	as := func(email string) {
-		t.Helper()
-		do(chromedp.Navigate(app.URL + "/"))
-		if loc, _ := chromedp.Run(ctx, chromedp.Location()); !strings.HasSuffix(loc, "/login") {
-			do(chromedp.Click(`form[action="/logout"] button`), chromedp.WaitVisible(`#f-email`))
-		}
-		do(app.LoginSteps(email))
-	}
+	do := apptest.Steps(t, ctx)
+	as := func(email string) { t.Helper(); app.SignInAs(t, ctx, email) }
 	text := func(sel string) string { return apptest.Text(t, ctx, sel) }
 	body := func() string { return text("main") }
 
