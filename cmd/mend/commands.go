@@ -73,6 +73,24 @@ func open(e env) (config.Config, *sqlx.DB, error) {
 	return cfg, d, err
 }
 
+// openAudited is open for commands that write or check the audit chain:
+// they need MEND_AUDIT_KEY, since a row chained with another key (or
+// none) would break `mend audit verify` from that row on.
+func openAudited(e env) (*sqlx.DB, *audit.Logger, error) {
+	cfg, err := config.Load(e.getenv)
+	if err != nil {
+		return nil, nil, err
+	}
+	if cfg.AuditKey == nil {
+		return nil, nil, errors.New("MEND_AUDIT_KEY is not set: use the key the server uses (make run keeps it in var/keys.env)")
+	}
+	_, d, err := open(e)
+	if err != nil {
+		return nil, nil, err
+	}
+	return d, audit.New(cfg.AuditKey), nil
+}
+
 func newLogger(e env, cfg config.Config) *slog.Logger {
 	var lvl slog.Level
 	_ = lvl.UnmarshalText([]byte(cfg.LogLevel))
@@ -225,12 +243,12 @@ func cmdCreateClinic(e env, args []string) error {
 		fmt.Fprintln(e.stderr, "mend create-clinic: --name is required")
 		return errUsage
 	}
-	cfg, d, err := open(e)
+	d, al, err := openAudited(e)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	id, err := account.NewService(d, audit.New(cfg.AuditKey)).CreateClinic(e.ctx, actor.System, *name)
+	id, err := account.NewService(d, al).CreateClinic(e.ctx, actor.System, *name)
 	if err != nil {
 		return describe(err)
 	}
@@ -263,12 +281,12 @@ func cmdCreateUser(e env, args []string) error {
 		}
 		*pw = strings.TrimRight(line, "\r\n")
 	}
-	cfg, d, err := open(e)
+	d, al, err := openAudited(e)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	id, err := account.NewService(d, audit.New(cfg.AuditKey)).CreateUser(e.ctx, actor.System,
+	id, err := account.NewService(d, al).CreateUser(e.ctx, actor.System,
 		account.NewUser{ClinicID: *clinicID, Role: *role, Email: *email, Name: *name, Password: *pw})
 	if err != nil {
 		return describe(err)
@@ -299,7 +317,7 @@ func cmdSeedDemo(e env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	cfg, d, err := open(e)
+	d, al, err := openAudited(e)
 	if err != nil {
 		return err
 	}
@@ -310,7 +328,7 @@ func cmdSeedDemo(e env, args []string) error {
 	if err := library.SyncBuiltins(e.ctx, d); err != nil {
 		return err
 	}
-	created, err := demo.Seed(e.ctx, d, account.NewService(d, audit.New(cfg.AuditKey)), audit.New(cfg.AuditKey))
+	created, err := demo.Seed(e.ctx, d, account.NewService(d, al), al)
 	if err != nil {
 		return err
 	}
@@ -339,15 +357,11 @@ func cmdAudit(e env, args []string) error {
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
-	cfg, d, err := open(e)
+	d, al, err := openAudited(e)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	if cfg.AuditKey == nil {
-		return errors.New("MEND_AUDIT_KEY is not set")
-	}
-	al := audit.New(cfg.AuditKey)
 	head, err := al.Verify(e.ctx, d)
 	if err != nil {
 		return err

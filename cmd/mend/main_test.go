@@ -77,6 +77,15 @@ func TestBootstrapClinicWithoutDemo(t *testing.T) {
 	if out, _, err := c.run("", "migrate", "status"); err != nil || !strings.Contains(out, "00001") {
 		t.Fatalf("status: %q %v", out, err)
 	}
+	// Without the audit key a command would chain its audit rows with the
+	// wrong key and break `mend audit verify`: it refuses instead.
+	delete(c.env, "MEND_AUDIT_KEY")
+	if _, _, err := c.run("", "create-clinic", "--name", "Keyless"); err == nil || !strings.Contains(err.Error(), "MEND_AUDIT_KEY") {
+		t.Fatalf("create-clinic without MEND_AUDIT_KEY: %v", err)
+	}
+	if _, _, err := c.run("", "create-user", "--clinic", clinicID, "--role", "counselor", "--email", "k@harbor.test", "--password", "tide lantern orchard violet"); err == nil || !strings.Contains(err.Error(), "MEND_AUDIT_KEY") {
+		t.Fatalf("create-user without MEND_AUDIT_KEY: %v", err)
+	}
 }
 
 func TestSeedDemoOnce(t *testing.T) {
