@@ -64,11 +64,11 @@ func New(t testing.TB, opts ...func(*config.Config)) *App {
 		t.Fatal(err)
 	}
 	cfg.SecretKey, cfg.AuditKey = Key, Key
+	hs := httptest.NewUnstartedServer(nil)
+	cfg.BaseURL = "http://" + hs.Listener.Addr().String()
 	for _, o := range opts {
 		o(&cfg)
 	}
-	hs := httptest.NewUnstartedServer(nil)
-	cfg.BaseURL = "http://" + hs.Listener.Addr().String()
 	enf, err := authz.New()
 	if err != nil {
 		t.Fatal(err)

@@ -99,6 +99,13 @@ func Load(getenv func(string) string) (Config, error) {
 // TLS reports whether Mend serves TLS itself.
 func (c Config) TLS() bool { return c.TLSCert != "" && c.TLSKey != "" }
 
+// HTTPS reports whether browsers reach Mend over HTTPS: it serves TLS
+// itself, or MEND_BASE_URL says a proxy in front terminates it. Either way
+// cookies must be Secure and HSTS sent.
+func (c Config) HTTPS() bool {
+	return c.TLS() || strings.HasPrefix(strings.ToLower(c.BaseURL), "https://")
+}
+
 // ValidateServe checks what serve needs beyond what Load checked.
 func (c Config) ValidateServe() error {
 	if c.DatabaseURL == "" {

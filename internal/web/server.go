@@ -71,7 +71,7 @@ func New(d Deps) (*Server, error) {
 	sm.Cookie.HttpOnly = true
 	sm.Cookie.SameSite = http.SameSiteLaxMode
 	sm.Cookie.Path = "/"
-	if d.Config.TLS() {
+	if d.Config.HTTPS() {
 		sm.Cookie.Name = "__Host-mend_session"
 		sm.Cookie.Secure = true
 	}
