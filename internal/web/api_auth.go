@@ -27,8 +27,10 @@ func bindJSON(c echo.Context, v any) error {
 	}
 	raw, err := io.ReadAll(c.Request().Body)
 	if err != nil {
+		// Over the limit: net/http's MaxBytesReader, or Echo's BodyLimit
+		// middleware when the body came without a Content-Length (chunked).
 		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
+		if errors.As(err, &mbe) || errors.Is(err, echo.ErrStatusRequestEntityTooLarge) {
 			return echo.NewHTTPError(http.StatusRequestEntityTooLarge)
 		}
 		return apperr.New(apperr.BadRequest, "The request body could not be read.")

@@ -3,6 +3,7 @@ package web_test
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -57,6 +58,23 @@ func TestHostileBodyLimit(t *testing.T) {
 		r = f.browser[c.caller].PostRaw(c.path, url.Values{"csrf_token": {f.csrf[c.caller]}, "label": {big}})
 		if r.Status != http.StatusRequestEntityTooLarge {
 			t.Errorf("page %s over the limit: %d", c.path, r.Status)
+		}
+	}
+	// A chunked body has no Content-Length to refuse up front: the limit
+	// is found while reading, and still answers 413.
+	for _, c := range []struct{ path, ctype, body string }{
+		{"/api/v1/auth/login", "application/json", `{"email":"` + big + `","password":"x"}`},
+		{"/login", "application/x-www-form-urlencoded", "email=" + big},
+	} {
+		req, _ := http.NewRequest("POST", f.app.URL+c.path, io.NopCloser(strings.NewReader(c.body)))
+		req.Header.Set("Content-Type", c.ctype)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if req.ContentLength != 0 || res.StatusCode != http.StatusRequestEntityTooLarge {
+			t.Errorf("chunked POST %s over the limit: %d", c.path, res.StatusCode)
 		}
 	}
 }

@@ -1,8 +1,10 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
+	"mime"
 	"net/http"
 	"runtime/debug"
 	"strconv"
@@ -13,6 +15,23 @@ import (
 )
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// readForm parses a posted form before any handler does, so a body over
+// the limit that came without a Content-Length (chunked) answers 413:
+// parsed later it would surface as a form without its CSRF token (403).
+func (s *Server) readForm(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		ct, _, _ := mime.ParseMediaType(r.Header.Get(echo.HeaderContentType))
+		if ct == echo.MIMEApplicationForm {
+			var mbe *http.MaxBytesError
+			if err := r.ParseForm(); errors.As(err, &mbe) || errors.Is(err, echo.ErrStatusRequestEntityTooLarge) {
+				return echo.NewHTTPError(http.StatusRequestEntityTooLarge)
+			}
+		}
+		return next(c)
+	}
+}
 
 // cleanQuery refuses query strings with invalid UTF-8 or NUL characters
 // (400) before any handler passes them to the database, where a NUL in a

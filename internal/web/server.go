@@ -91,6 +91,7 @@ func New(d Deps) (*Server, error) {
 	e.Use(s.recoverPanic)
 	e.Use(s.securityHeaders)
 	e.Use(middleware.BodyLimit(bodyLimit(d.Config.BodyLimit)))
+	e.Use(s.readForm)
 	e.Use(s.cleanQuery)
 	s.registerRoutes()
 	return s, nil
