@@ -35,7 +35,7 @@ func flags(e env, name, summary string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(e.stderr, "Usage: mend %s [flags]\n\n%s\n\nFlags:\n", name, summary)
+		fmt.Fprintf(fs.Output(), "Usage: mend %s [flags]\n\n%s\n\nFlags:\n", name, summary)
 		fs.PrintDefaults()
 	}
 	return fs
@@ -105,6 +105,7 @@ func cmdServe(e env, args []string) error {
 	fs := flags(e, "serve", "Run the web server. Applies pending migrations first; stops gracefully on SIGINT/SIGTERM.")
 	seed := fs.Bool("seed-demo", false, "load the demo practice if it is not there yet, and print its logins")
 	if helpAsked(args) {
+		fs.SetOutput(e.stdout) // asked for: it is the output
 		fs.Usage()
 		return nil
 	}
@@ -182,6 +183,7 @@ func cmdMigrate(e env, args []string) error {
 	fs := flags(e, "migrate", "Apply or inspect database migrations.\n\n  mend migrate [up]       apply every pending migration (default)\n  mend migrate down       roll back the newest migration\n  mend migrate down --all roll back every migration\n  mend migrate status     list migrations and whether each is applied")
 	all := fs.Bool("all", false, "with down: roll back every migration")
 	if helpAsked(args) {
+		fs.SetOutput(e.stdout) // asked for: it is the output
 		fs.Usage()
 		return nil
 	}
@@ -233,6 +235,7 @@ func cmdCreateClinic(e env, args []string) error {
 	fs := flags(e, "create-clinic", "Create a clinic. Prints the new clinic's id alone on stdout.")
 	name := fs.String("name", "", "the clinic's name (required)")
 	if helpAsked(args) {
+		fs.SetOutput(e.stdout) // asked for: it is the output
 		fs.Usage()
 		return nil
 	}
@@ -264,6 +267,7 @@ func cmdCreateUser(e env, args []string) error {
 	name := fs.String("name", "", "display name (default: the part of the email before @)")
 	pw := fs.String("password", "", "password (default: read from stdin)")
 	if helpAsked(args) {
+		fs.SetOutput(e.stdout) // asked for: it is the output
 		fs.Usage()
 		return nil
 	}
@@ -311,6 +315,7 @@ func describe(err error) error {
 func cmdSeedDemo(e env, args []string) error {
 	fs := flags(e, "seed-demo", "Load the demo practice (two clinics, admins, counselors, couples) once, and print its logins.")
 	if helpAsked(args) {
+		fs.SetOutput(e.stdout) // asked for: it is the output
 		fs.Usage()
 		return nil
 	}
@@ -344,6 +349,7 @@ func cmdAudit(e env, args []string) error {
 	expect := fs.String("expect-head", "", "a head printed earlier (SEQ:HASH); fails if the chain no longer contains it")
 	if len(args) == 0 || args[0] != "verify" {
 		if helpAsked(args) {
+			fs.SetOutput(e.stdout) // asked for: it is the output
 			fs.Usage()
 			return nil
 		}
@@ -351,6 +357,7 @@ func cmdAudit(e env, args []string) error {
 		return errUsage
 	}
 	if helpAsked(args[1:]) {
+		fs.SetOutput(e.stdout) // asked for: it is the output
 		fs.Usage()
 		return nil
 	}
@@ -379,6 +386,7 @@ func cmdSeedLoad(e env, args []string) error {
 	fs := flags(e, "seed-load", "Fill the database with a large synthetic clinic (counselors, couples, partners and\nassignments in realistic states) for benchmarks and load tests. Never run it on real data.")
 	n := fs.Int("assignments", 1000000, "how many assignments to create (one response each)")
 	if helpAsked(args) {
+		fs.SetOutput(e.stdout) // asked for: it is the output
 		fs.Usage()
 		return nil
 	}
@@ -408,5 +416,19 @@ func cmdSeedLoad(e env, args []string) error {
 	fmt.Fprintf(e.stdout, "seeded %d assignments in clinic %d: %d couples, %d counselors (%s)\n"+
 		"sign in as counselor %s or client %s (password %s)\n",
 		*n, r.ClinicID, r.Couples, r.Counselors, time.Since(start).Round(time.Second), r.CounselorEmail, r.ClientEmail, loadgen.Password)
+	return nil
+}
+
+func cmdVersion(e env, args []string) error {
+	fs := flags(e, "version", "Print the version of this build.")
+	if helpAsked(args) {
+		fs.SetOutput(e.stdout) // asked for: it is the output
+		fs.Usage()
+		return nil
+	}
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, "mend", version)
 	return nil
 }

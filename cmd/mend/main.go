@@ -51,7 +51,7 @@ func commands() []command {
 		{"seed-demo", "load the demo practice once and print its logins", cmdSeedDemo},
 		{"seed-load", "fill the database with a large synthetic practice for benchmarks", cmdSeedLoad},
 		{"audit", "verify the audit trail's hash chain (audit verify)", cmdAudit},
-		{"version", "print the version", func(e env, _ []string) error { fmt.Fprintln(e.stdout, "mend", version); return nil }},
+		{"version", "print the version", cmdVersion},
 	}
 }
 

@@ -106,11 +106,16 @@ func TestHelp(t *testing.T) {
 	if err != nil || !strings.Contains(out, "create-clinic") || !strings.Contains(out, "DATABASE_URL") {
 		t.Fatalf("--help: %v %q", err, out)
 	}
-	for _, cmd := range []string{"serve", "migrate", "create-clinic", "create-user", "seed-demo"} {
-		_, errOut, err := c.run("", cmd, "--help")
-		if err != nil || !strings.Contains(errOut, "Usage: mend "+cmd) {
-			t.Errorf("%s --help: %v %q", cmd, err, errOut)
+	// Help that was asked for goes to stdout like `mend --help`; usage
+	// after a mistake goes to stderr.
+	for _, cmd := range commands() {
+		out, errOut, err := c.run("", cmd.name, "--help")
+		if err != nil || !strings.Contains(out, "Usage: mend "+cmd.name) || errOut != "" {
+			t.Errorf("%s --help: %v out %q err %q", cmd.name, err, out, errOut)
 		}
+	}
+	if out, errOut, err := c.run("", "create-clinic", "--bogus"); !errors.Is(err, errUsage) || out != "" || !strings.Contains(errOut, "Usage: mend create-clinic") {
+		t.Errorf("bad flag: %v out %q err %q", err, out, errOut)
 	}
 	if _, _, err := c.run("", "frobnicate"); !errors.Is(err, errUsage) {
 		t.Errorf("unknown command: %v", err)
