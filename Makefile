@@ -5,7 +5,7 @@ GO ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
-.PHONY: run test build vet fmt fuzz bench db-start db-stop vuln clean
+.PHONY: run test build vet fmt fuzz bench db-start db-stop demo-reset vuln clean
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/mend ./cmd/mend
@@ -36,6 +36,11 @@ db-start:
 
 db-stop:
 	@scripts/pg.sh stop var/pg
+
+# Throw away the private cluster of make run (demo data and all; keys stay)
+# so the next make run loads a fresh demo dated from today.
+demo-reset: db-stop
+	rm -rf var/pg
 
 # govulncheck needs its vulnerability database online; CI does not run it.
 vuln:

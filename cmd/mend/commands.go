@@ -144,7 +144,7 @@ func cmdServe(e env, args []string) error {
 		if _, err := demo.Seed(e.ctx, d, app.Accounts, app.Audit); err != nil {
 			return fmt.Errorf("seed demo: %w", err)
 		}
-		demo.PrintLogins(e.stdout)
+		printDemo(e, d)
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -340,8 +340,18 @@ func cmdSeedDemo(e env, args []string) error {
 	if !created {
 		fmt.Fprintln(e.stdout, "The demo practice is already loaded.")
 	}
-	demo.PrintLogins(e.stdout)
+	printDemo(e, d)
 	return nil
+}
+
+// printDemo prints the demo logins and, once the demo has aged (its dates
+// are relative to the day it was loaded), how to load a fresh one.
+func printDemo(e env, d *sqlx.DB) {
+	demo.PrintLogins(e.stdout)
+	at, err := demo.LoadedAt(e.ctx, d)
+	if err == nil && !at.IsZero() && time.Since(at) > 7*24*time.Hour {
+		fmt.Fprintf(e.stdout, "\nThe demo was loaded on %s and its dates have aged; `make demo-reset` then `make run` loads a fresh one.\n", at.Format("2 Jan 2006"))
+	}
 }
 
 func cmdAudit(e env, args []string) error {

@@ -4,9 +4,11 @@ package demo
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -102,6 +104,15 @@ func Seeded(ctx context.Context, d *sqlx.DB) (bool, error) {
 	var ok bool
 	err := d.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM users WHERE lower(email) = $1)`, clinics[0].Admin.Email)
 	return ok, err
+}
+
+// LoadedAt reports when the demo practice was loaded (zero if it is not).
+// Its dates are relative to that day, so a demo kept for weeks has aged:
+// everything overdue, the check-in chart empty.
+func LoadedAt(ctx context.Context, d *sqlx.DB) (time.Time, error) {
+	var at sql.NullTime
+	err := d.GetContext(ctx, &at, `SELECT min(created_at) FROM users WHERE lower(email) = $1`, clinics[0].Admin.Email)
+	return at.Time, err
 }
 
 // Seed loads the demo practice once; a second call does nothing.
