@@ -25,6 +25,7 @@ type access struct {
 	OtherID   int64 // the other partner's row
 	PartnerA  int64
 	PartnerB  int64
+	Names     map[int64]string // partner id → name
 }
 
 var errNotFound = apperr.New(apperr.NotFound, "We could not find that page.")
@@ -44,12 +45,15 @@ func coupleAccess(ctx context.Context, q sqlx.QueryerContext, a actor.Actor, cou
 	var partners []struct {
 		ID     int64         `db:"id"`
 		Slot   string        `db:"slot"`
+		Name   string        `db:"name"`
 		UserID sql.NullInt64 `db:"user_id"`
 	}
-	if err := sqlx.SelectContext(ctx, q, &partners, `SELECT id, slot, user_id FROM partners WHERE couple_id = $1 ORDER BY slot`, coupleID); err != nil {
+	if err := sqlx.SelectContext(ctx, q, &partners, `SELECT id, slot, name, user_id FROM partners WHERE couple_id = $1 ORDER BY slot`, coupleID); err != nil {
 		return acc, err
 	}
+	acc.Names = map[int64]string{}
 	for _, p := range partners {
+		acc.Names[p.ID] = p.Name
 		if p.Slot == "A" {
 			acc.PartnerA = p.ID
 		} else {
@@ -92,10 +96,7 @@ func (acc access) readable(asg Assignment, r Response, revealed bool) string {
 	case acc.mine(r):
 		return "current"
 	case acc.PartnerID != 0: // the other partner's individual response
-		if asg.Private || !r.SubmittedAt.Valid {
-			return ""
-		}
-		if r.Shared || (asg.Reveal == RevealTogether && revealed) {
+		if partnerReads(asg, r, revealed) {
 			return "submitted"
 		}
 		return ""
@@ -107,6 +108,29 @@ func (acc access) readable(asg Assignment, r Response, revealed bool) string {
 	}
 	return "" // admins never read clinical content
 }
+
+// partnerReads is the one rule for the other partner reading an individual
+// response (its latest submitted snapshot): never the safety check, never
+// before it is submitted; for "reveal together" only once both partners
+// have submitted that occurrence (sharing does not apply: it would defeat
+// the reveal); otherwise while its author shares it. partnerReadsExpr is
+// the same rule in SQL.
+func partnerReads(asg Assignment, r Response, revealed bool) bool {
+	switch {
+	case asg.Private || !r.SubmittedAt.Valid || !r.PartnerID.Valid:
+		return false
+	case asg.Reveal == RevealTogether:
+		return revealed
+	}
+	return r.Shared
+}
+
+// partnerReadsExpr is partnerReads for the other partner of r, in SQL. It
+// needs the aliases r (responses), a (assignments), t and v (see privateExpr).
+const partnerReadsExpr = `(r.submitted_at IS NOT NULL AND r.partner_id IS NOT NULL AND NOT ` + privateExpr + ` AND CASE
+	WHEN a.reveal = 'together' THEN EXISTS (SELECT 1 FROM responses pair WHERE pair.assignment_id = r.assignment_id
+		AND pair.occurs_on IS NOT DISTINCT FROM r.occurs_on AND pair.id <> r.id AND pair.submitted_at IS NOT NULL)
+	ELSE r.shared END)`
 
 // visibleAssignment reports whether the caller may know the assignment
 // exists: partners never learn of the other's private safety check.

@@ -30,6 +30,10 @@ type ReplyChoice struct {
 	Title     string `db:"title"`
 	PartnerID int64  `db:"partner_id"`
 	Partner   string `db:"partner"`
+	// Other is the partner who would reply; OtherReads tells whether they
+	// may read the response yet (shared, or revealed together).
+	Other      string `db:"other"`
+	OtherReads bool   `db:"other_reads"`
 }
 
 // AssignOptions is what the assign form offers for one couple.
@@ -65,11 +69,13 @@ func (s *Service) Options(ctx context.Context, a actor.Actor, coupleID int64) (A
 		ORDER BY t.visibility = 'builtin', lower(t.title), t.id LIMIT 500`, a.ClinicID, a.UserID); err != nil {
 		return o, err
 	}
-	err = s.db.SelectContext(ctx, &o.Replies, `SELECT r.id, v.title, r.partner_id, p.name AS partner
+	err = s.db.SelectContext(ctx, &o.Replies, `SELECT r.id, v.title, r.partner_id, p.name AS partner, op.name AS other,
+			`+partnerReadsExpr+` AS other_reads
 		FROM responses r JOIN assignments a ON a.id = r.assignment_id
 		JOIN exercise_templates t ON t.id = a.template_id
 		JOIN template_versions v ON v.template_id = a.template_id AND v.version = a.template_version AND NOT `+privateExpr+`
 		JOIN partners p ON p.id = r.partner_id
+		JOIN partners op ON op.couple_id = r.couple_id AND op.id <> r.partner_id
 		WHERE r.couple_id = $1 AND r.submitted_at IS NOT NULL AND r.occurs_on IS NULL
 		ORDER BY r.submitted_at DESC LIMIT 100`, coupleID)
 	return o, err

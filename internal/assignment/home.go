@@ -4,9 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/mend-clinic/mend/internal/actor"
+	"github.com/mend-clinic/mend/internal/audit"
 	"github.com/mend-clinic/mend/internal/exercise"
 )
 
@@ -39,111 +42,149 @@ type ClientHome struct {
 	PartnerWork []HomeItem // the other partner's individual work: status only
 	Missed      int        // recurring occurrences left unfilled more than two days ago
 	More        int        // completed items not listed
+	// WithdrawnMore and PartnerMore count the items those lists leave out.
+	WithdrawnMore int
+	PartnerMore   int
 }
 
-// recent reports whether a recurring occurrence is still worth showing as
-// something to do (today or the two days before).
-func recent(x HomeItem, now time.Time) bool {
-	return !x.OccursOn.Valid || !x.OccursOn.Time.Before(now.UTC().Truncate(24*time.Hour).AddDate(0, 0, -2))
+// HomeRecent bounds the lists that look back (completed, withdrawn, the
+// partner's): the latest HomeRecent, with a count of the rest.
+const HomeRecent = 10
+
+// homeBase is the couple's work whose day has come, once per request: $1
+// is the partner, $2 the couple, $3 the clinic, $4 today. Each list of the
+// home page reads it with its own filter, order and bound.
+const homeBase = `SELECT r.id AS response_id, r.assignment_id, v.title AS template_title, a.mode,
+		r.status, a.status AS assignment_status, r.occurs_on, r.due_at, r.submitted_at, r.feedback_unread,
+		r.partner_id IS NULL AS joint, r.started_at IS NOT NULL AS started, a.updated_at AS assignment_updated_at,
+		r.reviewed_at, (r.partner_id IS NULL OR r.partner_id = $1) AS mine, ` + privateExpr + ` AS private
+	FROM responses r
+	JOIN assignments a ON a.id = r.assignment_id
+	JOIN exercise_templates t ON t.id = a.template_id
+	JOIN template_versions v ON v.template_id = a.template_id AND v.version = a.template_version
+	WHERE r.couple_id = $2 AND r.clinic_id = $3 AND (r.occurs_on IS NULL OR r.occurs_on <= $4::date)`
+
+// homeList is one list of the home page: which work, in what order, how
+// many at most (0: all), and whether a recurring exercise shows only its
+// latest occurrence in it.
+type homeList struct {
+	name, where, order string
+	limit              int
+	latest             bool
 }
 
-// Home lists the partner's own and joint work in their couple. Occurrences
-// of recurring exercises appear on their day, not before. One query.
+var homeLists = []homeList{
+	// Open work (recurring ones from the last three days) and unread
+	// feedback: never bounded by the history.
+	{"open", `mine AND assignment_status = 'active' AND (feedback_unread OR status IN ('draft', 'revision_requested')
+		AND (occurs_on IS NULL OR occurs_on >= $4::date - 2))`, `due_at NULLS LAST, response_id`, 0, false},
+	{"submitted", `mine AND assignment_status = 'active' AND status = 'submitted'`, `due_at NULLS LAST, response_id`, 0, true},
+	{"done", `mine AND assignment_status = 'active' AND status = 'accepted' AND NOT feedback_unread`,
+		`reviewed_at DESC NULLS LAST, response_id DESC`, HomeRecent, true},
+	{"withdrawn", `mine AND assignment_status = 'cancelled'`, `assignment_updated_at DESC, response_id DESC`, HomeRecent, true},
+	// The other partner's individual work, never their safety check.
+	{"partner", `NOT mine AND NOT private AND assignment_status = 'active'`, `assignment_id DESC`, HomeRecent, true},
+}
+
+// homeQuery is every list in one statement (one round trip, one plan):
+// the couple's work is read once, and each list is one bounded branch of
+// it, numbered in its order, with its full size for "and N more".
+var homeQuery = func() string {
+	var branches []string
+	for _, l := range homeLists {
+		src, where := "base", " WHERE "+l.where
+		if l.latest {
+			src = `(SELECT DISTINCT ON (assignment_id) * FROM base WHERE ` + l.where +
+				` ORDER BY assignment_id, occurs_on DESC NULLS LAST, response_id DESC)`
+			where = ""
+		}
+		b := `(SELECT '` + l.name + `' AS list, x.*, count(*) OVER () AS total, row_number() OVER (ORDER BY ` + l.order + `) AS pos
+			FROM ` + src + ` x` + where + ` ORDER BY ` + l.order
+		if l.limit > 0 {
+			b += ` LIMIT ` + strconv.Itoa(l.limit)
+		}
+		branches = append(branches, b+`)`)
+	}
+	return `WITH base AS MATERIALIZED (` + homeBase + `)
+		SELECT * FROM (` + strings.Join(branches, "\nUNION ALL\n") + `) lists ORDER BY list, pos`
+}()
+
+// Home lists the partner's own and joint work in their couple, and the
+// other partner's individual work (statuses only). Occurrences of
+// recurring exercises appear on their day, not before. Two queries: who
+// the partner is, then every list, each bounded on its own: everything
+// open (to do, revisions, unread feedback) is listed whatever the
+// history; what looks back lists the latest occurrence of each exercise,
+// the latest HomeRecent at most.
 func (s *Service) Home(ctx context.Context, a actor.Actor) (ClientHome, error) {
 	var h ClientHome
+	today := s.today()
 	var me struct {
 		ID       int64 `db:"id"`
 		CoupleID int64 `db:"couple_id"`
+		Missed   int   `db:"missed"`
 	}
-	err := s.db.GetContext(ctx, &me, `SELECT p.id, p.couple_id FROM partners p JOIN couples c ON c.id = p.couple_id
-		WHERE p.user_id = $1 AND p.clinic_id = $2 ORDER BY c.status = 'closed', p.id DESC LIMIT 1`, a.UserID, a.ClinicID)
+	// Missed: recurring occurrences left open more than two days ago (they
+	// leave the to-do list; the counselor still sees them overdue).
+	err := s.db.GetContext(ctx, &me, `SELECT p.id, p.couple_id,
+			(SELECT count(*) FROM responses r JOIN assignments a ON a.id = r.assignment_id AND a.status = 'active'
+			 WHERE r.couple_id = p.couple_id AND (r.partner_id IS NULL OR r.partner_id = p.id)
+			   AND r.status IN ('draft', 'revision_requested') AND NOT (r.status = 'revision_requested' AND r.feedback_unread)
+			   AND r.occurs_on < $3::date - 2) AS missed
+		FROM partners p JOIN couples c ON c.id = p.couple_id
+		WHERE p.user_id = $1 AND p.clinic_id = $2 ORDER BY c.status = 'closed', p.id DESC LIMIT 1`, a.UserID, a.ClinicID, today)
 	if err == sql.ErrNoRows {
 		return h, nil
 	}
 	if err != nil {
 		return h, err
 	}
-	h.CoupleID, h.PartnerID = me.CoupleID, me.ID
-	var items []struct {
+	h.CoupleID, h.PartnerID, h.Missed = me.CoupleID, me.ID, me.Missed
+	var rows []struct {
 		HomeItem
-		Mine bool `db:"mine"`
+		List              string       `db:"list"`
+		Mine              bool         `db:"mine"`
+		Private           bool         `db:"private"`
+		AssignmentUpdated time.Time    `db:"assignment_updated_at"`
+		ReviewedAt        sql.NullTime `db:"reviewed_at"`
+		Total             int          `db:"total"`
+		Pos               int          `db:"pos"`
 	}
-	err = s.db.SelectContext(ctx, &items, `SELECT r.id AS response_id, r.assignment_id, v.title AS template_title, a.mode,
-			r.status, a.status AS assignment_status, r.occurs_on, r.due_at, r.submitted_at, r.feedback_unread,
-			r.partner_id IS NULL AS joint, r.started_at IS NOT NULL AS started,
-			(r.partner_id IS NULL OR r.partner_id = $1) AS mine
-		FROM responses r
-		JOIN assignments a ON a.id = r.assignment_id
-		JOIN exercise_templates t ON t.id = a.template_id
-		JOIN template_versions v ON v.template_id = a.template_id AND v.version = a.template_version
-		WHERE r.couple_id = $2 AND r.clinic_id = $3
-		  AND (r.occurs_on IS NULL OR r.occurs_on <= current_date)
-		  AND (r.partner_id IS NULL OR r.partner_id = $1 OR NOT `+privateExpr+`)
-		ORDER BY r.due_at NULLS LAST, r.id
-		LIMIT 500`, me.ID, me.CoupleID, a.ClinicID)
-	if err != nil {
+	if err := s.db.SelectContext(ctx, &rows, homeQuery, me.ID, me.CoupleID, a.ClinicID, today); err != nil {
 		return h, err
 	}
 	now := s.now()
-	// Recurring exercises show their latest occurrence only in the lists
-	// that look back (completed, the partner's), so a month of check-ins
-	// doesn't bury everything else. Items arrive oldest first.
-	latest := func(list []HomeItem, x HomeItem) []HomeItem {
-		if x.OccursOn.Valid {
-			for i, y := range list {
-				if y.AssignmentID == x.AssignmentID {
-					list[i] = x
-					return list
-				}
-			}
-		}
-		return append(list, x)
-	}
-	for _, it := range items {
-		x := it.HomeItem
-		x.Overdue = x.DueAt.Valid && x.DueAt.Time.Before(now) && (x.Status == Draft || x.Status == RevisionRequested) && x.AssignStatus == StatusActive
-		switch {
-		case !it.Mine:
-			if x.AssignStatus == StatusActive {
-				h.PartnerWork = latest(h.PartnerWork, x)
-			}
-		case x.AssignStatus == StatusCancelled:
-			h.Withdrawn = append(h.Withdrawn, x)
-		case x.Status == Draft || x.Status == RevisionRequested:
-			switch {
-			case x.Status == RevisionRequested && x.FeedbackUnread:
-				h.Feedback = append(h.Feedback, x)
-			case recent(x, now):
-				h.Due = append(h.Due, x)
-			default:
-				h.Missed++
-			}
-		case x.Status == Submitted:
-			h.Submitted = latest(h.Submitted, x)
-		case x.Status == Accepted:
-			if x.FeedbackUnread {
-				h.Feedback = append(h.Feedback, x)
-			} else {
-				h.Done = latest(h.Done, x)
-			}
-		}
-	}
-	// Overdue first, then by due date (already ordered by due date).
 	over, rest := []HomeItem{}, []HomeItem{}
-	for _, x := range h.Due {
-		if x.Overdue {
-			over = append(over, x)
-		} else {
-			rest = append(rest, x)
+	for _, r := range rows {
+		x := r.HomeItem
+		x.Overdue = x.DueAt.Valid && x.DueAt.Time.Before(now) && (x.Status == Draft || x.Status == RevisionRequested) && x.AssignStatus == StatusActive
+		switch r.List {
+		case "open":
+			switch {
+			case x.FeedbackUnread && (x.Status == RevisionRequested || x.Status == Accepted):
+				h.Feedback = append(h.Feedback, x)
+			case x.Status != Draft && x.Status != RevisionRequested:
+				// Submitted since (submitting clears the flag): not open.
+			case x.Overdue:
+				over = append(over, x)
+			default:
+				rest = append(rest, x)
+			}
+		case "submitted":
+			h.Submitted = append(h.Submitted, x)
+		case "done":
+			h.Done = append(h.Done, x)
+			h.More = r.Total - len(h.Done)
+		case "withdrawn":
+			h.Withdrawn = append(h.Withdrawn, x)
+			h.WithdrawnMore = r.Total - len(h.Withdrawn)
+		case "partner":
+			x.Started = false // what it is and its status: no trace of drafting
+			h.PartnerWork = append(h.PartnerWork, x)
+			h.PartnerMore = r.Total - len(h.PartnerWork)
 		}
 	}
-	h.Due = append(over, rest...)
-	for i, j := 0, len(h.Done)-1; i < j; i, j = i+1, j-1 {
-		h.Done[i], h.Done[j] = h.Done[j], h.Done[i]
-	}
-	if len(h.Done) > 10 {
-		h.More, h.Done = len(h.Done)-10, h.Done[:10]
-	}
+	h.Due = append(over, rest...) // overdue first, then by due date
 	return h, nil
 }
 
@@ -188,7 +229,9 @@ type Series struct {
 
 // Checkins returns each partner's daily trust level (the "trust" field of
 // recurring exercises) over time. The counselor sees submitted check-ins of
-// both; a partner sees their own, and the other's only where shared.
+// both; a partner sees their own, and the other's where they may read it
+// (shared, or revealed together once both submitted that day). The values
+// are clinical content: the read is audited, one event with the responses.
 func (s *Service) Checkins(ctx context.Context, a actor.Actor, coupleID int64) ([]Series, error) {
 	acc, err := coupleAccess(ctx, s.db, a, coupleID)
 	if err != nil {
@@ -198,33 +241,41 @@ func (s *Service) Checkins(ctx context.Context, a actor.Actor, coupleID int64) (
 		return nil, errNotFound // admins: no clinical content
 	}
 	var rows []struct {
-		PartnerID int64           `db:"partner_id"`
-		Name      string          `db:"name"`
-		Day       time.Time       `db:"occurs_on"`
-		Current   json.RawMessage `db:"current"`
-		Submitted json.RawMessage `db:"submitted"`
-		Shared    bool            `db:"shared"`
+		ID           int64           `db:"id"`
+		PartnerID    int64           `db:"partner_id"`
+		Name         string          `db:"name"`
+		Day          time.Time       `db:"occurs_on"`
+		Current      json.RawMessage `db:"current"`
+		Submitted    json.RawMessage `db:"submitted"`
+		PartnerMay   bool            `db:"partner_reads"`
+		WasSubmitted bool            `db:"was_submitted"`
 	}
-	err = s.db.SelectContext(ctx, &rows, `SELECT r.partner_id, p.name, r.occurs_on, r.answers AS current, r.shared,
+	err = s.db.SelectContext(ctx, &rows, `SELECT r.id, r.partner_id, p.name, r.occurs_on, r.answers AS current,
+			r.submitted_at IS NOT NULL AS was_submitted, `+partnerReadsExpr+` AS partner_reads,
 			coalesce((SELECT s.answers FROM submissions s WHERE s.response_id = r.id ORDER BY s.id DESC LIMIT 1), 'null') AS submitted
 		FROM responses r
 		JOIN assignments a ON a.id = r.assignment_id
 		JOIN exercise_templates t ON t.id = a.template_id AND t.recurring
 		JOIN template_versions v ON v.template_id = a.template_id AND v.version = a.template_version AND NOT `+privateExpr+`
 		JOIN partners p ON p.id = r.partner_id
-		WHERE r.couple_id = $1 AND r.clinic_id = $2 AND r.occurs_on IS NOT NULL AND r.occurs_on <= current_date
-		ORDER BY p.slot, r.occurs_on`, coupleID, a.ClinicID)
+		WHERE r.couple_id = $1 AND r.clinic_id = $2 AND r.occurs_on IS NOT NULL AND r.occurs_on <= $3::date
+		ORDER BY p.slot, r.occurs_on`, coupleID, a.ClinicID, s.today())
 	if err != nil {
 		return nil, err
 	}
 	byPartner := map[int64]*Series{}
-	var order []int64
+	var order, read []int64
 	for _, r := range rows {
 		var src json.RawMessage
 		switch {
 		case acc.PartnerID == r.PartnerID:
 			src = r.Current
-		case acc.Counselor || (acc.PartnerID != 0 && r.Shared):
+		case acc.PartnerID != 0:
+			if !r.PartnerMay {
+				continue
+			}
+			src = r.Submitted
+		case acc.Counselor && r.WasSubmitted:
 			src = r.Submitted
 		default:
 			continue
@@ -237,17 +288,22 @@ func (s *Service) Checkins(ctx context.Context, a actor.Actor, coupleID int64) (
 		if !ok {
 			continue
 		}
-		s := byPartner[r.PartnerID]
-		if s == nil {
-			s = &Series{PartnerID: r.PartnerID, Name: r.Name, Points: []Point{}}
-			byPartner[r.PartnerID] = s
+		line := byPartner[r.PartnerID]
+		if line == nil {
+			line = &Series{PartnerID: r.PartnerID, Name: r.Name, Points: []Point{}}
+			byPartner[r.PartnerID] = line
 			order = append(order, r.PartnerID)
 		}
-		s.Points = append(s.Points, Point{Day: r.Day.Format(time.DateOnly), Trust: int(t)})
+		line.Points = append(line.Points, Point{Day: r.Day.Format(time.DateOnly), Trust: int(t)})
+		read = append(read, r.ID)
 	}
 	out := []Series{}
 	for _, id := range order {
 		out = append(out, *byPartner[id])
 	}
-	return out, nil
+	if len(read) == 0 {
+		return out, nil
+	}
+	return out, s.audit.LogNow(ctx, s.db, a, audit.Event{Action: "response.read", ObjectType: "couple", ObjectID: coupleID,
+		CoupleID: coupleID, Detail: map[string]any{"responses": read, "view": "checkins"}})
 }

@@ -262,7 +262,7 @@ func TestPrivacyReviewReassignAndStrangers(t *testing.T) {
 
 // Reveal together is per occurrence, and the check-in chart shows the
 // counselor submitted check-ins only (the last submitted one during a
-// revision) and the partner the other's line only where shared.
+// revision) and the partner the other's line only where revealed.
 func TestPrivacyReviewRevealPerOccurrenceAndChart(t *testing.T) {
 	w := newWorld(t)
 	in := assignment.NewAssignment{TemplateID: w.tpl["daily-check-in"], Mode: "each", Reveal: "together"}
@@ -340,14 +340,13 @@ func TestPrivacyReviewRevealPerOccurrenceAndChart(t *testing.T) {
 	if pts := series(w.counselor)[w.partnerA]; len(pts) != 1 || pts[0].Trust != 3 {
 		t.Errorf("counselor's chart of A: %+v (want the submitted 3, not the draft 9)", pts)
 	}
-	if pts, ok := series(w.b)[w.partnerA]; ok {
-		t.Errorf("B's chart shows A's unshared line: %+v", pts)
-	}
-	if err := w.svc.Share(w.ctx, w.a, days[today][w.partnerA], true); err != nil {
-		t.Fatal(err)
-	}
+	// Today's pair is revealed together: B's chart shows A's submitted
+	// value (not the revision draft); sharing does not apply to it.
 	if pts := series(w.b)[w.partnerA]; len(pts) != 1 || pts[0].Trust != 3 {
-		t.Errorf("B's chart of A's shared check-in: %+v", pts)
+		t.Errorf("B's chart of A's revealed check-in: %+v", pts)
+	}
+	if err := w.svc.Share(w.ctx, w.a, days[today][w.partnerA], true); code(err) != apperr.Invalid {
+		t.Fatalf("sharing a revealed-together check-in: %v", err)
 	}
 	if pts := series(w.a)[w.partnerA]; len(pts) != 1 || pts[0].Trust != 9 {
 		t.Errorf("A's own line: %+v", pts)

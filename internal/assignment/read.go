@@ -7,6 +7,8 @@ import (
 	"errors"
 	"time"
 
+	"github.com/lib/pq"
+
 	"github.com/mend-clinic/mend/internal/actor"
 	"github.com/mend-clinic/mend/internal/apperr"
 	"github.com/mend-clinic/mend/internal/audit"
@@ -16,10 +18,14 @@ import (
 // ResponseView is a response as one caller may see it: answers only where
 // the privacy rules allow, feedback only for its authors and counselor.
 type ResponseView struct {
-	ID          int64          `json:"id"`
-	PartnerID   *int64         `json:"partner_id"`
-	PartnerName string         `json:"partner_name"`
-	Status      string         `json:"status"`
+	ID          int64  `json:"id"`
+	PartnerID   *int64 `json:"partner_id"`
+	PartnerName string `json:"partner_name"`
+	Status      string `json:"status"`
+	// Version is the version of the text the caller reads: the live one for
+	// its authors, the submitted snapshot's for the counselor and the other
+	// partner. It is 0 (null in JSON) for a response the caller may not
+	// read: saves must leave no trace there.
 	Version     int            `json:"version"`
 	Shared      bool           `json:"shared"`
 	Signatures  []Signature    `json:"signatures"`
@@ -29,16 +35,49 @@ type ResponseView struct {
 	SubmittedAt *time.Time     `json:"submitted_at"`
 	Answers     map[string]any `json:"answers,omitempty"`
 	// AnswersFrom says which text Answers holds: "current" (the live draft)
-	// or "submitted" (the latest submitted snapshot).
-	AnswersFrom string       `json:"answers_from,omitempty"`
-	Mine        bool         `json:"mine"`
-	Feedback    []Review     `json:"feedback,omitempty"`
-	History     []Submission `json:"history,omitempty"`
-	Unread      bool         `json:"feedback_unread"`
+	// or "submitted" (the latest submitted snapshot, SubmissionID).
+	AnswersFrom  string       `json:"answers_from,omitempty"`
+	SubmissionID int64        `json:"submission_id,omitempty"`
+	Mine         bool         `json:"mine"`
+	Feedback     []Review     `json:"feedback,omitempty"`
+	History      []Submission `json:"history,omitempty"`
+	// Replies are the exercises assigned in reply to this response that the
+	// caller may know of (GetResponse only).
+	Replies []ReplyInfo `json:"replies,omitempty"`
+	Unread  bool        `json:"feedback_unread"`
 	// Concerns are the keys of concerning safety-check answers: for the
 	// counselor only.
 	Concerns []string `json:"concerns,omitempty"`
+	// Revealed tells, for "reveal together", that both partners have
+	// submitted this occurrence (so each reads the other's).
+	Revealed bool `json:"-"`
 	raw      Response
+}
+
+// MarshalJSON writes a hidden version as null.
+func (v ResponseView) MarshalJSON() ([]byte, error) {
+	type plain ResponseView
+	out := struct {
+		plain
+		Version *int `json:"version"`
+	}{plain: plain(v)}
+	if v.Version != 0 {
+		out.Version = &v.Version
+	}
+	return json.Marshal(out)
+}
+
+// ReplyInfo is an exercise assigned in reply to a response: what it is and
+// its status, and whether the caller may open it.
+type ReplyInfo struct {
+	AssignmentID int64   `json:"assignment_id"`
+	ResponseID   int64   `json:"response_id"`
+	Title        string  `json:"template_title"`
+	PartnerName  string  `json:"partner_name"`
+	Status       string  `json:"status"`
+	Withdrawn    bool    `json:"withdrawn"`
+	OccursOn     *string `json:"occurs_on"`
+	Readable     bool    `json:"readable"`
 }
 
 // Detail is an assignment with its pinned template version and the
@@ -49,8 +88,19 @@ type Detail struct {
 	Description string          `json:"-"`
 	ClientText  string          `json:"template_instructions"`
 	Responses   []ResponseView  `json:"responses"`
-	ReplyOf     *ResponseView   `json:"reply_of,omitempty"`
-	access      access
+	// ReplyOf is the response this assignment answers, when the caller may
+	// read it; the other ReplyOf fields are for pages.
+	ReplyOf       *ResponseView   `json:"reply_of,omitempty"`
+	ReplyOfTitle  string          `json:"-"`
+	ReplyOfAuthor string          `json:"-"`
+	ReplyOfSchema exercise.Schema `json:"-"`
+	// ReplyOfHidden: the caller is the replying partner and may not read the
+	// answered response yet (not shared, or not revealed yet).
+	ReplyOfHidden bool `json:"-"`
+	// ReplyOfUnshared: the replying partner cannot read it yet (told to the
+	// counselor).
+	ReplyOfUnshared bool `json:"-"`
+	access          access
 }
 
 // Access tells the caller's relation to the couple (for pages).
@@ -58,9 +108,9 @@ func (d Detail) Access() (counselor, admin bool, partnerID int64) {
 	return d.access.Counselor, d.access.Admin, d.access.PartnerID
 }
 
-// Get returns an assignment the caller may see, with the responses they may
-// read. Reads of someone else's clinical content are audited.
-func (s *Service) Get(ctx context.Context, a actor.Actor, id int64) (Detail, error) {
+// detail loads an assignment the caller may know of, with its pinned
+// version's texts when the caller may read clinical content.
+func (s *Service) detail(ctx context.Context, a actor.Actor, id int64) (Detail, error) {
 	var d Detail
 	asg, err := getAssignment(ctx, s.db, a.ClinicID, id)
 	if err != nil {
@@ -76,42 +126,44 @@ func (s *Service) Get(ctx context.Context, a actor.Actor, id int64) (Detail, err
 	d.Assignment, d.access = asg, acc
 	if !acc.contentReader() {
 		d.Instructions = "" // the counselor's words to the couple: not for an admin
-	} else {
-		if d.Schema, err = schemaOf(ctx, s.db, asg); err != nil {
-			return d, err
-		}
-		var texts struct {
-			Description  string `db:"description"`
-			Instructions string `db:"instructions"`
-		}
-		if err := s.db.GetContext(ctx, &texts, `SELECT description, instructions FROM template_versions WHERE template_id = $1 AND version = $2`,
-			asg.TemplateID, asg.TemplateVersion); err != nil {
-			return d, err
-		}
-		d.Description, d.ClientText = texts.Description, texts.Instructions
+		return d, nil
+	}
+	var tv struct {
+		Schema       []byte `db:"schema"`
+		Description  string `db:"description"`
+		Instructions string `db:"instructions"`
+	}
+	if err := s.db.GetContext(ctx, &tv, `SELECT schema, description, instructions FROM template_versions WHERE template_id = $1 AND version = $2`,
+		asg.TemplateID, asg.TemplateVersion); err != nil {
+		return d, err
+	}
+	d.Description, d.ClientText = tv.Description, tv.Instructions
+	return d, json.Unmarshal(tv.Schema, &d.Schema)
+}
+
+// Get returns an assignment the caller may see, with the responses they may
+// read. Reads of clinical content are audited.
+func (s *Service) Get(ctx context.Context, a actor.Actor, id int64) (Detail, error) {
+	d, err := s.detail(ctx, a, id)
+	if err != nil {
+		return d, err
 	}
 	var rs []Response
 	if err := s.db.SelectContext(ctx, &rs, `SELECT * FROM responses WHERE assignment_id = $1 ORDER BY occurs_on NULLS FIRST, partner_id NULLS FIRST, id`, id); err != nil {
 		return d, err
 	}
-	d.Responses, err = s.views(ctx, a, acc, asg, rs, false)
-	if err != nil {
+	if d.Responses, err = s.views(ctx, d.access, d.Assignment, rs, true); err != nil {
 		return d, err
 	}
-	if asg.ReplyTo.Valid && acc.PartnerID != 0 || asg.ReplyTo.Valid && acc.Counselor {
-		var orig Response
-		if err := s.db.GetContext(ctx, &orig, `SELECT * FROM responses WHERE id = $1`, asg.ReplyTo.Int64); err == nil {
-			origAsg, _ := getAssignment(ctx, s.db, a.ClinicID, orig.AssignmentID)
-			if vs, err := s.views(ctx, a, acc, origAsg, []Response{orig}, false); err == nil && len(vs) == 1 && vs[0].Answers != nil {
-				d.ReplyOf = &vs[0]
-			}
-		}
+	if err := s.withReplyOf(ctx, a, &d); err != nil {
+		return d, err
 	}
-	return d, s.auditReads(ctx, a, acc, d.Responses, asg.CoupleID)
+	return d, s.auditReads(ctx, a, d, d.Responses, nil)
 }
 
-// GetResponse returns one response with its assignment, for its page.
-func (s *Service) GetResponse(ctx context.Context, a actor.Actor, id int64) (Detail, ResponseView, error) {
+// response loads one response the caller may open (their own, or one they
+// may read) with its assignment; nothing is audited here.
+func (s *Service) response(ctx context.Context, a actor.Actor, id int64) (Detail, ResponseView, error) {
 	var r Response
 	err := s.db.GetContext(ctx, &r, `SELECT * FROM responses WHERE id = $1 AND clinic_id = $2`, id, a.ClinicID)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -120,37 +172,135 @@ func (s *Service) GetResponse(ctx context.Context, a actor.Actor, id int64) (Det
 	if err != nil {
 		return Detail{}, ResponseView{}, err
 	}
-	d, err := s.Get(ctx, a, r.AssignmentID)
+	d, err := s.detail(ctx, a, r.AssignmentID)
 	if err != nil {
 		return d, ResponseView{}, err
 	}
-	for _, v := range d.Responses {
-		if v.ID == id {
-			if v.Answers == nil && !v.Mine {
-				return d, v, errNotFound // the caller may know it exists, not open it
-			}
-			if err := s.withHistory(ctx, d.access, &v); err != nil {
-				return d, v, err
-			}
-			return d, v, nil
+	rs, err := s.occurrence(ctx, d.Assignment, r)
+	if err != nil {
+		return d, ResponseView{}, err
+	}
+	vs, err := s.views(ctx, d.access, d.Assignment, rs, true)
+	if err != nil {
+		return d, ResponseView{}, err
+	}
+	for _, v := range vs {
+		if v.ID != id {
+			continue
 		}
+		if v.Answers == nil && !v.Mine {
+			return d, v, errNotFound // the caller may know it exists, not open it
+		}
+		d.Responses = []ResponseView{v}
+		return d, v, nil
 	}
 	return d, ResponseView{}, errNotFound
 }
 
-// views turns responses into what the caller may see.
-func (s *Service) views(ctx context.Context, a actor.Actor, acc access, asg Assignment, rs []Response, _ bool) ([]ResponseView, error) {
-	names := map[int64]string{}
-	var ps []struct {
-		ID   int64  `db:"id"`
-		Name string `db:"name"`
+// occurrence returns r with the other responses of its occurrence when the
+// reveal rule needs them ("reveal together": both partners' responses).
+func (s *Service) occurrence(ctx context.Context, asg Assignment, r Response) ([]Response, error) {
+	if asg.Reveal != RevealTogether {
+		return []Response{r}, nil
 	}
-	if err := s.db.SelectContext(ctx, &ps, `SELECT id, name FROM partners WHERE couple_id = $1`, asg.CoupleID); err != nil {
-		return nil, err
+	var rs []Response
+	err := s.db.SelectContext(ctx, &rs, `SELECT * FROM responses WHERE assignment_id = $1 AND occurs_on IS NOT DISTINCT FROM $2 ORDER BY partner_id, id`,
+		r.AssignmentID, r.OccursOn)
+	return rs, err
+}
+
+// GetResponse returns one response with its assignment, for its page: with
+// its submission history (for its authors and the counselor), the replies
+// that answer it, and the response it answers. One audit event records the
+// clinical content read: this response, its snapshots, the one it answers.
+func (s *Service) GetResponse(ctx context.Context, a actor.Actor, id int64) (Detail, ResponseView, error) {
+	d, v, err := s.response(ctx, a, id)
+	if err != nil {
+		return d, v, err
 	}
-	for _, p := range ps {
-		names[p.ID] = p.Name
+	var subs []int64
+	if v.Mine || d.access.Counselor {
+		if err := s.db.SelectContext(ctx, &v.History, `SELECT * FROM submissions WHERE response_id = $1 ORDER BY id DESC`, v.ID); err != nil {
+			return d, v, err
+		}
+		for i := range v.History {
+			subs = append(subs, v.History[i].ID)
+			d.access.name(v.History[i].Signatures)
+		}
 	}
+	if v.Replies, err = s.repliesTo(ctx, a, d.access, v.raw); err != nil {
+		return d, v, err
+	}
+	if err := s.withReplyOf(ctx, a, &d); err != nil {
+		return d, v, err
+	}
+	d.Responses = []ResponseView{v}
+	return d, v, s.auditReads(ctx, a, d, d.Responses, subs)
+}
+
+// ReadResponse returns one response as the caller may read it, without its
+// history, replies or the response it answers (the printable view); the
+// read is audited.
+func (s *Service) ReadResponse(ctx context.Context, a actor.Actor, id int64) (Detail, ResponseView, error) {
+	d, v, err := s.response(ctx, a, id)
+	if err != nil {
+		return d, v, err
+	}
+	return d, v, s.auditReads(ctx, a, d, d.Responses, nil)
+}
+
+// SnapshotView is one kept submission of a response.
+type SnapshotView struct {
+	Submission
+	// Number and Of place it in the history ("2 of 3"), for its authors and
+	// the counselor (0 for the other partner, who sees no history).
+	Number int `json:"number,omitempty"`
+	Of     int `json:"of,omitempty"`
+}
+
+// Snapshot returns one kept submission of a response, read-only. Its
+// authors and the counselor may open every submission; the other partner
+// only the latest, while they may read the response at all (what the
+// response page shows them). The read is audited.
+func (s *Service) Snapshot(ctx context.Context, a actor.Actor, responseID, submissionID int64) (Detail, ResponseView, SnapshotView, error) {
+	var snap SnapshotView
+	d, v, err := s.response(ctx, a, responseID)
+	if err != nil {
+		return d, v, snap, err
+	}
+	history := v.Mine || d.access.Counselor
+	if !history && (v.AnswersFrom != "submitted" || v.SubmissionID != submissionID) {
+		return d, v, snap, errNotFound
+	}
+	err = s.db.GetContext(ctx, &snap, `SELECT s.*,
+			(SELECT count(*) FROM submissions x WHERE x.response_id = s.response_id AND x.id <= s.id) AS number,
+			(SELECT count(*) FROM submissions x WHERE x.response_id = s.response_id) AS of
+		FROM submissions s WHERE s.id = $1 AND s.response_id = $2`, submissionID, responseID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, v, snap, errNotFound
+	}
+	if err != nil {
+		return d, v, snap, err
+	}
+	if !history {
+		snap.Number, snap.Of = 0, 0
+	}
+	d.access.name(snap.Signatures)
+	return d, v, snap, s.audit.LogNow(ctx, s.db, a, audit.Event{Action: "response.read", ObjectType: "assignment",
+		ObjectID: d.ID, CoupleID: d.CoupleID, Detail: map[string]any{"responses": []int64{responseID}, "submissions": []int64{submissionID}}})
+}
+
+// name fills in the signing partners' names.
+func (acc access) name(sigs []Signature) {
+	for i := range sigs {
+		sigs[i].Name = acc.Names[sigs[i].PartnerID]
+	}
+}
+
+// views turns responses into what the caller may see, in at most three
+// queries whatever their number: the latest snapshots the caller reads,
+// the signatures, the feedback (when withFeedback).
+func (s *Service) views(ctx context.Context, acc access, asg Assignment, rs []Response, withFeedback bool) ([]ResponseView, error) {
 	// Reveal together: per occurrence, are both partners' responses submitted?
 	submittedBoth := map[string]int{}
 	for _, r := range rs {
@@ -160,14 +310,16 @@ func (s *Service) views(ctx context.Context, a actor.Actor, acc access, asg Assi
 	}
 	now := s.now()
 	out := make([]ResponseView, 0, len(rs))
+	var snapIDs, sigIDs, fbIDs []int64
 	for _, r := range rs {
 		v := ResponseView{ID: r.ID, PartnerID: ptrInt(r.PartnerID), Status: r.Status, Version: r.Version, Shared: r.Shared,
-			DueAt: ptrTime(r.DueAt), Overdue: r.Overdue(now), SubmittedAt: ptrTime(r.SubmittedAt), Mine: acc.mine(r), raw: r}
+			DueAt: ptrTime(r.DueAt), Overdue: r.Overdue(now), SubmittedAt: ptrTime(r.SubmittedAt), Mine: acc.mine(r),
+			Signatures: []Signature{}, raw: r}
 		if asg.Status == StatusCancelled && r.Status != Accepted {
 			v.Overdue = false
 		}
 		if r.PartnerID.Valid {
-			v.PartnerName = names[r.PartnerID.Int64]
+			v.PartnerName = acc.Names[r.PartnerID.Int64]
 		} else {
 			v.PartnerName = "Both partners"
 		}
@@ -175,56 +327,230 @@ func (s *Service) views(ctx context.Context, a actor.Actor, acc access, asg Assi
 			d := r.OccursOn.Time.Format(time.DateOnly)
 			v.OccursOn = &d
 		}
-		switch acc.readable(asg, r, submittedBoth[occKey(r)] >= 2) {
+		revealed := submittedBoth[occKey(r)] >= 2
+		switch acc.readable(asg, r, revealed) {
 		case "current":
 			json.Unmarshal(r.Answers, &v.Answers)
+			if v.Answers == nil {
+				v.Answers = map[string]any{}
+			}
 			v.AnswersFrom = "current"
+			if !r.PartnerID.Valid {
+				sigIDs = append(sigIDs, r.ID)
+			}
 		case "submitted":
-			var raw []byte
-			if err := s.db.GetContext(ctx, &raw, `SELECT answers FROM submissions WHERE response_id = $1 ORDER BY id DESC LIMIT 1`, r.ID); err != nil {
-				return nil, err
-			}
-			json.Unmarshal(raw, &v.Answers)
-			v.AnswersFrom = "submitted"
+			snapIDs = append(snapIDs, r.ID)
 		}
-		if v.Answers == nil && !v.Mine && acc.PartnerID != 0 || !acc.contentReader() {
-			// The other partner's choice shows only as what they let you read;
-			// an admin gets statuses and dates, not the partners' choices.
-			v.Shared = false
-		}
-		if !r.PartnerID.Valid {
-			sigs, err := signaturesOf(ctx, s.db, r.ID)
-			if err != nil {
-				return nil, err
-			}
-			v.Signatures = sigs
-		} else {
-			v.Signatures = []Signature{}
+		if asg.Reveal == RevealTogether {
+			// Sharing does not apply to a revealed-together exercise.
+			v.Shared, v.Revealed = false, revealed
 		}
 		if acc.Counselor && len(r.ConcernFields) > 0 {
 			v.Concerns = r.ConcernFields
 		}
-		if v.Mine || acc.Counselor {
-			if err := s.db.SelectContext(ctx, &v.Feedback, `SELECT * FROM reviews WHERE response_id = $1 ORDER BY id DESC`, r.ID); err != nil {
-				return nil, err
-			}
+		if withFeedback && (v.Mine || acc.Counselor) {
+			fbIDs = append(fbIDs, r.ID)
 			v.Unread = v.Mine && r.FeedbackUnread
 		}
 		out = append(out, v)
 	}
+	snaps := map[int64]Submission{}
+	if len(snapIDs) > 0 {
+		var list []Submission
+		if err := s.db.SelectContext(ctx, &list, `SELECT DISTINCT ON (response_id) * FROM submissions
+			WHERE response_id = ANY($1) ORDER BY response_id, id DESC`, pq.Array(snapIDs)); err != nil {
+			return nil, err
+		}
+		for _, sub := range list {
+			snaps[sub.ResponseID] = sub
+		}
+	}
+	sigs := map[int64][]Signature{}
+	if len(sigIDs) > 0 {
+		var list []Signature
+		if err := s.db.SelectContext(ctx, &list, `SELECT response_id, partner_id, version, signed_at FROM signatures
+			WHERE response_id = ANY($1) ORDER BY signed_at`, pq.Array(sigIDs)); err != nil {
+			return nil, err
+		}
+		for _, sg := range list {
+			sigs[sg.ResponseID] = append(sigs[sg.ResponseID], sg)
+		}
+	}
+	feedback := map[int64][]Review{}
+	if len(fbIDs) > 0 {
+		var list []Review
+		if err := s.db.SelectContext(ctx, &list, `SELECT * FROM reviews WHERE response_id = ANY($1) ORDER BY id DESC`, pq.Array(fbIDs)); err != nil {
+			return nil, err
+		}
+		for _, rv := range list {
+			feedback[rv.ResponseID] = append(feedback[rv.ResponseID], rv)
+		}
+	}
+	for i := range out {
+		v := &out[i]
+		if sub, ok := snaps[v.ID]; ok {
+			json.Unmarshal(sub.Answers, &v.Answers)
+			if v.Answers == nil {
+				v.Answers = map[string]any{}
+			}
+			v.AnswersFrom, v.SubmissionID, v.Version = "submitted", sub.ID, sub.Version
+			if v.PartnerID == nil {
+				// You read what was signed: the submitted version's signatures.
+				v.Signatures = append([]Signature{}, sub.Signatures...)
+			}
+		}
+		if list, ok := sigs[v.ID]; ok {
+			v.Signatures = list
+		}
+		acc.name(v.Signatures)
+		v.Feedback = feedback[v.ID]
+		if v.AnswersFrom == "" && !v.Mine {
+			// Nothing readable: no trace of drafting (saves, signatures).
+			v.Version, v.Signatures = 0, []Signature{}
+		}
+		if !acc.contentReader() || acc.PartnerID != 0 && !v.Mine && v.Answers == nil {
+			// The other partner's choice shows only as what they let you read;
+			// an admin gets statuses and dates, not the partners' choices.
+			v.Shared = false
+		}
+	}
 	return out, nil
+}
+
+func containsID(ids []int64, id int64) bool {
+	for _, x := range ids {
+		if x == id {
+			return true
+		}
+	}
+	return false
 }
 
 func occKey(r Response) string {
 	return r.OccursOn.Time.Format(time.DateOnly)
 }
 
-// withHistory adds the submission snapshots, for the counselor and authors.
-func (s *Service) withHistory(ctx context.Context, acc access, v *ResponseView) error {
-	if !v.Mine && !acc.Counselor {
+// withReplyOf adds the response an assignment answers: its answers where the
+// caller may read them (the counselor: the submission; the replying
+// partner: once shared or revealed), or for the replying partner the fact
+// that it is not shared with them yet.
+func (s *Service) withReplyOf(ctx context.Context, a actor.Actor, d *Detail) error {
+	if !d.ReplyTo.Valid || !d.access.contentReader() {
 		return nil
 	}
-	return s.db.SelectContext(ctx, &v.History, `SELECT * FROM submissions WHERE response_id = $1 ORDER BY id DESC`, v.ID)
+	var orig Response
+	err := s.db.GetContext(ctx, &orig, `SELECT * FROM responses WHERE id = $1 AND clinic_id = $2 AND couple_id = $3`,
+		d.ReplyTo.Int64, a.ClinicID, d.CoupleID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	oasg, err := getAssignment(ctx, s.db, a.ClinicID, orig.AssignmentID)
+	if err != nil {
+		return err
+	}
+	if !d.access.visibleAssignment(oasg) {
+		return nil
+	}
+	rs, err := s.occurrence(ctx, oasg, orig)
+	if err != nil {
+		return err
+	}
+	vs, err := s.views(ctx, d.access, oasg, rs, false)
+	if err != nil {
+		return err
+	}
+	submitted := 0
+	for _, r := range rs {
+		if r.SubmittedAt.Valid {
+			submitted++
+		}
+	}
+	for i := range vs {
+		if vs[i].ID != orig.ID {
+			continue
+		}
+		d.ReplyOfTitle, d.ReplyOfAuthor = oasg.TemplateTitle, vs[i].PartnerName
+		d.ReplyOfUnshared = !partnerReads(oasg, orig, submitted >= 2)
+		if vs[i].Answers == nil {
+			d.ReplyOfHidden = d.access.PartnerID != 0
+			return nil
+		}
+		d.ReplyOf = &vs[i]
+		d.ReplyOfSchema, err = schemaOf(ctx, s.db, oasg)
+		return err
+	}
+	return nil
+}
+
+// repliesTo lists the exercises assigned in reply to a response that the
+// caller may know of, with each response's status, and whether the caller
+// may open it. Two queries.
+func (s *Service) repliesTo(ctx context.Context, a actor.Actor, acc access, orig Response) ([]ReplyInfo, error) {
+	var asgs []Assignment
+	if err := s.db.SelectContext(ctx, &asgs, `SELECT `+assignmentCols+assignmentFrom+`
+		WHERE a.reply_to = $1 AND a.clinic_id = $2 AND a.couple_id = $3 ORDER BY a.id`, orig.ID, a.ClinicID, orig.CoupleID); err != nil {
+		return nil, err
+	}
+	byID := map[int64]Assignment{}
+	var ids []int64
+	for _, x := range asgs {
+		if acc.visibleAssignment(x) {
+			byID[x.ID] = x
+			ids = append(ids, x.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var rs []Response
+	if err := s.db.SelectContext(ctx, &rs, `SELECT * FROM responses WHERE assignment_id = ANY($1)
+		AND (occurs_on IS NULL OR occurs_on <= $2::date) ORDER BY assignment_id, occurs_on, partner_id, id`,
+		pq.Array(ids), s.today()); err != nil {
+		return nil, err
+	}
+	type occ struct {
+		asg int64
+		day string
+	}
+	submitted := map[occ]int{}
+	for _, r := range rs {
+		if r.SubmittedAt.Valid {
+			submitted[occ{r.AssignmentID, occKey(r)}]++
+		}
+	}
+	out := []ReplyInfo{}
+	for _, r := range rs {
+		x := byID[r.AssignmentID]
+		info := ReplyInfo{AssignmentID: x.ID, ResponseID: r.ID, Title: x.TemplateTitle, Status: r.Status,
+			Withdrawn: x.Status == StatusCancelled, PartnerName: "Both partners",
+			Readable: acc.readable(x, r, submitted[occ{r.AssignmentID, occKey(r)}] >= 2) != ""}
+		if r.PartnerID.Valid {
+			info.PartnerName = acc.Names[r.PartnerID.Int64]
+		}
+		if r.OccursOn.Valid {
+			d := r.OccursOn.Time.Format(time.DateOnly)
+			info.OccursOn = &d
+		}
+		out = append(out, info)
+	}
+	return out, nil
+}
+
+// today is the current day (UTC, as occurrences are made).
+func (s *Service) today() string { return s.now().UTC().Format(time.DateOnly) }
+
+// FormSchema returns the pinned schema of a response the caller writes, to
+// read a posted form. It reads no answers, so it audits nothing; whoever
+// does not write the response gets what a write would (403 or 404).
+func (s *Service) FormSchema(ctx context.Context, a actor.Actor, id int64) (exercise.Schema, error) {
+	_, asg, _, err := s.writable(ctx, s.db, a, id, false)
+	if err != nil {
+		return exercise.Schema{}, err
+	}
+	return schemaOf(ctx, s.db, asg)
 }
 
 // MarkFeedbackRead clears the unread flag when the author opens feedback.
@@ -238,19 +564,27 @@ func (s *Service) MarkFeedbackRead(ctx context.Context, a actor.Actor, v Respons
 
 // auditReads records, in one event per request, every read of clinical
 // content (answers or a counselor's comments), the caller's own included:
-// ids only, never the content.
-func (s *Service) auditReads(ctx context.Context, a actor.Actor, acc access, vs []ResponseView, coupleID int64) error {
+// the responses, the kept submissions shown, the response a reply answers.
+// Ids only, never the content.
+func (s *Service) auditReads(ctx context.Context, a actor.Actor, d Detail, vs []ResponseView, submissions []int64) error {
 	var ids []int64
 	for _, v := range vs {
 		if v.Answers != nil || len(v.Feedback) > 0 {
 			ids = append(ids, v.ID)
 		}
 	}
-	if len(ids) == 0 {
+	if d.ReplyOf != nil && !containsID(ids, d.ReplyOf.ID) {
+		ids = append(ids, d.ReplyOf.ID)
+	}
+	if len(ids) == 0 && len(submissions) == 0 {
 		return nil
 	}
+	detail := map[string]any{"responses": ids}
+	if len(submissions) > 0 {
+		detail["submissions"] = submissions
+	}
 	return s.audit.LogNow(ctx, s.db, a, audit.Event{Action: "response.read", ObjectType: "assignment",
-		ObjectID: vs[0].raw.AssignmentID, CoupleID: coupleID, Detail: map[string]any{"responses": ids}})
+		ObjectID: d.ID, CoupleID: d.CoupleID, Detail: detail})
 }
 
 // Summary is one assignment in a list: statuses and dates, no content.

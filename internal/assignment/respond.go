@@ -18,21 +18,26 @@ import (
 )
 
 // writable loads a response the caller writes (their own or their couple's
-// joint one), locked for update, with its assignment and the caller's access.
-func (s *Service) writable(ctx context.Context, tx *sqlx.Tx, a actor.Actor, id int64) (Response, Assignment, access, error) {
+// joint one), with its assignment and the caller's access; lock takes the
+// row for update (q is then the transaction).
+func (s *Service) writable(ctx context.Context, q sqlx.QueryerContext, a actor.Actor, id int64, lock bool) (Response, Assignment, access, error) {
 	var r Response
-	err := tx.GetContext(ctx, &r, `SELECT * FROM responses WHERE id = $1 AND clinic_id = $2 FOR UPDATE`, id, a.ClinicID)
+	query := `SELECT * FROM responses WHERE id = $1 AND clinic_id = $2`
+	if lock {
+		query += ` FOR UPDATE`
+	}
+	err := sqlx.GetContext(ctx, q, &r, query, id, a.ClinicID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, Assignment{}, access{}, errNotFound
 	}
 	if err != nil {
 		return r, Assignment{}, access{}, err
 	}
-	acc, err := coupleAccess(ctx, tx, a, r.CoupleID)
+	acc, err := coupleAccess(ctx, q, a, r.CoupleID)
 	if err != nil {
 		return r, Assignment{}, acc, err
 	}
-	asg, err := getAssignment(ctx, tx, a.ClinicID, r.AssignmentID)
+	asg, err := getAssignment(ctx, q, a.ClinicID, r.AssignmentID)
 	if err != nil {
 		return r, asg, acc, err
 	}
@@ -84,6 +89,9 @@ func stale(r Response) error {
 	return &apperr.Error{Code: apperr.Conflict, Message: msg, Data: map[string]any{"answers": cur, "version": r.Version}}
 }
 
+// RevealTogetherNote explains why a revealed-together answer is not shared.
+const RevealTogetherNote = "Your counselor set this exercise to be revealed together: your partner reads your answer once you have both submitted, and you read theirs. It cannot be shared before."
+
 // Saved is the result of a save.
 type Saved struct {
 	Version           int  `json:"version"`
@@ -96,7 +104,7 @@ type Saved struct {
 func (s *Service) SaveDraft(ctx context.Context, a actor.Actor, id int64, answers map[string]any, baseVersion int) (Saved, error) {
 	var out Saved
 	err := db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		r, asg, acc, err := s.writable(ctx, tx, a, id)
+		r, asg, acc, err := s.writable(ctx, tx, a, id, true)
 		if err != nil {
 			return err
 		}
@@ -138,17 +146,24 @@ func (s *Service) SaveDraft(ctx context.Context, a actor.Actor, id int64, answer
 			started_at = coalesce(started_at, now()), updated_at = now() WHERE id = $1 RETURNING version`, id, js); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE couples SET last_activity_at = now() WHERE id = $1`, r.CoupleID)
-		return err
+		if _, err := tx.ExecContext(ctx, `UPDATE couples SET last_activity_at = now() WHERE id = $1`, r.CoupleID); err != nil {
+			return err
+		}
+		// A state change like any other: the version, never the text.
+		return s.audit.Log(ctx, tx, a, audit.Event{Action: "response.save", ObjectType: "response", ObjectID: id, CoupleID: r.CoupleID,
+			Detail: map[string]any{"version": out.Version, "signatures_cleared": out.SignaturesCleared}})
 	})
 	return out, err
 }
 
 // Share lets the author show (or stop showing) a submitted individual
-// response to the other partner. The safety check is never shareable.
+// response to the other partner. The safety check is never shareable, and
+// a revealed-together exercise is not shared: it is revealed to both once
+// both have submitted, and sharing first would defeat that. Withdrawing a
+// share stays possible everywhere.
 func (s *Service) Share(ctx context.Context, a actor.Actor, id int64, shared bool) error {
 	return db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		r, asg, acc, err := s.writable(ctx, tx, a, id)
+		r, asg, acc, err := s.writable(ctx, tx, a, id, true)
 		if err != nil {
 			return err
 		}
@@ -158,6 +173,8 @@ func (s *Service) Share(ctx context.Context, a actor.Actor, id int64, shared boo
 				map[string]string{"shared": "The safety check cannot be shared."})
 		case !r.PartnerID.Valid:
 			return apperr.Fields("A joint response is already visible to both of you.", map[string]string{"shared": "Joint responses are always shared."})
+		case asg.Reveal == RevealTogether && shared:
+			return apperr.Fields(RevealTogetherNote, map[string]string{"shared": RevealTogetherNote})
 		case acc.CoupleStatus == "closed" && shared:
 			// Withdrawing consent stays possible on closed work; sharing more does not.
 			return apperr.New(apperr.Conflict, "This couple's work is closed and read-only.")
@@ -178,7 +195,7 @@ func (s *Service) Share(ctx context.Context, a actor.Actor, id int64, shared boo
 func (s *Service) Sign(ctx context.Context, a actor.Actor, id int64, version int) ([]Signature, error) {
 	var sigs []Signature
 	err := db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		r, asg, acc, err := s.writable(ctx, tx, a, id)
+		r, asg, acc, err := s.writable(ctx, tx, a, id, true)
 		if err != nil {
 			return err
 		}
@@ -219,7 +236,7 @@ func (s *Service) Sign(ctx context.Context, a actor.Actor, id int64, version int
 // version. Each submission is kept as a snapshot.
 func (s *Service) Submit(ctx context.Context, a actor.Actor, id int64) error {
 	return db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		r, asg, acc, err := s.writable(ctx, tx, a, id)
+		r, asg, acc, err := s.writable(ctx, tx, a, id, true)
 		if err != nil {
 			return err
 		}
@@ -244,7 +261,11 @@ func (s *Service) Submit(ctx context.Context, a actor.Actor, id int64) error {
 				return apperr.New(apperr.Conflict, "Both partners need to sign this version before it can be submitted.")
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO submissions (response_id, version, answers, submitted_by) VALUES ($1, $2, $3, $4)`,
+		// The snapshot keeps the signatures of its version: the live ones
+		// are cleared by the next edit, but who signed what stays visible.
+		if _, err := tx.ExecContext(ctx, `INSERT INTO submissions (response_id, version, answers, submitted_by, signatures)
+			VALUES ($1, $2, $3, $4, (SELECT coalesce(jsonb_agg(jsonb_build_object('partner_id', g.partner_id, 'version', g.version,
+				'signed_at', g.signed_at) ORDER BY g.signed_at), '[]') FROM signatures g WHERE g.response_id = $1 AND g.version = $2))`,
 			id, r.Version, r.Answers, a.UserID); err != nil {
 			return err
 		}

@@ -7,6 +7,7 @@ package assignment
 import (
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -121,6 +122,34 @@ type Signature struct {
 	PartnerID  int64     `db:"partner_id" json:"partner_id"`
 	Version    int       `db:"version" json:"version"`
 	SignedAt   time.Time `db:"signed_at" json:"signed_at"`
+	// Name is the signing partner's name, for pages.
+	Name string `db:"-" json:"-"`
+}
+
+// Signatures are the signatures a submission was submitted with, kept as
+// JSON in the snapshot (the live ones are cleared by the next edit).
+type Signatures []Signature
+
+// Scan reads the jsonb column.
+func (s *Signatures) Scan(src any) error {
+	var b []byte
+	switch v := src.(type) {
+	case nil:
+		*s = Signatures{}
+		return nil
+	case []byte:
+		b = v
+	case string:
+		b = []byte(v)
+	default:
+		return fmt.Errorf("assignment: cannot scan %T into Signatures", src)
+	}
+	out := Signatures{}
+	if err := json.Unmarshal(b, &out); err != nil {
+		return err
+	}
+	*s = out
+	return nil
 }
 
 // Submission is a kept snapshot of a submitted response.
@@ -131,6 +160,8 @@ type Submission struct {
 	Answers     json.RawMessage `db:"answers" json:"answers"`
 	SubmittedBy int64           `db:"submitted_by" json:"submitted_by"`
 	SubmittedAt time.Time       `db:"submitted_at" json:"submitted_at"`
+	// Signatures of a joint response's submitted version ([] otherwise).
+	Signatures Signatures `db:"signatures" json:"signatures"`
 }
 
 // Review is a counselor's decision and comment on a submission.

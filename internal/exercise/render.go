@@ -363,6 +363,28 @@ func fillDisplay(fv *fieldVM, f Field, v any, print bool) {
 	}
 }
 
+// AnswerText is an answer as plain text, worded as the read-only view words
+// it: long text with its line breaks, a list one item a line, a scale as
+// "7 of 10 (…)", a checkbox as Yes or No; "" when unanswered. For comparing
+// submissions.
+func AnswerText(f Field, v any) string {
+	var fv fieldVM
+	fillDisplay(&fv, f, v, false)
+	switch {
+	case fv.Empty:
+		return ""
+	case fv.Paragraphs != nil:
+		ps := make([]string, len(fv.Paragraphs))
+		for i, p := range fv.Paragraphs {
+			ps[i] = strings.Join(p, "\n")
+		}
+		return strings.Join(ps, "\n\n")
+	case fv.Items != nil:
+		return strings.Join(fv.Items, "\n")
+	}
+	return fv.Text
+}
+
 // paragraphs splits on blank lines; single newlines become line breaks.
 func paragraphs(s string) [][]string {
 	s = strings.ReplaceAll(s, "\r", "")

@@ -186,7 +186,28 @@ func (s *Server) apiGetResponse(c echo.Context) error {
 	if err := s.Assignments.MarkFeedbackRead(c.Request().Context(), mustActor(c), rv); err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"assignment": d.Assignment, "schema": d.Schema, "response": rv})
+	body := map[string]any{"assignment": d.Assignment, "schema": d.Schema, "response": rv}
+	if d.ReplyOf != nil {
+		body["reply_of"] = d.ReplyOf
+	}
+	return c.JSON(http.StatusOK, body)
+}
+
+// apiResponseSnapshot returns one kept submission of a response.
+func (s *Server) apiResponseSnapshot(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	sub, err := pathID(c, "sub")
+	if err != nil {
+		return err
+	}
+	d, _, snap, err := s.Assignments.Snapshot(c.Request().Context(), mustActor(c), id, sub)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"assignment": d.Assignment, "schema": d.Schema, "submission": snap})
 }
 
 func (s *Server) apiSaveResponse(c echo.Context) error {

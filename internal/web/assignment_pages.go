@@ -227,17 +227,28 @@ type responseView struct {
 	Changes   []submissionChange
 	ReplyOf   template.HTML
 	SignedBy  map[int64]bool
-	Names     map[int64]string
 	// The review form as typed, and its messages, after a refused review.
 	ReviewComment string
 	ReviewErrors  map[string]string
+	// RevealNote explains why a revealed-together answer has no Share button.
+	RevealNote string
 }
 
-// submissionChange lists what changed in one submission against the one before.
+// submissionChange is one submission with what changed against the one
+// before it, field by field.
 type submissionChange struct {
 	Sub     assignment.Submission
-	Changed []string // field labels
+	Number  int
+	Changed []fieldChange
 	First   bool
+}
+
+// fieldChange is one changed answer: a word-level diff for written
+// answers, the earlier and the new wording for the others.
+type fieldChange struct {
+	Label         string
+	Words         []diffPart
+	Before, After string
 }
 
 func (s *Server) responsePage(c echo.Context) error {
@@ -267,6 +278,9 @@ func (s *Server) showResponse(c echo.Context, status int, id int64, typed map[st
 			v.SignedBy[sg.PartnerID] = true
 		}
 	}
+	if d.Reveal == assignment.RevealTogether {
+		v.RevealNote = assignment.RevealTogetherNote
+	}
 	v.Editable = rv.Mine && d.Status == assignment.StatusActive && d.CoupleStatus != "closed" &&
 		(rv.Status == assignment.Draft || rv.Status == assignment.RevisionRequested)
 	answers := rv.Answers
@@ -288,7 +302,9 @@ func (s *Server) showResponse(c echo.Context, status int, id int64, typed map[st
 		}
 	}
 	if d.ReplyOf != nil {
-		if v.ReplyOf, err = s.renderReplyOf(c, d); err != nil {
+		// Loaded (and audited) with the response: the answered response as
+		// the caller may read it.
+		if v.ReplyOf, err = exercise.Render(d.ReplyOfSchema, exercise.RenderOptions{View: exercise.ViewReadOnly, Answers: d.ReplyOf.Answers, IDPrefix: "orig-"}); err != nil {
 			return err
 		}
 	}
@@ -308,24 +324,12 @@ func (s *Server) showResponse(c echo.Context, status int, id int64, typed map[st
 	return s.render(c, status, "response", p)
 }
 
-// renderReplyOf renders the response a reply answers, beside it.
-func (s *Server) renderReplyOf(c echo.Context, d assignment.Detail) (template.HTML, error) {
-	_, orig, err := s.Assignments.GetResponse(c.Request().Context(), mustActor(c), d.ReplyOf.ID)
-	if err != nil {
-		return "", nil // no longer readable (unshared): show nothing
-	}
-	od, _, err := s.Assignments.GetResponse(c.Request().Context(), mustActor(c), orig.ID)
-	if err != nil {
-		return "", nil
-	}
-	return exercise.Render(od.Schema, exercise.RenderOptions{View: exercise.ViewReadOnly, Answers: orig.Answers, IDPrefix: "orig-"})
-}
-
-// changes compares each submission with the one before it, by field.
+// changes compares each submission with the one before it, by field:
+// written answers as a word-level diff, the others as before and after.
 func changes(sc exercise.Schema, hist []assignment.Submission) []submissionChange {
 	out := make([]submissionChange, len(hist))
 	for i, h := range hist { // newest first
-		out[i] = submissionChange{Sub: h, First: i == len(hist)-1}
+		out[i] = submissionChange{Sub: h, Number: len(hist) - i, First: i == len(hist)-1}
 		if i == len(hist)-1 {
 			continue
 		}
@@ -335,12 +339,44 @@ func changes(sc exercise.Schema, hist []assignment.Submission) []submissionChang
 		for _, f := range sc.Fields() {
 			a, _ := json.Marshal(cur[f.Key])
 			b, _ := json.Marshal(prev[f.Key])
-			if string(a) != string(b) {
-				out[i].Changed = append(out[i].Changed, f.Label)
+			if string(a) == string(b) {
+				continue
 			}
+			ch := fieldChange{Label: f.Label, Before: exercise.AnswerText(f, prev[f.Key]), After: exercise.AnswerText(f, cur[f.Key])}
+			switch f.Type {
+			case exercise.TypeLongText, exercise.TypeShortText, exercise.TypeList:
+				ch.Words = wordDiff(ch.Before, ch.After)
+			}
+			out[i].Changed = append(out[i].Changed, ch)
 		}
 	}
 	return out
+}
+
+// responseSnapshot shows one earlier submission of a response, read-only.
+func (s *Server) responseSnapshot(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	sub, err := pathID(c, "sub")
+	if err != nil {
+		return err
+	}
+	d, rv, snap, err := s.Assignments.Snapshot(c.Request().Context(), mustActor(c), id, sub)
+	if err != nil {
+		return err
+	}
+	var answers map[string]any
+	json.Unmarshal(snap.Answers, &answers)
+	body, err := exercise.Render(d.Schema, exercise.RenderOptions{View: exercise.ViewReadOnly, Answers: answers, IDPrefix: "snap-"})
+	if err != nil {
+		return err
+	}
+	counselor, _, _ := d.Access()
+	return s.render(c, http.StatusOK, "response_snapshot", page{Title: d.TemplateTitle, Data: map[string]any{
+		"D": d, "R": rv, "S": snap, "Body": body, "Counselor": counselor,
+	}})
 }
 
 // responseAction handles the response form's buttons: save, submit, share,
@@ -368,12 +404,14 @@ func (s *Server) responseAction(c echo.Context) error {
 		}
 		return c.Redirect(http.StatusSeeOther, "/responses/"+strconv.FormatInt(id, 10))
 	}
-	d, _, err := s.Assignments.GetResponse(ctx, a, id)
+	// The schema reads the posted form; nothing is read out, so nothing is
+	// audited as read (the save itself is audited).
+	sc, err := s.Assignments.FormSchema(ctx, a, id)
 	if err != nil {
 		return err
 	}
 	form, _ := c.FormParams()
-	typed := d.Schema.AnswersFromForm(form)
+	typed := sc.AnswersFromForm(form)
 	version, _ := strconv.Atoi(c.FormValue("version"))
 	saved, err := s.Assignments.SaveDraft(ctx, a, id, typed, version)
 	if err != nil {
@@ -428,6 +466,7 @@ func (s *Server) responseError(c echo.Context, id int64, typed map[string]any, e
 }
 
 // responseAutosave saves a draft from the page's script and answers JSON.
+// It renders nothing, so it reads (and audits as read) nothing.
 func (s *Server) responseAutosave(c echo.Context) error {
 	id, err := pathID(c, "id")
 	if err != nil {
@@ -435,13 +474,16 @@ func (s *Server) responseAutosave(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	a := mustActor(c)
-	d, _, err := s.Assignments.GetResponse(ctx, a, id)
+	sc, err := s.Assignments.FormSchema(ctx, a, id)
+	if ae, ok := apperr.As(err); ok {
+		return c.JSON(statusOf[ae.Code], map[string]any{"error": ae.Message})
+	}
 	if err != nil {
-		return c.JSON(http.StatusNotFound, map[string]string{"error": "Not found."})
+		return err
 	}
 	form, _ := c.FormParams()
 	version, _ := strconv.Atoi(c.FormValue("version"))
-	saved, err := s.Assignments.SaveDraft(ctx, a, id, d.Schema.AnswersFromForm(form), version)
+	saved, err := s.Assignments.SaveDraft(ctx, a, id, sc.AnswersFromForm(form), version)
 	if ae, ok := apperr.As(err); ok {
 		body := map[string]any{"error": ae.Message}
 		if ae.Fields != nil {
@@ -487,7 +529,7 @@ func (s *Server) responsePrint(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d, rv, err := s.Assignments.GetResponse(c.Request().Context(), mustActor(c), id)
+	d, rv, err := s.Assignments.ReadResponse(c.Request().Context(), mustActor(c), id)
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ func (s *Server) assignmentPageRoutes() []route {
 		{"POST", "/responses/:id/autosave", "response:write", s.responseAutosave},
 		{"POST", "/responses/:id/review", "response:review", s.responseReview},
 		{"GET", "/responses/:id/print", "response:read", s.responsePrint},
+		{"GET", "/responses/:id/submissions/:sub", "response:read", s.responseSnapshot},
 		{"GET", "/review", "review_queue:view", s.reviewQueuePageHandler},
 		{"GET", "/couples/:id/checkins.svg", "response:read", s.checkinChart},
 	}
@@ -27,6 +28,7 @@ func (s *Server) assignmentAPIRoutes() []route {
 		{"GET", "/assignments/:id", "assignment:read", s.apiGetAssignment},
 		{"PATCH", "/assignments/:id", "assignment:update", s.apiPatchAssignment},
 		{"GET", "/responses/:id", "response:read", s.apiGetResponse},
+		{"GET", "/responses/:id/submissions/:sub", "response:read", s.apiResponseSnapshot},
 		{"PUT", "/responses/:id", "response:write", s.apiSaveResponse},
 		{"POST", "/responses/:id/share", "response:write", s.apiShareResponse},
 		{"POST", "/responses/:id/sign", "response:write", s.apiSignResponse},

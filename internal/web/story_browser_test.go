@@ -103,7 +103,7 @@ func TestBrowserAssignmentStory(t *testing.T) {
 	// The counselor sees what changed, and accepts.
 	as("cora@h.test")
 	do(chromedp.Navigate(letter), chromedp.WaitVisible(`#hist-h`))
-	if h := text(".history"); !strings.Contains(h, "changed") {
+	if h := text(".history"); !strings.Contains(h, "Resubmitted") || !strings.Contains(text(".history ins"), "Therapy on Thursdays.") {
 		t.Fatalf("history: %s", h)
 	}
 	do(chromedp.Click(`button[value=accept]`), chromedp.WaitVisible(`.flash`))
