@@ -19,6 +19,7 @@ import (
 	"github.com/mend-clinic/mend/internal/audit"
 	"github.com/mend-clinic/mend/internal/auth"
 	"github.com/mend-clinic/mend/internal/db"
+	"github.com/mend-clinic/mend/internal/security"
 )
 
 // User is a person who can sign in.
@@ -201,8 +202,10 @@ func (s *Service) Authenticate(ctx context.Context, a actor.Actor, email, passwo
 	}
 	ok := auth.VerifyPassword(u.PasswordHash, password) && u.ID != 0 && u.Active
 	if !ok {
+		// A known account's failure is shown to the admins of each clinic
+		// it belongs to; an unknown email's stays installation-level.
 		a.UserID = u.ID // zero when unknown: the event then names no one
-		if err := s.audit.LogNow(ctx, s.db, a, audit.Event{Action: "login.failed", ObjectType: "user", ObjectID: u.ID}); err != nil {
+		if err := security.LogAccountEventNow(ctx, s.db, s.audit, a, u.ID, audit.Event{Action: "login.failed", ObjectType: "user", ObjectID: u.ID}); err != nil {
 			return User{}, err
 		}
 		return User{}, ErrBadLogin
@@ -257,6 +260,12 @@ func RolesIn(ms []Membership, clinicID int64) (roles []string, clinicName string
 // RevokeSessions ends every session and API token of a user, on every
 // server instance at once (sessions older than now are refused).
 func (s *Service) RevokeSessions(ctx context.Context, q sqlx.ExecerContext, userID int64) error {
+	return RevokeSessions(ctx, q, userID)
+}
+
+// RevokeSessions ends every session and API token of a user (for services
+// that change credentials inside their own transaction).
+func RevokeSessions(ctx context.Context, q sqlx.ExecerContext, userID int64) error {
 	if _, err := q.ExecContext(ctx, `UPDATE users SET sessions_valid_after = now() WHERE id = $1`, userID); err != nil {
 		return err
 	}
@@ -264,10 +273,15 @@ func (s *Service) RevokeSessions(ctx context.Context, q sqlx.ExecerContext, user
 	return err
 }
 
-// Audit exposes the service's logger for events recorded by the web layer
-// (login, logout).
+// Audit exposes the service's logger for events recorded by the web layer.
 func (s *Service) Audit(ctx context.Context, a actor.Actor, ev audit.Event) error {
 	return s.audit.LogNow(ctx, s.db, a, ev)
+}
+
+// AuditAccount records an event about an account (login, logout) once per
+// clinic the account belongs to (see security.LogAccountEvent).
+func (s *Service) AuditAccount(ctx context.Context, a actor.Actor, userID int64, ev audit.Event) error {
+	return security.LogAccountEventNow(ctx, s.db, s.audit, a, userID, ev)
 }
 
 // ClinicByID returns a clinic.
@@ -285,17 +299,36 @@ func (s *Service) ClinicByID(ctx context.Context, id int64) (Clinic, error) {
 
 // ChangePassword replaces the caller's password after checking the current
 // one. Every other session and API token of the account ends at once.
+// The current password is throttled like a sign-in (per account and per
+// IP, counted before it is checked): a locked account gets a TooMany error
+// with "retry_after" even for the right password, and a wrong one counts
+// as a failure (audited password.change_failed).
 func (s *Service) ChangePassword(ctx context.Context, a actor.Actor, current, next, confirm string) error {
 	u, err := s.ByID(ctx, a.UserID)
 	if err != nil {
 		return err
 	}
+	if current == "" { // says nothing about the password: not counted
+		return apperr.Fields("Please correct the highlighted fields.", map[string]string{"current": "Enter your current password."})
+	}
+	att, wait, err := security.NewThrottle(s.db).Begin(ctx, u.Email, a.IP)
+	if err != nil {
+		return err
+	}
+	if wait > 0 {
+		return security.TooMany(wait)
+	}
+	if !auth.VerifyPassword(u.PasswordHash, current) {
+		if err := att.Fail(ctx); err != nil {
+			return err
+		}
+		if err := security.LogAccountEventNow(ctx, s.db, s.audit, a, a.UserID, audit.Event{Action: "password.change_failed", ObjectType: "user", ObjectID: a.UserID}); err != nil {
+			return err
+		}
+		return apperr.Fields("Please correct the highlighted fields.", map[string]string{"current": "This is not your current password."})
+	}
 	fields := map[string]string{}
-	if current == "" {
-		fields["current"] = "Enter your current password."
-	} else if !auth.VerifyPassword(u.PasswordHash, current) {
-		fields["current"] = "This is not your current password."
-	} else if err := auth.CheckPassword(next, u.Email, u.Name); err != nil {
+	if err := auth.CheckPassword(next, u.Email, u.Name); err != nil {
 		fields["password"] = err.Error()
 	} else if next != confirm {
 		fields["confirm"] = "The two new passwords differ."
@@ -303,19 +336,26 @@ func (s *Service) ChangePassword(ctx context.Context, a actor.Actor, current, ne
 		fields["password"] = "Choose a password different from the current one."
 	}
 	if len(fields) > 0 {
+		if err := att.Release(ctx); err != nil { // the current password was right
+			return err
+		}
 		return apperr.Fields("Please correct the highlighted fields.", fields)
 	}
 	hash, err := auth.HashPassword(next)
 	if err != nil {
 		return err
 	}
-	return db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	err = db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1`, a.UserID, hash); err != nil {
 			return err
 		}
-		if err := s.RevokeSessions(ctx, tx, a.UserID); err != nil {
+		if err := RevokeSessions(ctx, tx, a.UserID); err != nil {
 			return err
 		}
-		return s.audit.Log(ctx, tx, a, audit.Event{Action: "password.change", ObjectType: "user", ObjectID: a.UserID})
+		return security.LogAccountEvent(ctx, tx, s.audit, a, a.UserID, audit.Event{Action: "password.change", ObjectType: "user", ObjectID: a.UserID})
 	})
+	if err != nil {
+		return err
+	}
+	return att.Succeed(ctx)
 }

@@ -215,9 +215,11 @@ type InvitationInfo struct {
 	Role       string
 	Name       string
 	Email      string
-	// HasAccount: the email already has a Mend account, whose password
-	// must be given instead of choosing one.
+	// HasAccount: the email already has a Mend account (AccountID). It
+	// accepts only while signed in as that account: the accept path never
+	// checks a password, so sign-in keeps its throttle and two-factor.
 	HasAccount bool
+	AccountID  int64
 }
 
 var errBadLink = apperr.New(apperr.NotFound, "This invitation link is not valid. Check that you copied the whole link, or ask your clinic for a new one.")
@@ -257,25 +259,47 @@ func (s *Service) InvitationByToken(ctx context.Context, token string) (Invitati
 	if err != nil {
 		return InvitationInfo{}, err
 	}
-	var has bool
-	if err := s.db.GetContext(ctx, &has, `SELECT EXISTS (SELECT 1 FROM users WHERE lower(email) = lower($1))`, r.Email); err != nil {
+	var uid int64
+	err = s.db.GetContext(ctx, &uid, `SELECT id FROM users WHERE lower(email) = lower($1)`, r.Email)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return InvitationInfo{}, err
 	}
-	return InvitationInfo{ClinicID: r.ClinicID, ClinicName: r.ClinicName, Role: r.Role, Name: r.Name, Email: r.Email, HasAccount: has}, nil
+	return InvitationInfo{ClinicID: r.ClinicID, ClinicName: r.ClinicName, Role: r.Role, Name: r.Name, Email: r.Email,
+		HasAccount: uid != 0, AccountID: uid}, nil
 }
 
 // Acceptance is what the invitee submits.
 type Acceptance struct {
+	// Name, Password and Confirm choose a new account's name and password
+	// (they are ignored for an email that already has an account).
 	Name     string
 	Password string
 	Confirm  string
 	// RequireConfirm: the page asks for the password twice (the API does not).
 	RequireConfirm bool
+	// SignedIn is the user the request is signed in as (0: anonymous). An
+	// email that already has an account accepts only as that account.
+	SignedIn int64
 }
 
-// Accept uses the invitation: it creates the account (or, for an email that
-// already has one, checks its password and adds the membership), links the
-// partner, and marks the invitation used. It returns the user to sign in.
+// Errors of Accept for an email that already has a Mend account.
+var (
+	// ErrSignInToAccept: the request is not signed in.
+	ErrSignInToAccept = &apperr.Error{Code: apperr.Conflict,
+		Message: "This invitation is for an existing Mend account: sign in as that account, then accept.",
+		Data:    map[string]any{"existing_account": true}}
+	// ErrOtherAccount: the request is signed in as someone else.
+	ErrOtherAccount = &apperr.Error{Code: apperr.Conflict,
+		Message: "This invitation is for a different Mend account than the one you are signed in as. Sign out, then sign in as the invited account to accept it.",
+		Data:    map[string]any{"existing_account": true}}
+)
+
+// Accept uses the invitation: it creates the account, or, for an email
+// that already has one, adds the membership when the request is signed in
+// as that very account (ErrSignInToAccept or ErrOtherAccount otherwise: no
+// password is ever checked here, so guessing one through an invitation
+// link is impossible). It links the partner and marks the invitation used,
+// and returns the user (to sign in, for a new account).
 func (s *Service) Accept(ctx context.Context, a actor.Actor, token string, in Acceptance) (account.User, error) {
 	var u account.User
 	err := db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
@@ -290,12 +314,13 @@ func (s *Service) Accept(ctx context.Context, a actor.Actor, token string, in Ac
 			return err
 		}
 		if existing {
-			if !u.Active {
+			switch {
+			case in.SignedIn == 0:
+				return ErrSignInToAccept
+			case in.SignedIn != u.ID:
+				return ErrOtherAccount
+			case !u.Active:
 				return apperr.New(apperr.Conflict, "The Mend account for this email is disabled. Ask your clinic for help.")
-			}
-			if !auth.VerifyPassword(u.PasswordHash, in.Password) {
-				msg := "This email already has a Mend account: enter that account's password."
-				return apperr.Fields(msg, map[string]string{"password": msg})
 			}
 		} else {
 			fields := map[string]string{}

@@ -26,6 +26,7 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"github.com/mend-clinic/mend/internal/actor"
+	"github.com/mend-clinic/mend/internal/apperr"
 	"github.com/mend-clinic/mend/internal/audit"
 	"github.com/mend-clinic/mend/internal/db"
 )
@@ -203,7 +204,7 @@ func (m *MFA) Confirm(ctx context.Context, a actor.Actor, code string) ([]string
 		if codes, err = m.newRecoveryCodes(ctx, tx, a.UserID); err != nil {
 			return err
 		}
-		return m.audit.Log(ctx, tx, a, audit.Event{Action: "mfa.enrol", ObjectType: "user", ObjectID: a.UserID})
+		return LogAccountEvent(ctx, tx, m.audit, a, a.UserID, audit.Event{Action: "mfa.enrol", ObjectType: "user", ObjectID: a.UserID})
 	})
 	return codes, err
 }
@@ -234,9 +235,17 @@ func (m *MFA) codeHash(userID int64, code string) []byte {
 }
 
 // Verify checks a sign-in's second factor: a current TOTP code (each time
-// step is accepted once) or an unused recovery code (used up). Failures and
-// recovery code use are audited; a failure returns ErrBadCode.
+// step is accepted once) or an unused recovery code (used up). Failures
+// (login.mfa_failed) and recovery code use are audited; a failure returns
+// ErrBadCode.
 func (m *MFA) Verify(ctx context.Context, a actor.Actor, code string) error {
+	return m.VerifyFor(ctx, a, code, "login.mfa_failed")
+}
+
+// VerifyFor is Verify for another purpose than a sign-in (a password
+// reset): a wrong code is audited as failedAction. The events are about
+// the account, so every clinic it belongs to sees them.
+func (m *MFA) VerifyFor(ctx context.Context, a actor.Actor, code, failedAction string) error {
 	var row struct {
 		Enc  []byte `db:"secret_enc"`
 		Last int64  `db:"last_step"`
@@ -270,7 +279,7 @@ func (m *MFA) Verify(ctx context.Context, a actor.Actor, code string) error {
 					return nil
 				}
 				used = true
-				return m.audit.Log(ctx, tx, a, audit.Event{Action: "recovery_code.used", ObjectType: "user", ObjectID: a.UserID})
+				return LogAccountEvent(ctx, tx, m.audit, a, a.UserID, audit.Event{Action: "recovery_code.used", ObjectType: "user", ObjectID: a.UserID})
 			})
 			if err != nil {
 				return err
@@ -280,15 +289,60 @@ func (m *MFA) Verify(ctx context.Context, a actor.Actor, code string) error {
 			}
 		}
 	}
-	if err := m.audit.LogNow(ctx, m.db, a, audit.Event{Action: "login.mfa_failed", ObjectType: "user", ObjectID: a.UserID}); err != nil {
+	if err := LogAccountEventNow(ctx, m.db, m.audit, a, a.UserID, audit.Event{Action: failedAction, ObjectType: "user", ObjectID: a.UserID}); err != nil {
 		return err
 	}
 	return ErrBadCode
 }
 
-// Disable turns two-factor off after checking a current code.
+// ErrCodeMissing answers a request to turn two-factor off without a code.
+var ErrCodeMissing = errors.New("Enter the current code from your authenticator app.")
+
+// StaffClinicRequiring names a clinic (the first by name) where the user
+// is active staff (clinic admin or counselor) and which requires
+// two-factor sign-in for staff; id 0 when there is none.
+func StaffClinicRequiring(ctx context.Context, q sqlx.QueryerContext, userID int64) (id int64, name string, err error) {
+	var c struct {
+		ID   int64  `db:"id"`
+		Name string `db:"name"`
+	}
+	err = sqlx.GetContext(ctx, q, &c, `SELECT c.id, c.name FROM clinics c JOIN memberships m ON m.clinic_id = c.id
+		WHERE m.user_id = $1 AND m.active AND m.role IN ('clinic_admin', 'counselor') AND c.require_staff_mfa
+		ORDER BY c.name, c.id LIMIT 1`, userID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, "", nil
+	}
+	return c.ID, c.Name, err
+}
+
+// Disable turns two-factor off after checking a current code. It is
+// refused (Conflict, naming the clinic) while any clinic where the user is
+// staff requires two-factor for staff, whichever clinic the request is
+// made in. The code is throttled like a sign-in (per account and per IP):
+// a locked account gets a TooMany error with "retry_after", a wrong code
+// counts as a failure (audited mfa.disable_failed) and returns ErrBadCode.
 func (m *MFA) Disable(ctx context.Context, a actor.Actor, code string) error {
-	return db.InTx(ctx, m.db, func(tx *sqlx.Tx) error {
+	if id, name, err := StaffClinicRequiring(ctx, m.db, a.UserID); err != nil {
+		return err
+	} else if id != 0 {
+		return &apperr.Error{Code: apperr.Conflict, Message: name + " requires two-factor sign-in for its staff, so it cannot be turned off.",
+			Data: map[string]any{"clinic_id": id, "clinic_name": name}}
+	}
+	if strings.TrimSpace(code) == "" {
+		return ErrCodeMissing
+	}
+	var email string
+	if err := m.db.GetContext(ctx, &email, `SELECT email FROM users WHERE id = $1`, a.UserID); err != nil {
+		return err
+	}
+	att, wait, err := NewThrottle(m.db).Begin(ctx, email, a.IP)
+	if err != nil {
+		return err
+	}
+	if wait > 0 {
+		return TooMany(wait)
+	}
+	err = db.InTx(ctx, m.db, func(tx *sqlx.Tx) error {
 		var row struct {
 			Enc  []byte `db:"secret_enc"`
 			Last int64  `db:"last_step"`
@@ -313,8 +367,27 @@ func (m *MFA) Disable(ctx context.Context, a actor.Actor, code string) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM recovery_codes WHERE user_id = $1`, a.UserID); err != nil {
 			return err
 		}
-		return m.audit.Log(ctx, tx, a, audit.Event{Action: "mfa.disable", ObjectType: "user", ObjectID: a.UserID})
+		return LogAccountEvent(ctx, tx, m.audit, a, a.UserID, audit.Event{Action: "mfa.disable", ObjectType: "user", ObjectID: a.UserID})
 	})
+	switch {
+	case errors.Is(err, ErrBadCode):
+		if err := att.Fail(ctx); err != nil {
+			return err
+		}
+		if err := LogAccountEventNow(ctx, m.db, m.audit, a, a.UserID, audit.Event{Action: "mfa.disable_failed", ObjectType: "user", ObjectID: a.UserID}); err != nil {
+			return err
+		}
+		return ErrBadCode
+	case err != nil:
+		return err
+	}
+	return att.Release(ctx)
+}
+
+// TooMany is the error for a throttled attempt: 429, with the wait in
+// "retry_after" (seconds) for the Retry-After header.
+func TooMany(wait time.Duration) *apperr.Error {
+	return &apperr.Error{Code: apperr.TooMany, Message: RetryMessage(wait), Data: map[string]any{"retry_after": RetrySeconds(wait)}}
 }
 
 // RecoveryCodesLeft counts the user's unused recovery codes.

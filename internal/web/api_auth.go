@@ -117,34 +117,35 @@ func (s *Server) apiLogin(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	th := s.throttle()
-	if wait, err := th.Check(ctx, in.Email, c.RealIP()); err != nil {
+	// Checked and counted in one step, before the password (see login).
+	att, wait, err := s.throttle().Begin(ctx, in.Email, c.RealIP())
+	if err != nil {
 		return err
 	} else if wait > 0 {
-		return &apperr.Error{Code: apperr.TooMany, Message: security.RetryMessage(wait),
-			Data: map[string]any{"retry_after": security.RetrySeconds(wait)}}
+		return security.TooMany(wait)
 	}
 	u, err := s.Accounts.Authenticate(ctx, baseActor(c), in.Email, in.Password)
 	if apperr.Is(err, apperr.Unauthorized) {
-		if err := th.Fail(ctx, in.Email, c.RealIP()); err != nil {
+		if err := att.Fail(ctx); err != nil {
 			return err
 		}
 	}
 	if err != nil {
 		return err
 	}
-	if err := s.apiSecondFactor(c, u, in.TOTP); err != nil {
+	if err := s.apiSecondFactor(c, u, in.TOTP, att); err != nil {
 		return err
 	}
-	if err := th.Succeed(ctx, in.Email); err != nil {
+	if err := att.Succeed(ctx); err != nil {
 		return err
 	}
 	return s.issueToken(c, u)
 }
 
 // apiSecondFactor checks "totp" (a code or a recovery code) for a user with
-// two-factor on; a wrong code counts as a failed sign-in.
-func (s *Server) apiSecondFactor(c echo.Context, u account.User, code string) error {
+// two-factor on; a wrong code counts as a failed sign-in (the attempt stays
+// counted), a missing one does not (the password was right).
+func (s *Server) apiSecondFactor(c echo.Context, u account.User, code string, att *security.Attempt) error {
 	ctx := c.Request().Context()
 	m, err := s.mfa()
 	if err != nil {
@@ -155,12 +156,15 @@ func (s *Server) apiSecondFactor(c echo.Context, u account.User, code string) er
 		return err
 	}
 	if code == "" {
+		if err := att.Release(ctx); err != nil {
+			return err
+		}
 		return &apperr.Error{Code: apperr.Unauthorized, Message: "two-factor code required", Data: map[string]any{"mfa_required": true}}
 	}
 	a := baseActor(c)
 	a.UserID = u.ID
 	if err := m.Verify(ctx, a, code); errors.Is(err, security.ErrBadCode) {
-		if err := s.throttle().Fail(ctx, u.Email, c.RealIP()); err != nil {
+		if err := att.Fail(ctx); err != nil {
 			return err
 		}
 		return &apperr.Error{Code: apperr.Unauthorized, Message: "The two-factor code is not correct or was already used.",
@@ -205,7 +209,7 @@ func (s *Server) apiLogout(c echo.Context) error {
 		return err
 	}
 	a := mustActor(c)
-	if err := s.Accounts.Audit(ctx, a, audit.Event{Action: "logout", ObjectType: "user", ObjectID: a.UserID}); err != nil {
+	if err := s.Accounts.AuditAccount(ctx, a, a.UserID, audit.Event{Action: "logout", ObjectType: "user", ObjectID: a.UserID}); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

@@ -47,6 +47,68 @@ func (s *Server) sendInvitation(c echo.Context, inv clinic.Invitation) {
 	}
 }
 
+func (s *Server) resetURL(token string) string {
+	return s.Config.BaseURL + "/password-reset/" + token
+}
+
+// sendPasswordReset mails a password-reset link (like sendInvitation: the
+// link is stored already, so a mail failure is logged, not fatal).
+func (s *Server) sendPasswordReset(c echo.Context, r clinic.PasswordReset) {
+	if s.Mailer == nil {
+		return
+	}
+	a := mustActor(c)
+	msg := mail.Message{
+		To:      r.Email,
+		Subject: "Reset your Mend password",
+		Body: "Hello " + r.Name + ",\n\n" + a.ClinicName + " has issued a link for you to choose a new Mend password.\n" +
+			"Open it within 24 hours; it works once:\n\n" + s.resetURL(r.Token) + "\n\n" +
+			"If you use two-factor sign-in, you will need your code as usual. If you did not ask for this, tell " + a.ClinicName + ".\n",
+		Ref: "password_reset:" + strconv.FormatInt(r.ID, 10),
+	}
+	if err := s.Mailer.Send(c.Request().Context(), msg); err != nil {
+		s.Log.Error("password reset mail", "reset_id", r.ID, "err", err)
+	}
+}
+
+func (s *Server) resetOut(r clinic.PasswordReset) map[string]any {
+	return map[string]any{"reset": invitationJSON{Token: r.Token, URL: s.resetURL(r.Token), ExpiresAt: r.ExpiresAt}}
+}
+
+// apiCounselorPasswordReset issues a password-reset link for a counselor:
+// 201 {"reset": {token, url, expires_at}}.
+func (s *Server) apiCounselorPasswordReset(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	r, err := s.Clinic.IssueCounselorReset(c.Request().Context(), mustActor(c), id)
+	if err != nil {
+		return err
+	}
+	s.sendPasswordReset(c, r)
+	return c.JSON(http.StatusCreated, s.resetOut(r))
+}
+
+// apiPartnerPasswordReset issues a password-reset link for a partner who
+// has joined: 201 {"reset": {token, url, expires_at}}.
+func (s *Server) apiPartnerPasswordReset(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	pid, err := pathID(c, "partner_id")
+	if err != nil {
+		return err
+	}
+	r, err := s.Clinic.IssuePartnerReset(c.Request().Context(), mustActor(c), id, pid)
+	if err != nil {
+		return err
+	}
+	s.sendPasswordReset(c, r)
+	return c.JSON(http.StatusCreated, s.resetOut(r))
+}
+
 type listJSON[T any] struct {
 	Items []T     `json:"items"`
 	Next  *string `json:"next"`

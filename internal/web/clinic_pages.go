@@ -32,6 +32,7 @@ type linkView struct {
 	Email     string    `json:"e"`
 	URL       string    `json:"u"`
 	ExpiresAt time.Time `json:"x"`
+	Reset     bool      `json:"r,omitempty"` // a password-reset link, not an invitation
 }
 
 func (s *Server) keepLinks(c echo.Context, key string, invs ...clinic.Invitation) {
@@ -40,6 +41,12 @@ func (s *Server) keepLinks(c echo.Context, key string, invs ...clinic.Invitation
 		ls = append(ls, linkView{Name: inv.Name, Email: inv.Email, URL: s.invitationURL(inv.Token), ExpiresAt: inv.ExpiresAt})
 	}
 	b, _ := json.Marshal(ls)
+	s.sessions.Put(c.Request().Context(), "links:"+key, string(b))
+}
+
+// keepResetLink keeps a fresh password-reset link for the next page view.
+func (s *Server) keepResetLink(c echo.Context, key string, r clinic.PasswordReset) {
+	b, _ := json.Marshal([]linkView{{Name: r.Name, Email: r.Email, URL: s.resetURL(r.Token), ExpiresAt: r.ExpiresAt, Reset: true}})
 	s.sessions.Put(c.Request().Context(), "links:"+key, string(b))
 }
 
@@ -284,6 +291,27 @@ func (s *Server) reissuePartner(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/couples/"+itoa(id))
 }
 
+// partnerPasswordReset issues a password-reset link for a partner who has
+// joined, shown once on the couple's page (and mailed).
+func (s *Server) partnerPasswordReset(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	pid, err := pathID(c, "partner_id")
+	if err != nil {
+		return err
+	}
+	r, err := s.Clinic.IssuePartnerReset(c.Request().Context(), mustActor(c), id, pid)
+	if err != nil {
+		return s.formError(c, err, "admin_couple", page{Title: "Couple"}, func() (any, error) { return s.coupleData(c, id) })
+	}
+	s.sendPasswordReset(c, r)
+	s.keepResetLink(c, "couple:"+itoa(id), r)
+	s.flash(c, "A password-reset link was issued for "+r.Name+"; any earlier one no longer works. Two-factor sign-in, if they use it, stays on.")
+	return c.Redirect(http.StatusSeeOther, "/couples/"+itoa(id))
+}
+
 // ----- counselors
 
 func (s *Server) counselorsData(c echo.Context) (map[string]any, error) {
@@ -326,6 +354,23 @@ func (s *Server) setCounselorActive(c echo.Context) error {
 	} else {
 		s.flash(c, "The counselor was deactivated.")
 	}
+	return c.Redirect(http.StatusSeeOther, "/admin/counselors")
+}
+
+// counselorPasswordReset issues a password-reset link for a counselor,
+// shown once on the counselors page (and mailed).
+func (s *Server) counselorPasswordReset(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	r, err := s.Clinic.IssueCounselorReset(c.Request().Context(), mustActor(c), id)
+	if err != nil {
+		return s.formError(c, err, "admin_counselors", page{Title: "Counselors"}, func() (any, error) { return s.counselorsData(c) })
+	}
+	s.sendPasswordReset(c, r)
+	s.keepResetLink(c, "counselors", r)
+	s.flash(c, "A password-reset link was issued for "+r.Name+"; any earlier one no longer works. Two-factor sign-in, if they use it, stays on.")
 	return c.Redirect(http.StatusSeeOther, "/admin/counselors")
 }
 

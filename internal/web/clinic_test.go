@@ -488,14 +488,24 @@ func TestClinicExistingEmailGetsMembership(t *testing.T) {
 	}
 	path := "/invitations/" + out.Invitation.Token
 	br := f.app.Browser()
-	if r := br.Get(path); !strings.Contains(r.Body, "already has a Mend account") {
-		t.Fatalf("page does not say the account exists")
+	if r := br.Get(path); !strings.Contains(r.Body, "This invitation is for an existing Mend account: sign in, then accept.") ||
+		!strings.Contains(r.Body, `href="/login?next=%2Finvitations%2F`+out.Invitation.Token+`"`) || strings.Contains(r.Body, `name="password"`) {
+		t.Fatalf("page does not send the existing account to sign in:\n%s", r.Body)
 	}
-	r = br.Post(path, url.Values{"password": {"not the right password"}}, path)
-	if r.Status != 422 || !strings.Contains(r.Body, `id="e-password"`) {
-		t.Errorf("wrong existing password: %d", r.Status)
+	// No password is checked on the invitation: even the right one does nothing.
+	r = br.Post(path, url.Values{"password": {apptest.Password}}, "/login")
+	if r.Status != 409 || !strings.Contains(r.Body, "sign in, then accept") {
+		t.Fatalf("accept without signing in: %d %s", r.Status, r.Body)
 	}
-	r = br.Post(path, url.Values{"password": {apptest.Password}}, path)
+	// Through the normal sign-in, which comes back to the invitation.
+	r = br.Post("/login", url.Values{"email": {"coun@b.test"}, "password": {apptest.Password}, "next": {path}}, "/login?next="+url.QueryEscape(path))
+	if r.Status != 303 || r.Location != path {
+		t.Fatalf("sign in: %d %q", r.Status, r.Location)
+	}
+	if r := br.Get(path); r.Status != 200 || !strings.Contains(r.Body, `id="invite-accept"`) {
+		t.Fatalf("no Accept button once signed in: %d", r.Status)
+	}
+	r = br.Post(path, nil, path)
 	if r.Status != 303 {
 		t.Fatalf("accept: %d %s", r.Status, r.Body)
 	}

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -16,37 +17,38 @@ import (
 )
 
 func (s *Server) loginPage(c echo.Context) error {
+	next := localPath(c.QueryParam("next"))
 	if _, ok := actorOf(c); ok {
-		return c.Redirect(http.StatusSeeOther, "/")
+		return c.Redirect(http.StatusSeeOther, or(next, "/"))
 	}
-	return s.render(c, http.StatusOK, "login", page{Title: "Sign in"})
+	return s.render(c, http.StatusOK, "login", page{Title: "Sign in", Form: map[string]string{"next": next}})
 }
 
 func (s *Server) login(c echo.Context) error {
 	ctx := c.Request().Context()
 	email, pw := c.FormValue("email"), c.FormValue("password")
+	next := localPath(c.FormValue("next"))
+	form := map[string]string{"email": email, "next": next}
 	if missing := blankLogin(email, pw); len(missing) > 0 {
-		return s.render(c, http.StatusUnprocessableEntity, "login", page{Title: "Sign in",
-			Form: map[string]string{"email": email}, Errors: missing})
+		return s.render(c, http.StatusUnprocessableEntity, "login", page{Title: "Sign in", Form: form, Errors: missing})
 	}
-	th := s.throttle()
-	// Throttled before the password is checked: a locked account answers
-	// 429 even to the right password.
-	if wait, err := th.Check(ctx, email, c.RealIP()); err != nil {
+	// Throttled before the password is checked, and counted in the same
+	// step: a locked account answers 429 even to the right password, and a
+	// burst of parallel attempts gets no more tries than the limit.
+	att, wait, err := s.throttle().Begin(ctx, email, c.RealIP())
+	if err != nil {
 		return err
 	} else if wait > 0 {
 		c.Response().Header().Set("Retry-After", itoa(security.RetrySeconds(wait)))
-		return s.render(c, http.StatusTooManyRequests, "login", page{Title: "Sign in",
-			Form: map[string]string{"email": email}, Error: security.RetryMessage(wait)})
+		return s.render(c, http.StatusTooManyRequests, "login", page{Title: "Sign in", Form: form, Error: security.RetryMessage(wait)})
 	}
 	u, err := s.Accounts.Authenticate(ctx, baseActor(c), email, pw)
 	if apperr.Is(err, apperr.Unauthorized) {
-		if err := th.Fail(ctx, email, c.RealIP()); err != nil {
+		if err := att.Fail(ctx); err != nil {
 			return err
 		}
 		ae, _ := apperr.As(err)
-		return s.render(c, http.StatusUnauthorized, "login", page{Title: "Sign in",
-			Form: map[string]string{"email": email}, Error: ae.Message})
+		return s.render(c, http.StatusUnauthorized, "login", page{Title: "Sign in", Form: form, Error: ae.Message})
 	}
 	if err != nil {
 		return err
@@ -56,15 +58,50 @@ func (s *Server) login(c echo.Context) error {
 	} else if on, err := m.Enabled(ctx, u.ID); err != nil {
 		return err
 	} else if on {
-		return s.startTOTP(c, u) // the email counter clears after the second factor
+		// The password was right: not a failure. The account's counter
+		// clears after the second factor.
+		if err := att.Release(ctx); err != nil {
+			return err
+		}
+		return s.startTOTP(c, u, next)
 	}
-	if err := th.Succeed(ctx, email); err != nil {
+	if err := att.Succeed(ctx); err != nil {
 		return err
 	}
-	return s.finishLogin(c, u)
+	return s.finishLogin(c, u, next)
 }
 
-// afterLogin loads memberships and audits the sign-in.
+// localPath returns next when it is a path on this site, "" otherwise, so
+// that a sign-in never sends anyone to another site: it must start with one
+// "/" (not "//" nor "/\", which browsers read as another host), hold no
+// backslash, control character, scheme or host, and not lead back to
+// sign-in or sign-out.
+func localPath(next string) string {
+	if len(next) < 1 || len(next) > 2000 || next[0] != '/' || strings.HasPrefix(next, "//") {
+		return ""
+	}
+	for _, r := range next {
+		if r < 0x20 || r == 0x7f || r == '\\' {
+			return ""
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || !strings.HasPrefix(u.Path, "/") ||
+		strings.HasPrefix(u.Path, "//") || u.Path == "/login" || strings.HasPrefix(u.Path, "/login/") || u.Path == "/logout" {
+		return ""
+	}
+	return next
+}
+
+func or(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// afterLogin loads memberships and audits the sign-in (once per clinic the
+// user belongs to, so each clinic's admins see it).
 func (s *Server) afterLogin(ctx context.Context, c echo.Context, u account.User) ([]account.Membership, error) {
 	ms, err := s.Accounts.Memberships(ctx, u.ID)
 	if err != nil {
@@ -72,22 +109,23 @@ func (s *Server) afterLogin(ctx context.Context, c echo.Context, u account.User)
 	}
 	a := baseActor(c)
 	a.UserID = u.ID
-	var clinic int64
-	if cl := account.Clinics(ms); len(cl) == 1 {
-		clinic = cl[0].ClinicID
-	}
-	return ms, s.Accounts.Audit(ctx, a, audit.Event{Action: "login", ObjectType: "user", ObjectID: u.ID, ClinicID: clinic})
+	return ms, s.Accounts.AuditAccount(ctx, a, u.ID, audit.Event{Action: "login", ObjectType: "user", ObjectID: u.ID})
 }
 
 func (s *Server) logout(c echo.Context) error {
 	ctx := c.Request().Context()
 	if a, ok := actorOf(c); ok {
-		if err := s.Accounts.Audit(ctx, a, audit.Event{Action: "logout", ObjectType: "user", ObjectID: a.UserID}); err != nil {
+		if err := s.Accounts.AuditAccount(ctx, a, a.UserID, audit.Event{Action: "logout", ObjectType: "user", ObjectID: a.UserID}); err != nil {
 			return err
 		}
 	}
 	if err := s.sessions.Destroy(ctx); err != nil {
 		return err
+	}
+	// "next" brings the person back (for example to an invitation they
+	// must accept as another account) once signed in again.
+	if next := localPath(c.FormValue("next")); next != "" {
+		return c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(next))
 	}
 	return c.Redirect(http.StatusSeeOther, "/login")
 }

@@ -28,7 +28,7 @@ import (
 // Objects: {couple} is Alex (A) & Blair (B), in Cora's caseload; {couple2}
 // is Sol (C)'s couple, also Cora's; {coupleCarl} is in Carl's caseload;
 // {coupleFinn} is in another clinic. {resp} is A's submitted individual
-// response, {respJ} the joint response of A&B; {tplCora} is a private
+// response ({sub} its submission), {respJ} the joint response of A&B; {tplCora} is a private
 // custom template of Cora, {tplFinn} one of Finn in the other clinic.
 var matrixCallers = []string{"anon", "A", "B", "C", "cora", "carl", "ada", "finn"}
 
@@ -63,8 +63,13 @@ var matrix = map[string][]mcase{
 	"POST /admin/invitations/:id/revoke": {{"/admin/invitations/{invFinn}/revoke", "NNNNNNNN"}, {"/admin/invitations/{inv}/revoke", "NNNNNNYN"}},
 	"GET /admin/caseloads":               {{"/admin/caseloads", "NNNNNNYN"}},
 	"GET /caseload":                      {{"/caseload", "NNNNYYNY"}},
-	"GET /invitations/:token":            {{"/invitations/not-a-real-token", "NNNNNNNN"}},
-	"POST /invitations/:token":           {{"/invitations/not-a-real-token", "NNNNNNNN"}},
+	"POST /admin/counselors/:id/password-reset": {{"/admin/counselors/{cora}/password-reset", "NNNNNNYN"},
+		{"/admin/counselors/{finn}/password-reset", "NNNNNNNN"}},
+	"POST /admin/couples/:id/partners/:partner_id/password-reset": {{"/admin/couples/{couple}/partners/{partnerA}/password-reset", "NNNNNNYN"},
+		{"/admin/couples/{coupleFinn}/partners/{partnerFinn}/password-reset", "NNNNNNNN"},
+		{"/admin/couples/{couple}/partners/{partnerFinn}/password-reset", "NNNNNNNN"}},
+	"GET /invitations/:token":  {{"/invitations/not-a-real-token", "NNNNNNNN"}},
+	"POST /invitations/:token": {{"/invitations/not-a-real-token", "NNNNNNNN"}},
 
 	"GET /api/v1/counselors":       {{"/api/v1/counselors", "NNNNNNYN"}},
 	"POST /api/v1/counselors":      {{"/api/v1/counselors", "NNNNNNYN"}},
@@ -78,6 +83,11 @@ var matrix = map[string][]mcase{
 	"POST /api/v1/couples/:id/partners/:partner_id/invitation": {{"/api/v1/couples/{coupleCarl}/partners/{partnerCarl}/invitation", "NNNNNNYN"},
 		{"/api/v1/couples/{coupleFinn}/partners/{partnerFinn}/invitation", "NNNNNNNN"}, {"/api/v1/couples/{couple}/partners/{partnerFinn}/invitation", "NNNNNNNN"}},
 	"POST /api/v1/invitations/:token/accept": {{"/api/v1/invitations/not-a-real-token/accept", "NNNNNNNN"}},
+	"POST /api/v1/counselors/:id/password-reset": {{"/api/v1/counselors/{cora}/password-reset", "NNNNNNYN"},
+		{"/api/v1/counselors/{finn}/password-reset", "NNNNNNNN"}},
+	"POST /api/v1/couples/:id/partners/:partner_id/password-reset": {{"/api/v1/couples/{couple}/partners/{partnerA}/password-reset", "NNNNNNYN"},
+		{"/api/v1/couples/{coupleFinn}/partners/{partnerFinn}/password-reset", "NNNNNNNN"},
+		{"/api/v1/couples/{couple}/partners/{partnerFinn}/password-reset", "NNNNNNNN"}},
 	"POST /api/v1/invitation-links/:id/resend": {{"/api/v1/invitation-links/{inv}/resend", "NNNNNNYN"},
 		{"/api/v1/invitation-links/{invFinn}/resend", "NNNNNNNN"}},
 	"DELETE /api/v1/invitation-links/:id": {{"/api/v1/invitation-links/{invFinn}", "NNNNNNNN"}, {"/api/v1/invitation-links/{inv}", "NNNNNNYN"}},
@@ -114,17 +124,23 @@ var matrix = map[string][]mcase{
 	"POST /api/v1/exercise-templates/:id/archive": {{"/api/v1/exercise-templates/{tplFinn}/archive", "NNNNNNNY"}},
 
 	// Security.
-	"GET /admin/audit":               {{"/admin/audit", "NNNNNNYN"}},
-	"GET /admin/settings":            {{"/admin/settings", "NNNNNNYN"}},
-	"POST /admin/settings":           {{"/admin/settings", "NNNNNNYN"}},
-	"GET /account/security":          {{"/account/security", "NYYYYYYY"}},
-	"POST /account/security/enrol":   {{"/account/security/enrol", "NYYYYYYY"}},
-	"POST /account/security/disable": {{"/account/security/disable", "NYYYYYYY"}},
-	"GET /account/password":          {{"/account/password", "NYYYYYYY"}},
-	"POST /account/password":         {{"/account/password", "NYYYYYYY"}},
-	"GET /login/totp":                {{"/login/totp", "PPPPPPPP"}},
-	"POST /login/totp":               {{"/login/totp", "PPPPPPPP"}},
-	"GET /api/v1/audit":              {{"/api/v1/audit", "NNNNNNYN"}},
+	"GET /admin/audit":                    {{"/admin/audit", "NNNNNNYN"}},
+	"GET /admin/settings":                 {{"/admin/settings", "NNNNNNYN"}},
+	"POST /admin/settings":                {{"/admin/settings", "NNNNNNYN"}},
+	"GET /account/security":               {{"/account/security", "NYYYYYYY"}},
+	"POST /account/security/enrol":        {{"/account/security/enrol", "NYYYYYYY"}},
+	"POST /account/security/disable":      {{"/account/security/disable", "NYYYYYYY"}},
+	"GET /account/password":               {{"/account/password", "NYYYYYYY"}},
+	"POST /account/password":              {{"/account/password", "NYYYYYYY"}},
+	"GET /login/totp":                     {{"/login/totp", "PPPPPPPP"}},
+	"POST /login/totp":                    {{"/login/totp", "PPPPPPPP"}},
+	"GET /api/v1/audit":                   {{"/api/v1/audit", "NNNNNNYN"}},
+	"GET /password-reset/:token":          {{"/password-reset/not-a-real-token", "NNNNNNNN"}},
+	"POST /password-reset/:token":         {{"/password-reset/not-a-real-token", "NNNNNNNN"}},
+	"POST /api/v1/password-resets/:token": {{"/api/v1/password-resets/not-a-real-token", "NNNNNNNN"}},
+	// An empty body: 422 for every signed-in caller (nothing is counted).
+	"POST /api/v1/me/password":     {{"/api/v1/me/password", "NYYYYYYY"}},
+	"POST /api/v1/me/totp/disable": {{"/api/v1/me/totp/disable", "NYYYYYYY"}},
 
 	// Assignments and responses.
 	"GET /couples/:id/assign": {{"/couples/{couple}/assign", "NNNNYNNN"}, {"/couples/{coupleCarl}/assign", "NNNNNYNN"},
@@ -135,10 +151,12 @@ var matrix = map[string][]mcase{
 	"POST /assignments/:id": {{"/assignments/{asg}", "NNNNYNNN"}, {"/assignments/{asgCarl}", "NNNNNYNN"}, {"/assignments/{asgFinn}", "NNNNNNNY"}},
 	"GET /responses/:id": {{"/responses/{resp}", "NYNNYNNN"}, {"/responses/{respJ}", "NYYNNNNN"}, {"/responses/{respCarl}", "NNNNNNNN"},
 		{"/responses/{respFinn}", "NNNNNNNN"}},
-	"POST /responses/:id":           {{"/responses/{resp}", "NYNNNNNN"}, {"/responses/{respJ}", "NYYNNNNN"}, {"/responses/{respFinn}", "NNNNNNNN"}},
-	"POST /responses/:id/autosave":  {{"/responses/{resp}/autosave", "NYNNNNNN"}, {"/responses/{respJ}/autosave", "NYYNNNNN"}},
-	"POST /responses/:id/review":    {{"/responses/{resp}/review", "NNNNYNNN"}, {"/responses/{respFinn}/review", "NNNNNNNN"}},
-	"GET /responses/:id/print":      {{"/responses/{resp}/print", "NYNNYNNN"}, {"/responses/{respJ}/print", "NYYNNNNN"}},
+	"POST /responses/:id":          {{"/responses/{resp}", "NYNNNNNN"}, {"/responses/{respJ}", "NYYNNNNN"}, {"/responses/{respFinn}", "NNNNNNNN"}},
+	"POST /responses/:id/autosave": {{"/responses/{resp}/autosave", "NYNNNNNN"}, {"/responses/{respJ}/autosave", "NYYNNNNN"}},
+	"POST /responses/:id/review":   {{"/responses/{resp}/review", "NNNNYNNN"}, {"/responses/{respFinn}/review", "NNNNNNNN"}},
+	"GET /responses/:id/print":     {{"/responses/{resp}/print", "NYNNYNNN"}, {"/responses/{respJ}/print", "NYYNNNNN"}},
+	"GET /responses/:id/submissions/:sub": {{"/responses/{resp}/submissions/{sub}", "NYNNYNNN"},
+		{"/responses/{respJ}/submissions/{sub}", "NNNNNNNN"}, {"/responses/{respFinn}/submissions/{sub}", "NNNNNNNN"}},
 	"GET /assign":                   {{"/assign?couple={couple}&template={tplCora}", "NNNNYYNY"}},
 	"GET /review":                   {{"/review", "NNNNYYNY"}},
 	"GET /couples/:id/checkins.svg": {{"/couples/{couple}/checkins.svg", "NYYNYNNN"}, {"/couples/{coupleFinn}/checkins.svg", "NNNNNNNY"}},
@@ -151,6 +169,8 @@ var matrix = map[string][]mcase{
 	"PATCH /api/v1/assignments/:id": {{"/api/v1/assignments/{asg}", "NNNNYNNN"}, {"/api/v1/assignments/{asgFinn}", "NNNNNNNY"}},
 	"GET /api/v1/responses/:id": {{"/api/v1/responses/{resp}", "NYNNYNNN"}, {"/api/v1/responses/{respJ}", "NYYNNNNN"},
 		{"/api/v1/responses/{respCarl}", "NNNNNNNN"}, {"/api/v1/responses/{respFinn}", "NNNNNNNN"}},
+	"GET /api/v1/responses/:id/submissions/:sub": {{"/api/v1/responses/{resp}/submissions/{sub}", "NYNNYNNN"},
+		{"/api/v1/responses/{respJ}/submissions/{sub}", "NNNNNNNN"}, {"/api/v1/responses/{respFinn}/submissions/{sub}", "NNNNNNNN"}},
 	"PUT /api/v1/responses/:id":         {{"/api/v1/responses/{resp}", "NYNNNNNN"}, {"/api/v1/responses/{respJ}", "NYYNNNNN"}},
 	"POST /api/v1/responses/:id/share":  {{"/api/v1/responses/{resp}/share", "NYNNNNNN"}, {"/api/v1/responses/{respFinn}/share", "NNNNNNNN"}},
 	"POST /api/v1/responses/:id/sign":   {{"/api/v1/responses/{respJ}/sign", "NYYNNNNN"}, {"/api/v1/responses/{respFinn}/sign", "NNNNNNNN"}},
@@ -231,6 +251,7 @@ func newMatrixFixture(t *testing.T) *matrixFixture {
 	if r := alex.Do("POST", fmt.Sprintf("/api/v1/responses/%d/submit", rid), nil, nil); r.Status != 200 {
 		t.Fatalf("submit: %d %s", r.Status, r.Body)
 	}
+	f.ids["sub"] = id(`SELECT id FROM submissions WHERE response_id = $1`, rid)
 	j := p.assign(t, cora, map[string]any{"template_id": p.tpl["boundary-worksheet"], "mode": "joint"})
 	f.ids["respJ"] = fmt.Sprint(p.response(t, j, 0).ID)
 	assignTo := func(api *apptest.API, couple, partner string) asgJSON {

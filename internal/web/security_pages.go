@@ -152,34 +152,39 @@ func (s *Server) enrolMFA(c echo.Context) error {
 		Data: map[string]any{"RecoveryCodes": codes}})
 }
 
+// disableMFA turns two-factor off with a current code. It is refused while
+// any clinic where the user is staff requires two-factor (not only the
+// clinic chosen now), and the code is throttled like a sign-in.
 func (s *Server) disableMFA(c echo.Context) error {
 	m, err := s.mfa()
 	if err != nil {
 		return err
 	}
-	a := mustActor(c)
-	if a.Has(actor.RoleAdmin) || a.Has(actor.RoleCounselor) {
-		if must, err := security.RequireStaffMFA(c.Request().Context(), s.DB, a.ClinicID); err != nil {
-			return err
-		} else if must {
-			return s.renderSecurity(c, http.StatusUnprocessableEntity, page{
-				Error: "Your clinic requires two-factor sign-in for staff, so it cannot be turned off."})
-		}
-	}
 	code := c.FormValue("code")
-	if err := m.Disable(c.Request().Context(), a, code); errors.Is(err, security.ErrBadCode) {
+	err = m.Disable(c.Request().Context(), mustActor(c), code)
+	if err == nil {
+		s.flash(c, "Two-factor sign-in is off.")
+		return c.Redirect(http.StatusSeeOther, "/account/security")
+	}
+	if errors.Is(err, security.ErrBadCode) || errors.Is(err, security.ErrCodeMissing) {
 		return s.renderSecurity(c, http.StatusUnprocessableEntity, page{Form: map[string]string{"code": code},
 			Errors: map[string]string{"code": err.Error()}})
-	} else if err != nil {
-		return err
 	}
-	s.flash(c, "Two-factor sign-in is off.")
-	return c.Redirect(http.StatusSeeOther, "/account/security")
+	ae, ok := apperr.As(err)
+	switch {
+	case ok && ae.Code == apperr.Conflict: // a clinic requires it: named in the message
+		return s.renderSecurity(c, http.StatusUnprocessableEntity, page{Error: ae.Message})
+	case ok && ae.Code == apperr.TooMany:
+		c.Response().Header().Set("Retry-After", toString(ae.Data["retry_after"]))
+		return s.renderSecurity(c, http.StatusTooManyRequests, page{Error: ae.Message})
+	}
+	return err
 }
 
 // startTOTP is the end of a correct password step for a user with
-// two-factor: the session holds the pending user, not a sign-in.
-func (s *Server) startTOTP(c echo.Context, u account.User) error {
+// two-factor: the session holds the pending user, not a sign-in (and where
+// to go once signed in).
+func (s *Server) startTOTP(c echo.Context, u account.User, next string) error {
 	ctx := c.Request().Context()
 	if err := s.sessions.RenewToken(ctx); err != nil {
 		return err
@@ -187,6 +192,7 @@ func (s *Server) startTOTP(c echo.Context, u account.User) error {
 	s.sessions.Remove(ctx, "user_id")
 	s.sessions.Put(ctx, "mfa_user", u.ID)
 	s.sessions.Put(ctx, "mfa_at", time.Now().Unix())
+	s.sessions.Put(ctx, "mfa_next", next)
 	return c.Redirect(http.StatusSeeOther, "/login/totp")
 }
 
@@ -219,8 +225,8 @@ func (s *Server) loginTOTP(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	th := s.throttle()
-	if wait, err := th.Check(ctx, u.Email, c.RealIP()); err != nil {
+	att, wait, err := s.throttle().Begin(ctx, u.Email, c.RealIP())
+	if err != nil {
 		return err
 	} else if wait > 0 {
 		c.Response().Header().Set("Retry-After", itoa(security.RetrySeconds(wait)))
@@ -234,7 +240,7 @@ func (s *Server) loginTOTP(c echo.Context) error {
 	a.UserID = u.ID
 	code := strings.TrimSpace(c.FormValue("code"))
 	if err := m.Verify(ctx, a, code); errors.Is(err, security.ErrBadCode) {
-		if err := th.Fail(ctx, u.Email, c.RealIP()); err != nil {
+		if err := att.Fail(ctx); err != nil {
 			return err
 		}
 		return s.render(c, http.StatusUnauthorized, "login_totp", page{Title: "Two-factor sign-in",
@@ -242,22 +248,28 @@ func (s *Server) loginTOTP(c echo.Context) error {
 	} else if err != nil {
 		return err
 	}
-	if err := th.Succeed(ctx, u.Email); err != nil {
+	if err := att.Succeed(ctx); err != nil {
 		return err
 	}
+	next := s.sessions.GetString(ctx, "mfa_next")
 	s.sessions.Remove(ctx, "mfa_user")
 	s.sessions.Remove(ctx, "mfa_at")
-	return s.finishLogin(c, u)
+	s.sessions.Remove(ctx, "mfa_next")
+	return s.finishLogin(c, u, localPath(next))
 }
 
-// finishLogin audits the sign-in, starts the session and goes home.
-func (s *Server) finishLogin(c echo.Context, u account.User) error {
+// finishLogin audits the sign-in, starts the session and goes to next (a
+// local path), or home (the clinic picker for a member of several).
+func (s *Server) finishLogin(c echo.Context, u account.User, next string) error {
 	ms, err := s.afterLogin(c.Request().Context(), c, u)
 	if err != nil {
 		return err
 	}
 	if err := s.signIn(c, u, ms); err != nil {
 		return err
+	}
+	if next = localPath(next); next != "" {
+		return c.Redirect(http.StatusSeeOther, next)
 	}
 	if len(account.Clinics(ms)) > 1 {
 		return c.Redirect(http.StatusSeeOther, "/clinics")

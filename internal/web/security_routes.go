@@ -13,6 +13,8 @@ func (s *Server) securityPageRoutes() []route {
 		{"POST", "/account/password", "account:manage_self", s.changePassword},
 		{"GET", "/login/totp", public, s.loginTOTPPage},
 		{"POST", "/login/totp", public, s.loginTOTP},
+		{"GET", "/password-reset/:token", public, s.passwordResetPage},
+		{"POST", "/password-reset/:token", public, s.usePasswordReset},
 	}
 }
 
@@ -20,5 +22,8 @@ func (s *Server) securityPageRoutes() []route {
 func (s *Server) securityAPIRoutes() []route {
 	return []route{
 		{"GET", "/audit", "audit:read", s.apiAudit},
+		{"POST", "/me/password", "account:manage_self", s.apiChangePassword},
+		{"POST", "/me/totp/disable", "account:manage_self", s.apiDisableTOTP},
+		{"POST", "/password-resets/:token", public, s.apiUsePasswordReset},
 	}
 }

@@ -186,8 +186,20 @@ const (
 	signedIn = "signed_in"
 )
 
-// require enforces a route's permission: sign-in, a chosen clinic, and the
-// Casbin rule for the caller's roles in that clinic. Deny by default.
+// clinicFree are the signed-in routes that make sense without a chosen
+// clinic: who am I, sign out, choose a clinic (and the home page, which
+// sends a member of several clinics to choose). Every other route, even
+// one that only needs a sign-in, answers a member of several clinics who
+// has not named one 400 in the API (Mend-Clinic header) and sends the
+// pages to the clinic picker: its objects belong to one clinic.
+var clinicFree = map[string]bool{
+	"GET /": true, "POST /logout": true, "GET /clinics": true, "POST /clinics": true,
+	"GET /api/v1/me": true, "POST /api/v1/auth/logout": true,
+}
+
+// require enforces a route's permission: sign-in, a chosen clinic (except
+// on clinicFree routes), and the Casbin rule for the caller's roles in that
+// clinic. Deny by default.
 func (s *Server) require(perm string) echo.MiddlewareFunc {
 	p := authz.Parse(perm)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
@@ -205,10 +217,13 @@ func (s *Server) require(perm string) echo.MiddlewareFunc {
 				}
 				return apperr.New(apperr.Unauthorized, "Your session has ended. Sign in again; what you saved is kept.")
 			}
-			if perm == signedIn {
+			if perm == signedIn && (a.ClinicID != 0 || clinicFree[c.Request().Method+" "+c.Path()]) {
 				return next(c)
 			}
 			if a.ClinicID == 0 {
+				if cl, _ := c.Get(ctxClinics).([]account.Membership); len(cl) == 0 {
+					return apperr.New(apperr.Forbidden, "Your account has no active clinic membership. Ask your clinic for help.")
+				}
 				if isAPI(c) {
 					return apperr.New(apperr.BadRequest, "You belong to several clinics: name one with the Mend-Clinic header.")
 				}
