@@ -51,6 +51,17 @@ func parse(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
+// showHelp prints fs's usage to stdout (help asked for is the output, as
+// for `mend --help`) when args ask for it.
+func showHelp(e env, fs *flag.FlagSet, args []string) bool {
+	if !helpAsked(args) {
+		return false
+	}
+	fs.SetOutput(e.stdout)
+	fs.Usage()
+	return true
+}
+
 func helpAsked(args []string) bool {
 	for _, a := range args {
 		if a == "-h" || a == "--help" || a == "-help" {
@@ -104,9 +115,7 @@ func newLogger(e env, cfg config.Config) *slog.Logger {
 func cmdServe(e env, args []string) error {
 	fs := flags(e, "serve", "Run the web server. Applies pending migrations first; stops gracefully on SIGINT/SIGTERM.")
 	seed := fs.Bool("seed-demo", false, "load the demo practice if it is not there yet, and print its logins")
-	if helpAsked(args) {
-		fs.SetOutput(e.stdout) // asked for: it is the output
-		fs.Usage()
+	if showHelp(e, fs, args) {
 		return nil
 	}
 	if err := parse(fs, args); err != nil {
@@ -182,9 +191,7 @@ func buildServer(cfg config.Config, d *sqlx.DB, log *slog.Logger) (*web.Server, 
 func cmdMigrate(e env, args []string) error {
 	fs := flags(e, "migrate", "Apply or inspect database migrations.\n\n  mend migrate [up]       apply every pending migration (default)\n  mend migrate down       roll back the newest migration\n  mend migrate down --all roll back every migration\n  mend migrate status     list migrations and whether each is applied")
 	all := fs.Bool("all", false, "with down: roll back every migration")
-	if helpAsked(args) {
-		fs.SetOutput(e.stdout) // asked for: it is the output
-		fs.Usage()
+	if showHelp(e, fs, args) {
 		return nil
 	}
 	dir := "up"
@@ -234,9 +241,7 @@ func cmdMigrate(e env, args []string) error {
 func cmdCreateClinic(e env, args []string) error {
 	fs := flags(e, "create-clinic", "Create a clinic. Prints the new clinic's id alone on stdout.")
 	name := fs.String("name", "", "the clinic's name (required)")
-	if helpAsked(args) {
-		fs.SetOutput(e.stdout) // asked for: it is the output
-		fs.Usage()
+	if showHelp(e, fs, args) {
 		return nil
 	}
 	if err := parse(fs, args); err != nil {
@@ -266,9 +271,7 @@ func cmdCreateUser(e env, args []string) error {
 	email := fs.String("email", "", "email address, used to sign in (required)")
 	name := fs.String("name", "", "display name (default: the part of the email before @)")
 	pw := fs.String("password", "", "password (default: read from stdin)")
-	if helpAsked(args) {
-		fs.SetOutput(e.stdout) // asked for: it is the output
-		fs.Usage()
+	if showHelp(e, fs, args) {
 		return nil
 	}
 	if err := parse(fs, args); err != nil {
@@ -314,9 +317,7 @@ func describe(err error) error {
 
 func cmdSeedDemo(e env, args []string) error {
 	fs := flags(e, "seed-demo", "Load the demo practice (two clinics, admins, counselors, couples) once, and print its logins.")
-	if helpAsked(args) {
-		fs.SetOutput(e.stdout) // asked for: it is the output
-		fs.Usage()
+	if showHelp(e, fs, args) {
 		return nil
 	}
 	if err := parse(fs, args); err != nil {
@@ -358,17 +359,13 @@ func cmdAudit(e env, args []string) error {
 	fs := flags(e, "audit verify", "Walk the audit trail's HMAC chain. Names the first tampered or missing row and prints the head\n(last sequence number and hash): keep it elsewhere and pass it back with --expect-head to catch a cut tail.")
 	expect := fs.String("expect-head", "", "a head printed earlier (SEQ:HASH); fails if the chain no longer contains it")
 	if len(args) == 0 || args[0] != "verify" {
-		if helpAsked(args) {
-			fs.SetOutput(e.stdout) // asked for: it is the output
-			fs.Usage()
+		if showHelp(e, fs, args) {
 			return nil
 		}
 		fmt.Fprintln(e.stderr, "Usage: mend audit verify [--expect-head SEQ:HASH]")
 		return errUsage
 	}
-	if helpAsked(args[1:]) {
-		fs.SetOutput(e.stdout) // asked for: it is the output
-		fs.Usage()
+	if showHelp(e, fs, args[1:]) {
 		return nil
 	}
 	if err := parse(fs, args[1:]); err != nil {
@@ -395,9 +392,7 @@ func cmdAudit(e env, args []string) error {
 func cmdSeedLoad(e env, args []string) error {
 	fs := flags(e, "seed-load", "Fill the database with a large synthetic clinic (counselors, couples, partners and\nassignments in realistic states) for benchmarks and load tests. Never run it on real data.")
 	n := fs.Int("assignments", 1000000, "how many assignments to create (one response each)")
-	if helpAsked(args) {
-		fs.SetOutput(e.stdout) // asked for: it is the output
-		fs.Usage()
+	if showHelp(e, fs, args) {
 		return nil
 	}
 	if err := parse(fs, args); err != nil {
@@ -431,9 +426,7 @@ func cmdSeedLoad(e env, args []string) error {
 
 func cmdVersion(e env, args []string) error {
 	fs := flags(e, "version", "Print the version of this build.")
-	if helpAsked(args) {
-		fs.SetOutput(e.stdout) // asked for: it is the output
-		fs.Usage()
+	if showHelp(e, fs, args) {
 		return nil
 	}
 	if err := parse(fs, args); err != nil {
