@@ -112,6 +112,7 @@ func setup() {
 		}
 		return nil
 	})
+	fmt.Fprintf(h, "river:%d", migrations.RiverVersion)
 	tmpl = "mend_tmpl_" + hex.EncodeToString(h.Sum(nil))[:16]
 	initErr = makeTemplate()
 }
