@@ -3,7 +3,7 @@ package templates
 
 import "embed"
 
-// FS holds the layout, partials, pages and static files.
+// FS holds the layout, partials, pages, static files and the mail templates.
 //
-//go:embed *.html pages/*.html static
+//go:embed *.html pages/*.html static mail
 var FS embed.FS

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/mend-clinic/mend/internal/mail"
 )
 
 // Config is everything Mend reads from its environment. No globals: the
@@ -27,6 +29,12 @@ type Config struct {
 	DBMaxIdle      int
 	ShutdownGrace  time.Duration
 	LogLevel       string
+	// SMTPURL is MEND_SMTP_URL; empty: mail is written as files to MailDir.
+	SMTPURL string
+	// MailFrom is MEND_MAIL_FROM ("Harbor Counseling via Mend <noreply@…>").
+	MailFrom string
+	// MailDir is where mail goes without SMTP (MEND_MAIL_DIR, default var/mail).
+	MailDir string
 }
 
 // Load reads the configuration through getenv. Secrets may also be given
@@ -43,6 +51,9 @@ func Load(getenv func(string) string) (Config, error) {
 		DBMaxIdle:     10,
 		ShutdownGrace: 15 * time.Second,
 		LogLevel:      or(getenv("MEND_LOG_LEVEL"), "info"),
+		SMTPURL:       getenv("MEND_SMTP_URL"),
+		MailFrom:      getenv("MEND_MAIL_FROM"),
+		MailDir:       or(getenv("MEND_MAIL_DIR"), "var/mail"),
 	}
 	var err error
 	if c.SecretKey, err = hexKey(getenv, "MEND_SECRET_KEY"); err != nil {
@@ -96,6 +107,10 @@ func Load(getenv func(string) string) (Config, error) {
 	return c, nil
 }
 
+// MailDelivered reports whether mail really leaves the machine (SMTP is
+// configured). Without it, links an admin issues are shown for copying.
+func (c Config) MailDelivered() bool { return c.SMTPURL != "" }
+
 // TLS reports whether Mend serves TLS itself.
 func (c Config) TLS() bool { return c.TLSCert != "" && c.TLSKey != "" }
 
@@ -116,6 +131,14 @@ func (c Config) ValidateServe() error {
 	}
 	if c.AuditKey == nil {
 		return fmt.Errorf("MEND_AUDIT_KEY is not set: give at least 32 random bytes as hex (openssl rand -hex 32)")
+	}
+	if c.SMTPURL != "" {
+		if _, err := mail.ParseSMTPURL(c.SMTPURL); err != nil {
+			return err
+		}
+	}
+	if _, err := mail.ParseFrom(c.MailFrom, c.BaseURL); err != nil {
+		return err
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return fmt.Errorf("MEND_TLS_CERT and MEND_TLS_KEY go together")
