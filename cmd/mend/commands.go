@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -15,19 +16,14 @@ import (
 
 	"github.com/mend-clinic/mend/internal/account"
 	"github.com/mend-clinic/mend/internal/actor"
+	"github.com/mend-clinic/mend/internal/app"
 	"github.com/mend-clinic/mend/internal/apperr"
-	"github.com/mend-clinic/mend/internal/assignment"
 	"github.com/mend-clinic/mend/internal/audit"
-	"github.com/mend-clinic/mend/internal/auth"
-	"github.com/mend-clinic/mend/internal/authz"
-	"github.com/mend-clinic/mend/internal/clinic"
 	"github.com/mend-clinic/mend/internal/config"
 	"github.com/mend-clinic/mend/internal/db"
 	"github.com/mend-clinic/mend/internal/demo"
 	"github.com/mend-clinic/mend/internal/library"
 	"github.com/mend-clinic/mend/internal/loadgen"
-	"github.com/mend-clinic/mend/internal/mail"
-	"github.com/mend-clinic/mend/internal/web"
 )
 
 // flags returns a FlagSet whose --help prints the summary and flags.
@@ -144,16 +140,42 @@ func cmdServe(e env, args []string) error {
 	if err := library.SyncBuiltins(e.ctx, d); err != nil {
 		return fmt.Errorf("sync built-in exercises: %w", err)
 	}
-	app, err := buildServer(cfg, d, log)
+	svc, err := app.New(cfg, d, log)
 	if err != nil {
 		return err
 	}
-	defer app.Close()
+	srv, err := svc.Server(5 * time.Minute)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
 	if *seed {
-		if _, err := demo.Seed(e.ctx, d, app.Accounts, app.Audit); err != nil {
+		if _, err := demo.Seed(e.ctx, d, svc.Accounts, svc.Audit); err != nil {
 			return fmt.Errorf("seed demo: %w", err)
 		}
 		printDemo(e, d)
+	}
+	// The job queue: mail, reminders, digests, recurring work. Every
+	// instance works it; jobs survive restarts and run once.
+	runner, err := svc.Runner(app.RunnerOptions{})
+	if err != nil {
+		return err
+	}
+	if err := runner.Start(e.ctx); err != nil {
+		return err
+	}
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
+		defer cancel()
+		if err := runner.Stop(ctx); err != nil {
+			log.Warn("job runner stopped with jobs still running (they will be retried)", "err", err)
+		}
+	}()
+	if sender, err := svc.Sender(); err == nil {
+		log.Info("mail", "goes_to", sender.Describe())
+		if !cfg.MailDelivered() {
+			fmt.Fprintf(e.stdout, "\nMail is not sent (MEND_SMTP_URL is not set): every message is written to %s/ as an .eml file.\n", cfg.MailDir)
+		}
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -161,31 +183,9 @@ func cmdServe(e env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "\nMend is serving on %s  (Ctrl-C stops it)\n", cfg.BaseURL)
 	log.Info("listening", "addr", ln.Addr().String(), "version", version)
-	err = app.ListenAndServe(e.ctx, ln)
+	err = srv.ListenAndServe(e.ctx, ln)
 	log.Info("stopped")
 	return err
-}
-
-// buildServer wires the services into the web server.
-func buildServer(cfg config.Config, d *sqlx.DB, log *slog.Logger) (*web.Server, error) {
-	enf, err := authz.New()
-	if err != nil {
-		return nil, err
-	}
-	al := audit.New(cfg.AuditKey)
-	return web.New(web.Deps{
-		Config:         cfg,
-		DB:             d,
-		Log:            log,
-		Authz:          enf,
-		Audit:          al,
-		Accounts:       account.NewService(d, al),
-		Clinic:         clinic.NewService(d, al, auth.NewHasher(cfg.SecretKey)),
-		Assignments:    assignment.NewService(d, al),
-		Tokens:         auth.NewTokens(d, auth.NewHasher(cfg.SecretKey)),
-		Mailer:         mail.LogMailer{Log: log},
-		SessionCleanup: 5 * time.Minute,
-	})
 }
 
 func cmdMigrate(e env, args []string) error {
@@ -256,7 +256,7 @@ func cmdCreateClinic(e env, args []string) error {
 		return err
 	}
 	defer d.Close()
-	id, err := account.NewService(d, al).CreateClinic(e.ctx, actor.System, *name)
+	id, err := account.NewService(d, al, nil).CreateClinic(e.ctx, actor.System, *name)
 	if err != nil {
 		return describe(err)
 	}
@@ -293,7 +293,7 @@ func cmdCreateUser(e env, args []string) error {
 		return err
 	}
 	defer d.Close()
-	id, err := account.NewService(d, al).CreateUser(e.ctx, actor.System,
+	id, err := account.NewService(d, al, nil).CreateUser(e.ctx, actor.System,
 		account.NewUser{ClinicID: *clinicID, Role: *role, Email: *email, Name: *name, Password: *pw})
 	if err != nil {
 		return describe(err)
@@ -334,7 +334,7 @@ func cmdSeedDemo(e env, args []string) error {
 	if err := library.SyncBuiltins(e.ctx, d); err != nil {
 		return err
 	}
-	created, err := demo.Seed(e.ctx, d, account.NewService(d, al), al)
+	created, err := demo.Seed(e.ctx, d, account.NewService(d, al, nil), al)
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/mail"
+	netmail "net/mail"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -19,7 +19,10 @@ import (
 	"github.com/mend-clinic/mend/internal/audit"
 	"github.com/mend-clinic/mend/internal/auth"
 	"github.com/mend-clinic/mend/internal/db"
+	"github.com/mend-clinic/mend/internal/mail"
+	"github.com/mend-clinic/mend/internal/notify"
 	"github.com/mend-clinic/mend/internal/security"
+	"github.com/mend-clinic/mend/internal/tz"
 )
 
 // User is a person who can sign in.
@@ -50,12 +53,16 @@ type Clinic struct {
 
 // Service holds the account rules.
 type Service struct {
-	db    *sqlx.DB
-	audit *audit.Logger
+	db     *sqlx.DB
+	audit  *audit.Logger
+	notify *notify.Service
 }
 
-// NewService returns the account service.
-func NewService(d *sqlx.DB, a *audit.Logger) *Service { return &Service{db: d, audit: a} }
+// NewService returns the account service; account notices (password
+// changed, a sign-in after a reset) are mailed through n (nil: none).
+func NewService(d *sqlx.DB, a *audit.Logger, n *notify.Service) *Service {
+	return &Service{db: d, audit: a, notify: n}
+}
 
 // ErrBadLogin is the one answer to any failed sign-in, so it never reveals
 // whether an email is registered.
@@ -70,7 +77,7 @@ func NormalizeEmail(email string) (string, error) {
 	if len(e) > 254 {
 		return "", errors.New("The email address is too long.")
 	}
-	a, err := mail.ParseAddress(e)
+	a, err := netmail.ParseAddress(e)
 	if err != nil || a.Address != e || !strings.Contains(e[strings.LastIndex(e, "@")+1:], ".") {
 		return "", errors.New("Enter a valid email address, like name@example.com.")
 	}
@@ -352,10 +359,83 @@ func (s *Service) ChangePassword(ctx context.Context, a actor.Actor, current, ne
 		if err := RevokeSessions(ctx, tx, a.UserID); err != nil {
 			return err
 		}
+		if err := s.notify.Mail(ctx, tx, mail.Args{What: mail.PasswordChanged, ClinicID: a.ClinicID, UserID: a.UserID, When: time.Now()}); err != nil {
+			return err
+		}
 		return security.LogAccountEvent(ctx, tx, s.audit, a, a.UserID, audit.Event{Action: "password.change", ObjectType: "user", ObjectID: a.UserID})
 	})
 	if err != nil {
 		return err
 	}
 	return att.Succeed(ctx)
+}
+
+// ResetNotice is what a sign-in must tell after a clinic reset the
+// account's password: when, and which clinic.
+type ResetNotice struct {
+	At     time.Time `json:"reset_at"`
+	Clinic string    `json:"reset_by_clinic"`
+	Zone   string    `json:"-"` // the person's zone (or the clinic's), for showing At
+}
+
+// Text is the notice in words.
+func (n ResetNotice) Text() string {
+	loc := tz.Or(n.Zone)
+	return n.Clinic + " reset your password on " + n.At.In(loc).Format("Monday 2 January 2006 at 15:04") + " (" + tz.Name(loc) +
+		"). If you did not ask for this, tell them, and change your password on your account security page."
+}
+
+// SignedIn records a finished sign-in: one "login" event per clinic of the
+// account (marked when the session begins through a password-reset link,
+// with the clinic that issued the link), the mail "a new sign-in after a
+// reset" at the first sign-in after one, and, at the first sign-in with a
+// password after a clinic-issued reset, the notice to show (then cleared).
+func (s *Service) SignedIn(ctx context.Context, a actor.Actor, u User, viaReset bool) (*ResetNotice, error) {
+	var notice *ResetNotice
+	err := db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		var r struct {
+			At       sql.NullTime   `db:"reset_at"`
+			ByClinic sql.NullInt64  `db:"reset_by_clinic"`
+			Name     sql.NullString `db:"clinic_name"`
+			MailDue  bool           `db:"reset_mail_due"`
+			Home     sql.NullInt64  `db:"home_clinic"`
+			Zone     sql.NullString `db:"zone"`
+		}
+		if err := tx.GetContext(ctx, &r, `SELECT u.reset_at, u.reset_by_clinic, c.name AS clinic_name, u.reset_mail_due,
+				coalesce(u.time_zone, c.time_zone) AS zone,
+				(SELECT min(m.clinic_id) FROM memberships m WHERE m.user_id = u.id AND m.active) AS home_clinic
+			FROM users u LEFT JOIN clinics c ON c.id = u.reset_by_clinic WHERE u.id = $1 FOR UPDATE OF u`, u.ID); err != nil {
+			return err
+		}
+		detail := map[string]any{}
+		if viaReset {
+			detail["via"] = "password_reset"
+			if r.ByClinic.Valid {
+				detail["reset_by_clinic"] = r.ByClinic.Int64
+			}
+		}
+		if r.MailDue {
+			clinicID := r.ByClinic.Int64
+			if clinicID == 0 {
+				clinicID = r.Home.Int64
+			}
+			if err := s.notify.Mail(ctx, tx, mail.Args{What: mail.SignInAfterReset, ClinicID: clinicID, UserID: u.ID,
+				When: time.Now(), Self: !r.ByClinic.Valid}); err != nil {
+				return err
+			}
+		}
+		clear := !viaReset && r.At.Valid
+		if clear && r.ByClinic.Valid {
+			notice = &ResetNotice{At: r.At.Time, Clinic: r.Name.String, Zone: r.Zone.String}
+			detail["reset_notice_shown"] = true
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET reset_mail_due = false,
+				reset_at = CASE WHEN $2 THEN NULL ELSE reset_at END,
+				reset_by_clinic = CASE WHEN $2 THEN NULL ELSE reset_by_clinic END WHERE id = $1`, u.ID, clear); err != nil {
+			return err
+		}
+		a.UserID = u.ID
+		return security.LogAccountEvent(ctx, tx, s.audit, a, u.ID, audit.Event{Action: "login", ObjectType: "user", ObjectID: u.ID, Detail: detail})
+	})
+	return notice, err
 }

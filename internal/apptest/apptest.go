@@ -17,19 +17,18 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
 	"github.com/mend-clinic/mend/internal/account"
 	"github.com/mend-clinic/mend/internal/actor"
-	"github.com/mend-clinic/mend/internal/assignment"
+	"github.com/mend-clinic/mend/internal/app"
 	"github.com/mend-clinic/mend/internal/audit"
-	"github.com/mend-clinic/mend/internal/auth"
-	"github.com/mend-clinic/mend/internal/authz"
-	"github.com/mend-clinic/mend/internal/clinic"
 	"github.com/mend-clinic/mend/internal/config"
+	"github.com/mend-clinic/mend/internal/jobs"
 	"github.com/mend-clinic/mend/internal/library"
-	"github.com/mend-clinic/mend/internal/mail"
+	"github.com/mend-clinic/mend/internal/mail/mailtest"
 	"github.com/mend-clinic/mend/internal/pgtest"
 	"github.com/mend-clinic/mend/internal/web"
 )
@@ -47,13 +46,32 @@ type App struct {
 	Config   config.Config
 	Accounts *account.Service
 	Audit    *audit.Logger
+	// Services is every service, built as `mend serve` builds them.
+	Services *app.App
+	// Mail is the SMTP server mail is delivered to (NewWithMail only).
+	Mail *mailtest.Server
 }
 
 // Key is the fixed test key for tokens and the audit chain.
 var Key = bytes.Repeat([]byte{7}, 32)
 
 // New starts the server on a fresh database. Options may adjust the config.
+// Mail is queued but nobody works the queue (see NewWithMail).
 func New(t testing.TB, opts ...func(*config.Config)) *App {
+	t.Helper()
+	return start(t, nil, opts...)
+}
+
+// NewWithMail is New with mail really delivered: a test SMTP server
+// (mailtest) is MEND_SMTP_URL, and a job runner works the queue as a
+// `mend serve` would, polling fast and retrying quickly.
+func NewWithMail(t testing.TB, opts ...func(*config.Config)) *App {
+	t.Helper()
+	srv := mailtest.Start(t)
+	return start(t, srv, opts...)
+}
+
+func start(t testing.TB, mailSrv *mailtest.Server, opts ...func(*config.Config)) *App {
 	t.Helper()
 	d := pgtest.NewDB(t)
 	if err := library.SyncBuiltins(context.Background(), d); err != nil {
@@ -66,27 +84,50 @@ func New(t testing.TB, opts ...func(*config.Config)) *App {
 	cfg.SecretKey, cfg.AuditKey = Key, Key
 	hs := httptest.NewUnstartedServer(nil)
 	cfg.BaseURL = "http://" + hs.Listener.Addr().String()
+	if mailSrv != nil {
+		cfg.SMTPURL = mailSrv.URL()
+	}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	enf, err := authz.New()
+	logger := testLogger()
+	svc, err := app.New(cfg, d, logger)
 	if err != nil {
 		t.Fatal(err)
 	}
-	al := audit.New(cfg.AuditKey)
-	acc := account.NewService(d, al)
-	logger := testLogger()
-	srv, err := web.New(web.Deps{
-		Config: cfg, DB: d, Log: logger, Authz: enf, Audit: al, Mailer: mail.LogMailer{Log: logger},
-		Accounts: acc, Clinic: clinic.NewService(d, al, auth.NewHasher(cfg.SecretKey)), Assignments: assignment.NewService(d, al), Tokens: auth.NewTokens(d, auth.NewHasher(cfg.SecretKey)),
-	})
+	srv, err := svc.Server(0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	hs.Config.Handler = srv.Handler()
 	hs.Start()
 	t.Cleanup(func() { hs.Close(); srv.Close() })
-	return &App{T: t, DB: d, Server: srv, HTTP: hs, URL: hs.URL, Config: cfg, Accounts: acc, Audit: al}
+	a := &App{T: t, DB: d, Server: srv, HTTP: hs, URL: hs.URL, Config: cfg, Accounts: svc.Accounts, Audit: svc.Audit,
+		Services: svc, Mail: mailSrv}
+	if mailSrv != nil {
+		a.StartJobs("test-instance")
+	}
+	return a
+}
+
+// StartJobs starts a job runner (one more `mend serve` instance's worth)
+// on this app's database, stopped when the test ends.
+func (a *App) StartJobs(id string) *jobs.Runner {
+	a.T.Helper()
+	r, err := a.Services.Runner(app.RunnerOptions{ID: id, PollInterval: 50 * time.Millisecond,
+		Retry: jobs.Backoff{Base: 100 * time.Millisecond, Max: 500 * time.Millisecond}})
+	if err != nil {
+		a.T.Fatal(err)
+	}
+	if err := r.Start(context.Background()); err != nil {
+		a.T.Fatal(err)
+	}
+	a.T.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		r.Stop(ctx)
+	})
+	return r
 }
 
 // Clinic creates a clinic.

@@ -40,7 +40,7 @@ func newWorld(t *testing.T) *world {
 	if err := library.SyncBuiltins(ctx, d); err != nil {
 		t.Fatal(err)
 	}
-	w := &world{t: t, db: d, ctx: ctx, svc: assignment.NewService(d, audit.New(make([]byte, 32))), tpl: map[string]int64{}}
+	w := &world{t: t, db: d, ctx: ctx, svc: assignment.NewService(d, audit.New(make([]byte, 32)), nil), tpl: map[string]int64{}}
 	d.Get(&w.clinic, `INSERT INTO clinics (name) VALUES ('Harbor') RETURNING id`)
 	d.Get(&w.other, `INSERT INTO clinics (name) VALUES ('Northside') RETURNING id`)
 	user := func(clinic int64, role, name string) actor.Actor {

@@ -39,7 +39,7 @@ func benchPractice(b *testing.B) (*assignment.Service, loadgen.Result) {
 		}
 		b.Logf("seeded %d assignments: %d couples, %d counselors", n, benchRes.Couples, benchRes.Counselors)
 	}
-	return assignment.NewService(benchDB, audit.New(make([]byte, 32))), benchRes
+	return assignment.NewService(benchDB, audit.New(make([]byte, 32)), nil), benchRes
 }
 
 // BenchmarkAtScale measures the review queue and a client's home page on

@@ -14,6 +14,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/mend-clinic/mend/internal/audit"
+	"github.com/mend-clinic/mend/internal/notify"
 )
 
 // Modes and states.
@@ -43,14 +44,16 @@ const (
 
 // Service holds the assignment rules.
 type Service struct {
-	db    *sqlx.DB
-	audit *audit.Logger
-	now   func() time.Time
+	db     *sqlx.DB
+	audit  *audit.Logger
+	notify *notify.Service
+	now    func() time.Time
 }
 
-// NewService returns the assignment service.
-func NewService(d *sqlx.DB, a *audit.Logger) *Service {
-	return &Service{db: d, audit: a, now: time.Now}
+// NewService returns the assignment service; partners and counselors are
+// told what happened through n (nil: nobody is told, for unit tests).
+func NewService(d *sqlx.DB, a *audit.Logger, n *notify.Service) *Service {
+	return &Service{db: d, audit: a, notify: n, now: time.Now}
 }
 
 // Assignment is one exercise given to a couple.

@@ -75,7 +75,7 @@ func seedClinic(tb testing.TB, d *sqlx.DB, n int) (admin actor.Actor) {
 
 func TestListCouplesKeysetWalk(t *testing.T) {
 	d := pgtest.NewDB(t)
-	s := clinic.NewService(d, audit.New([]byte("k")), auth.NewHasher([]byte("k")))
+	s := clinic.NewService(d, audit.New([]byte("k")), auth.NewHasher([]byte("k")), nil)
 	a := seedClinic(t, d, 1000)
 	ctx := context.Background()
 	seen := map[int64]bool{}
@@ -111,7 +111,7 @@ func TestListCouplesKeysetWalk(t *testing.T) {
 // With MEND_EXPLAIN=1 it also prints EXPLAIN ANALYZE of each query.
 func BenchmarkCouplesList(b *testing.B) {
 	d := pgtest.NewDB(b)
-	s := clinic.NewService(d, audit.New([]byte("k")), auth.NewHasher([]byte("k")))
+	s := clinic.NewService(d, audit.New([]byte("k")), auth.NewHasher([]byte("k")), nil)
 	a := seedClinic(b, d, 100000)
 	ctx := context.Background()
 	// A cursor 90% of the way through, and a search term taken from a real label.

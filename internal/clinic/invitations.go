@@ -15,6 +15,8 @@ import (
 	"github.com/mend-clinic/mend/internal/audit"
 	"github.com/mend-clinic/mend/internal/auth"
 	"github.com/mend-clinic/mend/internal/db"
+	"github.com/mend-clinic/mend/internal/mail"
+	"github.com/mend-clinic/mend/internal/notify"
 )
 
 // InvitationTTL is how long an invitation link stays valid.
@@ -70,6 +72,16 @@ func (s *Service) issue(ctx context.Context, tx *sqlx.Tx, a actor.Actor, inv Inv
 		return inv, err
 	}
 	inv.ID, inv.ExpiresAt = row.ID, row.ExpiresAt
+	role := ""
+	if inv.Role == actor.RoleCounselor {
+		role = "a counselor"
+	} else if inv.Role == actor.RoleAdmin {
+		role = "an administrator"
+	}
+	if err := s.notify.Mail(ctx, tx, mail.Args{What: mail.Invitation, ClinicID: a.ClinicID, To: inv.Email, Name: inv.Name,
+		Link: "/invitations/" + inv.Token, Expires: inv.ExpiresAt, Role: role}); err != nil {
+		return inv, err
+	}
 	detail := map[string]any{"role": inv.Role}
 	if inv.PartnerID != 0 {
 		detail["partner_id"] = inv.PartnerID
@@ -372,6 +384,16 @@ func (s *Service) Accept(ctx context.Context, a actor.Actor, token string, in Ac
 		if !existing {
 			if err := s.audit.Log(ctx, tx, a, audit.Event{Action: "user.create", ObjectType: "user", ObjectID: u.ID,
 				Detail: map[string]any{"role": r.Role, "invitation_id": r.ID}}); err != nil {
+				return err
+			}
+		}
+		if r.Role == actor.RoleCounselor {
+			admins, err := notify.Admins(ctx, tx, r.ClinicID)
+			if err != nil {
+				return err
+			}
+			if err := s.notify.Tell(ctx, tx, notify.Event{Kind: notify.CounselorJoined, ClinicID: r.ClinicID, ActorID: u.ID, Who: u.Name},
+				admins...); err != nil {
 				return err
 			}
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/mend-clinic/mend/internal/audit"
 	"github.com/mend-clinic/mend/internal/auth"
 	"github.com/mend-clinic/mend/internal/db"
+	"github.com/mend-clinic/mend/internal/mail"
 	"github.com/mend-clinic/mend/internal/security"
 )
 
@@ -137,6 +138,10 @@ func (s *Service) issueReset(ctx context.Context, tx *sqlx.Tx, a actor.Actor, us
 		return PasswordReset{}, err
 	}
 	out.ID, out.ExpiresAt = row.ID, row.ExpiresAt
+	if err := s.notify.Mail(ctx, tx, mail.Args{What: mail.PasswordReset, ClinicID: a.ClinicID, UserID: userID,
+		Link: "/password-reset/" + out.Token, Expires: out.ExpiresAt}); err != nil {
+		return PasswordReset{}, err
+	}
 	return out, s.audit.Log(ctx, tx, a, audit.Event{Action: "password_reset.create", ObjectType: "user", ObjectID: userID,
 		CoupleID: coupleID, Detail: map[string]any{"reset_id": out.ID}})
 }
@@ -154,6 +159,8 @@ type ResetInfo struct {
 	Used       bool      `db:"used"`
 	Revoked    bool      `db:"revoked"`
 	Member     bool      `db:"member"`
+	// ByAdmin: an admin issued the link (not "Forgot password?").
+	ByAdmin bool `db:"by_admin"`
 }
 
 var errBadResetLink = apperr.New(apperr.NotFound, "This password-reset link is not valid. Check that you copied the whole link, or ask your clinic for a new one.")
@@ -163,7 +170,7 @@ func (s *Service) resetLookup(ctx context.Context, q sqlx.QueryerContext, token 
 	if token == "" || len(token) > 100 {
 		return r, errBadResetLink
 	}
-	sqlq := `SELECT r.id, r.clinic_id, cl.name AS clinic_name, r.user_id, u.email, u.name, r.expires_at,
+	sqlq := `SELECT r.id, r.clinic_id, cl.name AS clinic_name, r.user_id, u.email, u.name, r.expires_at, r.created_by IS NOT NULL AS by_admin,
 		r.used_at IS NOT NULL AS used, r.revoked_at IS NOT NULL AS revoked,
 		u.active AND EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = r.user_id AND m.clinic_id = r.clinic_id AND m.active) AS member
 		FROM password_resets r JOIN users u ON u.id = r.user_id JOIN clinics cl ON cl.id = r.clinic_id
@@ -184,7 +191,7 @@ func (s *Service) resetLookup(ctx context.Context, q sqlx.QueryerContext, token 
 	case r.Revoked:
 		return r, apperr.New(apperr.Gone, "This password-reset link was replaced by a newer one or withdrawn. Use the latest link your clinic sent you.")
 	case !r.ExpiresAt.After(time.Now()):
-		return r, apperr.New(apperr.Gone, "This password-reset link has expired (links are valid for 24 hours). Ask your clinic for a new one.")
+		return r, apperr.New(apperr.Gone, "This password-reset link has expired. Ask for a new one with \"Forgot password?\" on the sign-in page, or ask your clinic.")
 	case !r.Member:
 		return r, apperr.New(apperr.Gone, "This password-reset link is no longer valid. Ask your clinic if you think this is a mistake.")
 	}
@@ -277,6 +284,17 @@ func (s *Service) UsePasswordReset(ctx context.Context, a actor.Actor, token str
 		if _, err := tx.ExecContext(ctx, `UPDATE password_resets SET used_at = now() WHERE id = $1`, r.ID); err != nil {
 			return err
 		}
+		// The next sign-ins are told (account.SignedIn): a mail at the
+		// first, and "your clinic reset your password" at the first with
+		// the password when an admin issued the link.
+		var by sql.NullInt64
+		if r.ByAdmin {
+			by = sql.NullInt64{Int64: r.ClinicID, Valid: true}
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET reset_at = now(), reset_by_clinic = $2, reset_mail_due = true WHERE id = $1`,
+			r.UserID, by); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE password_resets SET revoked_at = now()
 			WHERE user_id = $1 AND id <> $2 AND used_at IS NULL AND revoked_at IS NULL`, r.UserID, r.ID); err != nil {
 			return err
@@ -295,3 +313,65 @@ func (s *Service) UsePasswordReset(ctx context.Context, a actor.Actor, token str
 	}
 	return u, att.Succeed(ctx)
 }
+
+// RequestReset is "Forgot password?": an active account with an active
+// membership gets a reset link by mail (issued by nobody: created_by is
+// empty, the clinic is the account's first). The caller answers the same
+// whatever happened, so the answer never says whether an account exists;
+// requests are throttled like sign-ins, per address and per IP, on a
+// counter of their own (asking for resets never locks anyone out of
+// signing in).
+func (s *Service) RequestReset(ctx context.Context, a actor.Actor, email string) error {
+	e, err := account.NormalizeEmail(email)
+	if err != nil {
+		return apperr.Fields("Please correct the highlighted fields.", map[string]string{"email": err.Error()})
+	}
+	att, wait, err := security.NewThrottle(s.db).Begin(ctx, "reset-request:"+e, a.IP)
+	if err != nil {
+		return err
+	}
+	if wait > 0 {
+		return security.TooMany(wait)
+	}
+	defer att.Fail(ctx) // every request counts against the limit
+	return db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		var u struct {
+			ID       int64 `db:"id"`
+			ClinicID int64 `db:"clinic_id"`
+		}
+		err := tx.GetContext(ctx, &u, `SELECT u.id, m.clinic_id FROM users u
+			JOIN memberships m ON m.user_id = u.id AND m.active
+			WHERE lower(u.email) = $1 AND u.active ORDER BY m.clinic_id LIMIT 1 FOR UPDATE OF u`, e)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil // nothing to say, and the same answer
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE password_resets SET revoked_at = now()
+			WHERE user_id = $1 AND used_at IS NULL AND revoked_at IS NULL`, u.ID); err != nil {
+			return err
+		}
+		token := auth.NewToken()
+		var row struct {
+			ID        int64     `db:"id"`
+			ExpiresAt time.Time `db:"expires_at"`
+		}
+		if err := tx.GetContext(ctx, &row, `INSERT INTO password_resets (clinic_id, user_id, token_hash, expires_at)
+			VALUES ($1, $2, $3, now() + $4 * interval '1 second') RETURNING id, expires_at`,
+			u.ClinicID, u.ID, s.hasher.Hash(token), int64(SelfResetTTL/time.Second)); err != nil {
+			return err
+		}
+		if err := s.notify.Mail(ctx, tx, mail.Args{What: mail.PasswordReset, ClinicID: u.ClinicID, UserID: u.ID, Self: true,
+			Link: "/password-reset/" + token, Expires: row.ExpiresAt}); err != nil {
+			return err
+		}
+		a.UserID = 0 // asked anonymously: the event names the account, not an actor
+		return security.LogAccountEvent(ctx, tx, s.audit, a, u.ID, audit.Event{Action: "password_reset.request", ObjectType: "user",
+			ObjectID: u.ID, Detail: map[string]any{"reset_id": row.ID}})
+	})
+}
+
+// SelfResetTTL is how long a link asked for with "Forgot password?" works:
+// shorter than an admin's, since it travels only by mail.
+const SelfResetTTL = 2 * time.Hour

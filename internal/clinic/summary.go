@@ -13,6 +13,7 @@ import (
 	"github.com/mend-clinic/mend/internal/actor"
 	"github.com/mend-clinic/mend/internal/audit"
 	"github.com/mend-clinic/mend/internal/auth"
+	"github.com/mend-clinic/mend/internal/notify"
 )
 
 // Service holds the clinic rules.
@@ -20,11 +21,14 @@ type Service struct {
 	db     *sqlx.DB
 	audit  *audit.Logger
 	hasher auth.Hasher // invitation tokens are stored as keyed hashes
+	notify *notify.Service
 }
 
 // NewService returns the clinic service.
-func NewService(d *sqlx.DB, a *audit.Logger, h auth.Hasher) *Service {
-	return &Service{db: d, audit: a, hasher: h}
+// Invitation and reset links are mailed through n, in the transaction
+// that issues them.
+func NewService(d *sqlx.DB, a *audit.Logger, h auth.Hasher, n *notify.Service) *Service {
+	return &Service{db: d, audit: a, hasher: h, notify: n}
 }
 
 // Totals are the clinic's headline counts for the admin home.

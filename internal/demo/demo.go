@@ -174,7 +174,7 @@ func Seed(ctx context.Context, d *sqlx.DB, accounts *account.Service, al *audit.
 			return false, err
 		}
 	}
-	if err := seedWork(ctx, d, assignment.NewService(d, al)); err != nil {
+	if err := seedWork(ctx, d, assignment.NewService(d, al, nil)); err != nil {
 		return false, fmt.Errorf("demo work: %w", err)
 	}
 	return true, nil

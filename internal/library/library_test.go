@@ -34,7 +34,7 @@ func setup(t *testing.T) fixture {
 		t.Fatal(err)
 	}
 	al := audit.New(make([]byte, 32))
-	acc := account.NewService(d, al)
+	acc := account.NewService(d, al, nil)
 	f := fixture{db: d, svc: library.NewService(d, al), acc: acc, ctx: ctx}
 	c1, err := acc.CreateClinic(ctx, actor.System, "One")
 	if err != nil {

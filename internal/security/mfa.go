@@ -29,6 +29,8 @@ import (
 	"github.com/mend-clinic/mend/internal/apperr"
 	"github.com/mend-clinic/mend/internal/audit"
 	"github.com/mend-clinic/mend/internal/db"
+	"github.com/mend-clinic/mend/internal/mail"
+	"github.com/mend-clinic/mend/internal/notify"
 )
 
 // TOTP parameters (RFC 6238 defaults every authenticator app understands).
@@ -46,6 +48,8 @@ type MFA struct {
 	aead  cipher.AEAD
 	mac   []byte
 	now   func() time.Time
+	// Notify mails "two-factor was turned off" (nil: no mail).
+	Notify *notify.Service
 }
 
 // NewMFA derives the encryption and recovery-code keys from the server's
@@ -365,6 +369,9 @@ func (m *MFA) Disable(ctx context.Context, a actor.Actor, code string) error {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM recovery_codes WHERE user_id = $1`, a.UserID); err != nil {
+			return err
+		}
+		if err := m.Notify.Mail(ctx, tx, mail.Args{What: mail.TwoFactorOff, ClinicID: a.ClinicID, UserID: a.UserID, When: m.now()}); err != nil {
 			return err
 		}
 		return LogAccountEvent(ctx, tx, m.audit, a, a.UserID, audit.Event{Action: "mfa.disable", ObjectType: "user", ObjectID: a.UserID})

@@ -105,6 +105,9 @@ type loginBody struct {
 	Token       string               `json:"token,omitempty"`
 	User        account.User         `json:"user"`
 	Memberships []account.Membership `json:"memberships"`
+	// Notice: the first sign-in with the password after a clinic reset it.
+	Notice string               `json:"notice,omitempty"`
+	Reset  *account.ResetNotice `json:"password_reset,omitempty"`
 }
 
 func (s *Server) apiLogin(c echo.Context) error {
@@ -139,7 +142,7 @@ func (s *Server) apiLogin(c echo.Context) error {
 	if err := att.Succeed(ctx); err != nil {
 		return err
 	}
-	return s.issueToken(c, u)
+	return s.issueToken(c, u, viaPassword)
 }
 
 // apiSecondFactor checks "totp" (a code or a recovery code) for a user with
@@ -176,9 +179,9 @@ func (s *Server) apiSecondFactor(c echo.Context, u account.User, code string, at
 }
 
 // issueToken answers a successful sign-in with a new bearer token.
-func (s *Server) issueToken(c echo.Context, u account.User) error {
+func (s *Server) issueToken(c echo.Context, u account.User, via string) error {
 	ctx := c.Request().Context()
-	ms, err := s.afterLogin(ctx, c, u)
+	ms, notice, err := s.afterLogin(ctx, c, u, via)
 	if err != nil {
 		return err
 	}
@@ -186,7 +189,12 @@ func (s *Server) issueToken(c echo.Context, u account.User) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, loginBody{Token: tok, User: u, Memberships: ms})
+	body := loginBody{Token: tok, User: u, Memberships: ms}
+	if notice != nil {
+		body.Notice = notice.Text()
+		body.Reset = notice
+	}
+	return c.JSON(http.StatusOK, body)
 }
 
 func (s *Server) apiMe(c echo.Context) error {

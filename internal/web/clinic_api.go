@@ -10,7 +10,6 @@ import (
 	"github.com/mend-clinic/mend/internal/actor"
 	"github.com/mend-clinic/mend/internal/apperr"
 	"github.com/mend-clinic/mend/internal/clinic"
-	"github.com/mend-clinic/mend/internal/mail"
 )
 
 // invitationJSON is how the API hands a fresh invitation to the admin.
@@ -28,50 +27,18 @@ func (s *Server) invitationOut(inv clinic.Invitation) invitationJSON {
 	return invitationJSON{Token: inv.Token, URL: s.invitationURL(inv.Token), ExpiresAt: inv.ExpiresAt}
 }
 
-// sendInvitation mails the link. The invitation is already stored, so a
-// mail failure is logged (the admin can still copy the link), not fatal.
-func (s *Server) sendInvitation(c echo.Context, inv clinic.Invitation) {
-	if s.Mailer == nil {
-		return
-	}
-	a := mustActor(c)
-	msg := mail.Message{
-		To:      inv.Email,
-		Subject: "Your invitation to " + a.ClinicName + " on Mend",
-		Body: "Hello " + inv.Name + ",\n\n" + a.ClinicName + " invites you to Mend as " + roleLabel(inv.Role) +
-			".\nOpen this link within 7 days to set your password:\n\n" + s.invitationURL(inv.Token) + "\n",
-		Ref: "invitation:" + strconv.FormatInt(inv.ID, 10),
-	}
-	if err := s.Mailer.Send(c.Request().Context(), msg); err != nil {
-		s.Log.Error("invitation mail", "invitation_id", inv.ID, "err", err)
-	}
-}
-
 func (s *Server) resetURL(token string) string {
 	return s.Config.BaseURL + "/password-reset/" + token
 }
 
-// sendPasswordReset mails a password-reset link (like sendInvitation: the
-// link is stored already, so a mail failure is logged, not fatal).
-func (s *Server) sendPasswordReset(c echo.Context, r clinic.PasswordReset) {
-	if s.Mailer == nil {
-		return
-	}
-	a := mustActor(c)
-	msg := mail.Message{
-		To:      r.Email,
-		Subject: "Reset your Mend password",
-		Body: "Hello " + r.Name + ",\n\n" + a.ClinicName + " has issued a link for you to choose a new Mend password.\n" +
-			"Open it within 24 hours; it works once:\n\n" + s.resetURL(r.Token) + "\n\n" +
-			"If you use two-factor sign-in, you will need your code as usual. If you did not ask for this, tell " + a.ClinicName + ".\n",
-		Ref: "password_reset:" + strconv.FormatInt(r.ID, 10),
-	}
-	if err := s.Mailer.Send(c.Request().Context(), msg); err != nil {
-		s.Log.Error("password reset mail", "reset_id", r.ID, "err", err)
-	}
-}
-
+// resetOut answers an admin-issued reset. Once mail really leaves the
+// machine the link goes only to the person, so the answer carries no link
+// or token (an admin who could copy it could take over the account).
+// Without mail the admin copies it, as before.
 func (s *Server) resetOut(r clinic.PasswordReset) map[string]any {
+	if s.Config.MailDelivered() {
+		return map[string]any{"reset": map[string]any{"expires_at": r.ExpiresAt, "mailed": true}}
+	}
 	return map[string]any{"reset": invitationJSON{Token: r.Token, URL: s.resetURL(r.Token), ExpiresAt: r.ExpiresAt}}
 }
 
@@ -86,7 +53,6 @@ func (s *Server) apiCounselorPasswordReset(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.sendPasswordReset(c, r)
 	return c.JSON(http.StatusCreated, s.resetOut(r))
 }
 
@@ -105,7 +71,6 @@ func (s *Server) apiPartnerPasswordReset(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.sendPasswordReset(c, r)
 	return c.JSON(http.StatusCreated, s.resetOut(r))
 }
 
@@ -169,7 +134,6 @@ func (s *Server) apiCreateCouple(c echo.Context) error {
 	for i, p := range cp.Partners {
 		po := partnerOut{Partner: p}
 		if i < len(invs) {
-			s.sendInvitation(c, invs[i])
 			io := s.invitationOut(invs[i])
 			po.Invitation = &io
 		}
@@ -224,7 +188,6 @@ func (s *Server) apiReissuePartner(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.sendInvitation(c, inv)
 	return c.JSON(http.StatusCreated, map[string]any{"invitation": s.invitationOut(inv)})
 }
 
@@ -256,7 +219,6 @@ func (s *Server) apiInviteCounselor(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.sendInvitation(c, inv)
 	return c.JSON(http.StatusCreated, map[string]any{"name": inv.Name, "email": inv.Email, "status": "invited",
 		"invitation_id": inv.ID, "invitation": s.invitationOut(inv)})
 }
@@ -308,7 +270,6 @@ func (s *Server) apiResendInvitation(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.sendInvitation(c, inv)
 	return c.JSON(http.StatusCreated, map[string]any{"invitation_id": inv.ID, "invitation": s.invitationOut(inv)})
 }
 

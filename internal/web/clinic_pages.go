@@ -44,10 +44,27 @@ func (s *Server) keepLinks(c echo.Context, key string, invs ...clinic.Invitation
 	s.sessions.Put(c.Request().Context(), "links:"+key, string(b))
 }
 
-// keepResetLink keeps a fresh password-reset link for the next page view.
-func (s *Server) keepResetLink(c echo.Context, key string, r clinic.PasswordReset) {
+// resetIssued tells the admin a reset link was issued. With mail it went
+// only to the person; without, it is kept for the next page view to copy.
+func (s *Server) resetIssued(c echo.Context, key string, r clinic.PasswordReset) {
+	if s.Config.MailDelivered() {
+		s.flash(c, "A password-reset link was mailed to "+r.Name+" ("+r.Email+"); any earlier one no longer works. "+
+			"Two-factor sign-in, if they use it, stays on.")
+		return
+	}
 	b, _ := json.Marshal([]linkView{{Name: r.Name, Email: r.Email, URL: s.resetURL(r.Token), ExpiresAt: r.ExpiresAt, Reset: true}})
 	s.sessions.Put(c.Request().Context(), "links:"+key, string(b))
+	s.flash(c, "A password-reset link was issued for "+r.Name+"; any earlier one no longer works. Two-factor sign-in, if they use it, stays on.")
+}
+
+// linksSent says how an invitation reaches its people: mailed when mail
+// leaves the machine (the link below is still there to copy), otherwise
+// only by copying it.
+func (s *Server) linksSent(who string) string {
+	if s.Config.MailDelivered() {
+		return who + " has been sent their invitation by mail; the link is below too, to copy if you prefer."
+	}
+	return "Mail is not set up (MEND_SMTP_URL), so nothing was sent: copy the link below and send it yourself."
 }
 
 func (s *Server) popLinks(c echo.Context, key string) []linkView {
@@ -173,11 +190,8 @@ func (s *Server) createCouple(c echo.Context) error {
 			return map[string]any{"Counselors": cs}, err
 		})
 	}
-	for _, inv := range invs {
-		s.sendInvitation(c, inv)
-	}
 	s.keepLinks(c, "couple:"+itoa(cp.ID), invs...)
-	s.flash(c, "Couple created. Copy the two invitation links below and send them to the partners; each works once, for 7 days.")
+	s.flash(c, "Couple created. "+s.linksSent("Each partner")+" Each link works once, for 7 days.")
 	return c.Redirect(http.StatusSeeOther, "/couples/"+itoa(cp.ID))
 }
 
@@ -285,9 +299,8 @@ func (s *Server) reissuePartner(c echo.Context) error {
 	if err != nil {
 		return s.formError(c, err, "admin_couple", page{Title: "Couple"}, func() (any, error) { return s.coupleData(c, id) })
 	}
-	s.sendInvitation(c, inv)
 	s.keepLinks(c, "couple:"+itoa(id), inv)
-	s.flash(c, "A new invitation link was issued; the earlier one no longer works.")
+	s.flash(c, "A new invitation link was issued; the earlier one no longer works. "+s.linksSent(inv.Name))
 	return c.Redirect(http.StatusSeeOther, "/couples/"+itoa(id))
 }
 
@@ -306,9 +319,7 @@ func (s *Server) partnerPasswordReset(c echo.Context) error {
 	if err != nil {
 		return s.formError(c, err, "admin_couple", page{Title: "Couple"}, func() (any, error) { return s.coupleData(c, id) })
 	}
-	s.sendPasswordReset(c, r)
-	s.keepResetLink(c, "couple:"+itoa(id), r)
-	s.flash(c, "A password-reset link was issued for "+r.Name+"; any earlier one no longer works. Two-factor sign-in, if they use it, stays on.")
+	s.resetIssued(c, "couple:"+itoa(id), r)
 	return c.Redirect(http.StatusSeeOther, "/couples/"+itoa(id))
 }
 
@@ -334,9 +345,8 @@ func (s *Server) inviteCounselor(c echo.Context) error {
 	if err != nil {
 		return s.formError(c, err, "admin_counselors", page{Title: "Counselors", Form: form}, func() (any, error) { return s.counselorsData(c) })
 	}
-	s.sendInvitation(c, inv)
 	s.keepLinks(c, "counselors", inv)
-	s.flash(c, "Invitation created for "+inv.Name+". Copy the link below; it works once, for 7 days.")
+	s.flash(c, "Invitation created for "+inv.Name+". "+s.linksSent(inv.Name)+" It works once, for 7 days.")
 	return c.Redirect(http.StatusSeeOther, "/admin/counselors")
 }
 
@@ -368,9 +378,7 @@ func (s *Server) counselorPasswordReset(c echo.Context) error {
 	if err != nil {
 		return s.formError(c, err, "admin_counselors", page{Title: "Counselors"}, func() (any, error) { return s.counselorsData(c) })
 	}
-	s.sendPasswordReset(c, r)
-	s.keepResetLink(c, "counselors", r)
-	s.flash(c, "A password-reset link was issued for "+r.Name+"; any earlier one no longer works. Two-factor sign-in, if they use it, stays on.")
+	s.resetIssued(c, "counselors", r)
 	return c.Redirect(http.StatusSeeOther, "/admin/counselors")
 }
 
@@ -383,8 +391,7 @@ func (s *Server) resendInvitation(c echo.Context) error {
 	if err != nil {
 		return s.formError(c, err, "admin_counselors", page{Title: "Counselors"}, func() (any, error) { return s.counselorsData(c) })
 	}
-	s.sendInvitation(c, inv)
-	s.flash(c, "A new invitation link was issued; the earlier one no longer works.")
+	s.flash(c, "A new invitation link was issued; the earlier one no longer works. "+s.linksSent(inv.Name))
 	if inv.CoupleID != 0 {
 		s.keepLinks(c, "couple:"+itoa(inv.CoupleID), inv)
 		return c.Redirect(http.StatusSeeOther, "/couples/"+itoa(inv.CoupleID))

@@ -68,7 +68,7 @@ func (s *Server) login(c echo.Context) error {
 	if err := att.Succeed(ctx); err != nil {
 		return err
 	}
-	return s.finishLogin(c, u, next)
+	return s.finishLogin(c, u, next, viaPassword)
 }
 
 // localPath returns next when it is a path on this site, "" otherwise, so
@@ -100,16 +100,24 @@ func or(a, b string) string {
 	return b
 }
 
-// afterLogin loads memberships and audits the sign-in (once per clinic the
-// user belongs to, so each clinic's admins see it).
-func (s *Server) afterLogin(ctx context.Context, c echo.Context, u account.User) ([]account.Membership, error) {
+// How a sign-in came about.
+const (
+	viaPassword = "password"
+	viaReset    = "password_reset"
+	viaInvite   = "invitation"
+)
+
+// afterLogin loads memberships and records the sign-in (audited once per
+// clinic the user belongs to, so each clinic's admins see it; marked when
+// it comes through a reset link). It returns the notice a clinic-issued
+// password reset leaves for the next sign-in with the password.
+func (s *Server) afterLogin(ctx context.Context, c echo.Context, u account.User, via string) ([]account.Membership, *account.ResetNotice, error) {
 	ms, err := s.Accounts.Memberships(ctx, u.ID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	a := baseActor(c)
-	a.UserID = u.ID
-	return ms, s.Accounts.AuditAccount(ctx, a, u.ID, audit.Event{Action: "login", ObjectType: "user", ObjectID: u.ID})
+	notice, err := s.Accounts.SignedIn(ctx, baseActor(c), u, via == viaReset)
+	return ms, notice, err
 }
 
 func (s *Server) logout(c echo.Context) error {

@@ -101,7 +101,7 @@ func (s *Server) acceptInvitation(c echo.Context) error {
 		s.flash(c, "You joined "+info.ClinicName+".")
 		return c.Redirect(http.StatusSeeOther, "/")
 	}
-	ms, err := s.afterLogin(ctx, c, u)
+	ms, _, err := s.afterLogin(ctx, c, u, viaInvite)
 	if err != nil {
 		return err
 	}
@@ -150,5 +150,5 @@ func (s *Server) apiAcceptInvitation(c echo.Context) error {
 		}
 		return c.JSON(http.StatusOK, loginBody{User: u, Memberships: ms})
 	}
-	return s.issueToken(c, u)
+	return s.issueToken(c, u, viaInvite)
 }

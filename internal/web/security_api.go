@@ -16,7 +16,7 @@ import (
 func (s *Server) throttle() *security.Throttle { return security.NewThrottle(s.DB) }
 
 func (s *Server) mfa() (*security.MFA, error) {
-	return security.NewMFA(s.DB, s.Audit, s.Config.SecretKey)
+	return s.MFA, nil
 }
 
 // parseAuditFilter reads the audit listing's query parameters; the map

@@ -255,18 +255,21 @@ func (s *Server) loginTOTP(c echo.Context) error {
 	s.sessions.Remove(ctx, "mfa_user")
 	s.sessions.Remove(ctx, "mfa_at")
 	s.sessions.Remove(ctx, "mfa_next")
-	return s.finishLogin(c, u, localPath(next))
+	return s.finishLogin(c, u, localPath(next), viaPassword)
 }
 
 // finishLogin audits the sign-in, starts the session and goes to next (a
 // local path), or home (the clinic picker for a member of several).
-func (s *Server) finishLogin(c echo.Context, u account.User, next string) error {
-	ms, err := s.afterLogin(c.Request().Context(), c, u)
+func (s *Server) finishLogin(c echo.Context, u account.User, next, via string) error {
+	ms, notice, err := s.afterLogin(c.Request().Context(), c, u, via)
 	if err != nil {
 		return err
 	}
 	if err := s.signIn(c, u, ms); err != nil {
 		return err
+	}
+	if notice != nil {
+		s.flash(c, notice.Text())
 	}
 	if next = localPath(next); next != "" {
 		return c.Redirect(http.StatusSeeOther, next)

@@ -77,7 +77,7 @@ func (s *Server) usePasswordReset(c echo.Context) error {
 		return s.resetProblem(c, err)
 	}
 	s.flash(c, "Your password was changed. Every other place you were signed in has been signed out.")
-	return s.finishLogin(c, u, "")
+	return s.finishLogin(c, u, "", viaReset)
 }
 
 // apiUsePasswordReset is the reset through the API: {password, totp} → the
@@ -113,7 +113,7 @@ func (s *Server) apiUsePasswordReset(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.issueToken(c, u)
+	return s.issueToken(c, u, viaReset)
 }
 
 // apiChangePassword is the password change through the API: {current,

@@ -23,22 +23,23 @@ import (
 	"github.com/mend-clinic/mend/internal/authz"
 	"github.com/mend-clinic/mend/internal/clinic"
 	"github.com/mend-clinic/mend/internal/config"
-	"github.com/mend-clinic/mend/internal/mail"
+	"github.com/mend-clinic/mend/internal/notify"
+	"github.com/mend-clinic/mend/internal/security"
 )
 
 // Deps is everything the web layer needs, wired by cmd/mend.
 type Deps struct {
-	Config   config.Config
-	DB       *sqlx.DB
-	Log      *slog.Logger
-	Authz    *authz.Enforcer
-	Accounts *account.Service
-	Tokens   *auth.Tokens
-	Audit    *audit.Logger
-	Clinic   *clinic.Service
-	// Assignments is the assignment service (issue 5).
+	Config      config.Config
+	DB          *sqlx.DB
+	Log         *slog.Logger
+	Authz       *authz.Enforcer
+	Accounts    *account.Service
+	Tokens      *auth.Tokens
+	Audit       *audit.Logger
+	Clinic      *clinic.Service
 	Assignments *assignment.Service
-	Mailer      mail.Mailer
+	MFA         *security.MFA
+	Notify      *notify.Service
 	// SessionCleanup is how often expired sessions are purged (0: never, for tests).
 	SessionCleanup time.Duration
 }
