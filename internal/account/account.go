@@ -34,13 +34,20 @@ type User struct {
 	Active             bool      `db:"active" json:"-"`
 	SessionsValidAfter time.Time `db:"sessions_valid_after" json:"-"`
 	CreatedAt          time.Time `db:"created_at" json:"-"`
+	// TimeZone is the person's own IANA zone; nil: their clinic's.
+	TimeZone *string `db:"time_zone" json:"time_zone"`
 }
+
+// UserColumns are the users columns a User is read from.
+const UserColumns = `id, email, name, password_hash, active, sessions_valid_after, created_at, time_zone`
 
 // Membership is a user's role in one clinic.
 type Membership struct {
 	ClinicID   int64  `db:"clinic_id" json:"clinic_id"`
 	ClinicName string `db:"clinic_name" json:"clinic_name"`
 	Role       string `db:"role" json:"role"`
+	// ClinicZone is the clinic's IANA zone; nil: not chosen yet (UTC).
+	ClinicZone *string `db:"clinic_time_zone" json:"-"`
 }
 
 // Clinic is a practice.
@@ -202,8 +209,7 @@ func validRole(r string) bool {
 func (s *Service) Authenticate(ctx context.Context, a actor.Actor, email, password string) (User, error) {
 	var u User
 	e, _ := NormalizeEmail(email)
-	err := s.db.GetContext(ctx, &u, `SELECT id, email, name, password_hash, active, sessions_valid_after, created_at
-		FROM users WHERE lower(email) = $1`, e)
+	err := s.db.GetContext(ctx, &u, `SELECT `+UserColumns+` FROM users WHERE lower(email) = $1`, e)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return User{}, err
 	}
@@ -223,8 +229,7 @@ func (s *Service) Authenticate(ctx context.Context, a actor.Actor, email, passwo
 // ByID returns an active user.
 func (s *Service) ByID(ctx context.Context, id int64) (User, error) {
 	var u User
-	err := s.db.GetContext(ctx, &u, `SELECT id, email, name, password_hash, active, sessions_valid_after, created_at
-		FROM users WHERE id = $1 AND active`, id)
+	err := s.db.GetContext(ctx, &u, `SELECT `+UserColumns+` FROM users WHERE id = $1 AND active`, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, apperr.New(apperr.Unauthorized, "Your account is not active.")
 	}
@@ -234,7 +239,7 @@ func (s *Service) ByID(ctx context.Context, id int64) (User, error) {
 // Memberships lists a user's active memberships, by clinic then role.
 func (s *Service) Memberships(ctx context.Context, userID int64) ([]Membership, error) {
 	ms := []Membership{}
-	err := s.db.SelectContext(ctx, &ms, `SELECT m.clinic_id, c.name AS clinic_name, m.role
+	err := s.db.SelectContext(ctx, &ms, `SELECT m.clinic_id, c.name AS clinic_name, m.role, c.time_zone AS clinic_time_zone
 		FROM memberships m JOIN clinics c ON c.id = m.clinic_id
 		WHERE m.user_id = $1 AND m.active ORDER BY c.name, c.id, m.role`, userID)
 	return ms, err
@@ -262,6 +267,17 @@ func RolesIn(ms []Membership, clinicID int64) (roles []string, clinicName string
 		}
 	}
 	return roles, clinicName
+}
+
+// ZoneIn returns a clinic's zone name from a membership list ("" when the
+// clinic has chosen none).
+func ZoneIn(ms []Membership, clinicID int64) string {
+	for _, m := range ms {
+		if m.ClinicID == clinicID && m.ClinicZone != nil {
+			return *m.ClinicZone
+		}
+	}
+	return ""
 }
 
 // RevokeSessions ends every session and API token of a user, on every

@@ -6,6 +6,7 @@ package actor
 import (
 	"context"
 	"slices"
+	"time"
 )
 
 // Roles a membership can carry.
@@ -28,6 +29,30 @@ type Actor struct {
 	Roles      []string // active roles in ClinicID
 	RequestID  string
 	IP         string
+	// ClinicZone is the clinic's time zone (UTC until it chooses one): its
+	// days are the days of recurring work, due dates and the audit trail.
+	ClinicZone *time.Location
+	// ClinicZoneSet: the clinic has chosen its zone.
+	ClinicZoneSet bool
+	// Zone is the zone times are shown to this person in: their own, or
+	// else the clinic's.
+	Zone *time.Location
+}
+
+// Loc is the actor's viewing zone (UTC when unset).
+func (a Actor) Loc() *time.Location {
+	if a.Zone == nil {
+		return time.UTC
+	}
+	return a.Zone
+}
+
+// ClinicLoc is the clinic's zone (UTC when unset).
+func (a Actor) ClinicLoc() *time.Location {
+	if a.ClinicZone == nil {
+		return time.UTC
+	}
+	return a.ClinicZone
 }
 
 // Has reports whether the actor holds role in the current clinic.

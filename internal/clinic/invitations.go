@@ -319,8 +319,7 @@ func (s *Service) Accept(ctx context.Context, a actor.Actor, token string, in Ac
 		if err != nil {
 			return err
 		}
-		err = tx.GetContext(ctx, &u, `SELECT id, email, name, password_hash, active, sessions_valid_after, created_at
-			FROM users WHERE lower(email) = lower($1) FOR UPDATE`, r.Email)
+		err = tx.GetContext(ctx, &u, `SELECT `+account.UserColumns+` FROM users WHERE lower(email) = lower($1) FOR UPDATE`, r.Email)
 		existing := err == nil
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
@@ -353,7 +352,7 @@ func (s *Service) Accept(ctx context.Context, a actor.Actor, token string, in Ac
 				return err
 			}
 			if err := tx.GetContext(ctx, &u, `INSERT INTO users (email, name, password_hash) VALUES ($1, $2, $3)
-				RETURNING id, email, name, password_hash, active, sessions_valid_after, created_at`, strings.ToLower(r.Email), name, hash); err != nil {
+				RETURNING `+account.UserColumns, strings.ToLower(r.Email), name, hash); err != nil {
 				return err
 			}
 		}

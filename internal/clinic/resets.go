@@ -278,7 +278,7 @@ func (s *Service) UsePasswordReset(ctx context.Context, a actor.Actor, token str
 			return err
 		}
 		if err := tx.GetContext(ctx, &u, `UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1
-			RETURNING id, email, name, password_hash, active, sessions_valid_after, created_at`, r.UserID, hash); err != nil {
+			RETURNING `+account.UserColumns, r.UserID, hash); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE password_resets SET used_at = now() WHERE id = $1`, r.ID); err != nil {

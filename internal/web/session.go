@@ -14,6 +14,7 @@ import (
 	"github.com/mend-clinic/mend/internal/apperr"
 	"github.com/mend-clinic/mend/internal/auth"
 	"github.com/mend-clinic/mend/internal/authz"
+	"github.com/mend-clinic/mend/internal/tz"
 )
 
 const (
@@ -128,6 +129,12 @@ func (s *Server) setActor(c echo.Context, u account.User, ms []account.Membershi
 	}
 	a := actor.Actor{UserID: u.ID, Name: u.Name, Email: u.Email, ClinicID: clinicID, ClinicName: name, Roles: roles,
 		RequestID: c.Response().Header().Get(echo.HeaderXRequestID), IP: c.RealIP()}
+	clinicZone := account.ZoneIn(ms, clinicID)
+	a.ClinicZone, a.ClinicZoneSet = tz.Or(clinicZone), clinicZone != ""
+	a.Zone = a.ClinicZone
+	if u.TimeZone != nil {
+		a.Zone = tz.Or(*u.TimeZone)
+	}
 	c.Set(ctxActor, a)
 	c.Set(ctxClinics, account.Clinics(ms))
 	c.SetRequest(c.Request().WithContext(actor.With(c.Request().Context(), a)))
