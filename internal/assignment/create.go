@@ -15,6 +15,7 @@ import (
 	"github.com/mend-clinic/mend/internal/apperr"
 	"github.com/mend-clinic/mend/internal/audit"
 	"github.com/mend-clinic/mend/internal/db"
+	"github.com/mend-clinic/mend/internal/notify"
 )
 
 // NewAssignment is what a counselor asks for.
@@ -117,6 +118,19 @@ func (s *Service) Create(ctx context.Context, a actor.Actor, coupleID int64, in 
 			}
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE couples SET last_activity_at = now() WHERE id = $1`, coupleID); err != nil {
+			return err
+		}
+		// The partners who must do it are told (a joint exercise: both).
+		var authorIDs []int64
+		for _, p := range authors {
+			if p.Valid {
+				authorIDs = append(authorIDs, p.Int64)
+			}
+		}
+		if len(authorIDs) == 0 {
+			authorIDs = []int64{acc.PartnerA, acc.PartnerB}
+		}
+		if err := s.tell(ctx, tx, a, notify.Event{Kind: notify.WorkAssigned, CoupleID: coupleID, AssignmentID: id}, coupleID, authorIDs...); err != nil {
 			return err
 		}
 		if err := s.audit.Log(ctx, tx, a, audit.Event{Action: "assignment.create", ObjectType: "assignment", ObjectID: id,

@@ -11,6 +11,7 @@ import (
 	"github.com/mend-clinic/mend/internal/actor"
 	"github.com/mend-clinic/mend/internal/audit"
 	"github.com/mend-clinic/mend/internal/exercise"
+	"github.com/mend-clinic/mend/internal/notify"
 )
 
 // HomeItem is one piece of work on a partner's home page.
@@ -195,6 +196,8 @@ type Counts struct {
 	// SafetyConcerns counts submitted safety checks with concerning
 	// answers that the counselor has not reviewed yet.
 	SafetyConcerns int `db:"safety_concerns" json:"safety_concerns"`
+	// Unread counts the caller's unread notifications ("What's new").
+	Unread int `db:"unread" json:"unread_notifications"`
 }
 
 // CountsFor returns the caller's badges in one query.
@@ -209,7 +212,8 @@ func (s *Service) CountsFor(ctx context.Context, a actor.Actor) (Counts, error) 
 			WHERE p.user_id = $2 AND p.clinic_id = $1) ELSE 0 END AS new_feedback,
 		CASE WHEN $3 THEN (SELECT count(*) FROM couples c JOIN responses r ON r.couple_id = c.id AND r.status = 'submitted'
 			AND cardinality(r.concern_fields) > 0
-			WHERE c.clinic_id = $1 AND c.counselor_id = $2 AND c.status <> 'closed') ELSE 0 END AS safety_concerns`,
+			WHERE c.clinic_id = $1 AND c.counselor_id = $2 AND c.status <> 'closed') ELSE 0 END AS safety_concerns,
+		`+notify.UnreadSQL+` AS unread`,
 		a.ClinicID, a.UserID, a.Has(actor.RoleCounselor), a.Has(actor.RoleClient))
 	return c, err
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/mend-clinic/mend/internal/audit"
 	"github.com/mend-clinic/mend/internal/db"
 	"github.com/mend-clinic/mend/internal/exercise"
+	"github.com/mend-clinic/mend/internal/notify"
 )
 
 // writable loads a response the caller writes (their own or their couple's
@@ -185,6 +186,13 @@ func (s *Service) Share(ctx context.Context, a actor.Actor, id int64, shared boo
 		action := "response.share"
 		if !shared {
 			action = "response.unshare"
+		} else if !r.Shared && r.SubmittedAt.Valid && acc.OtherID != 0 {
+			// The other partner is told once it is readable to them (a
+			// draft shared early is told of at its first submission).
+			if err := s.tell(ctx, tx, a, notify.Event{Kind: notify.WorkShared, CoupleID: r.CoupleID, AssignmentID: r.AssignmentID,
+				ResponseID: id}, r.CoupleID, acc.OtherID); err != nil {
+				return err
+			}
 		}
 		return s.audit.Log(ctx, tx, a, audit.Event{Action: action, ObjectType: "response", ObjectID: id, CoupleID: r.CoupleID})
 	})
@@ -286,6 +294,9 @@ func (s *Service) Submit(ctx context.Context, a actor.Actor, id int64) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE couples SET last_activity_at = now() WHERE id = $1`, r.CoupleID); err != nil {
 			return err
 		}
+		if err := s.submitted(ctx, tx, a, asg, acc, r, len(concern) > 0); err != nil {
+			return err
+		}
 		return s.audit.Log(ctx, tx, a, audit.Event{Action: "response.submit", ObjectType: "response", ObjectID: id, CoupleID: r.CoupleID,
 			Detail: map[string]any{"version": r.Version}})
 	})
@@ -295,4 +306,52 @@ func signaturesOf(ctx context.Context, q sqlx.QueryerContext, id int64) ([]Signa
 	sigs := []Signature{}
 	err := sqlx.SelectContext(ctx, q, &sigs, `SELECT response_id, partner_id, version, signed_at FROM signatures WHERE response_id = $1 ORDER BY signed_at`, id)
 	return sigs, err
+}
+
+// submitted tells who needs to know of a submission: the counselor (in the
+// app; by mail only in the morning digest, or at once for a concerning
+// safety check), and, when a reveal-together pair is now complete, both
+// partners (each may read the other's answer from now on); the other
+// partner is told of a response shared before its first submission.
+func (s *Service) submitted(ctx context.Context, tx *sqlx.Tx, a actor.Actor, asg Assignment, acc access, r Response, concern bool) error {
+	kind := notify.WorkSubmitted
+	if concern {
+		kind = notify.SafetyConcern
+	}
+	// A daily check-in is not news of its own (it feeds the chart and the
+	// digest); anything else, and any concern, is.
+	if concern || !r.OccursOn.Valid {
+		ev := notify.Event{Kind: kind, CoupleID: r.CoupleID, AssignmentID: r.AssignmentID, ResponseID: r.ID}
+		if err := s.tellCounselor(ctx, tx, a, ev, acc.CounselorID); err != nil {
+			return err
+		}
+	}
+	if !r.PartnerID.Valid || asg.Private {
+		return nil
+	}
+	if asg.Reveal != RevealTogether {
+		if !r.Shared || r.SubmittedAt.Valid || acc.OtherID == 0 {
+			return nil
+		}
+		return s.tell(ctx, tx, a, notify.Event{Kind: notify.WorkShared, CoupleID: r.CoupleID, AssignmentID: r.AssignmentID, ResponseID: r.ID},
+			r.CoupleID, acc.OtherID)
+	}
+	var pair struct {
+		ID      int64 `db:"id"`
+		Partner int64 `db:"partner_id"`
+	}
+	err := tx.GetContext(ctx, &pair, `SELECT id, partner_id FROM responses WHERE assignment_id = $1 AND occurs_on IS NOT DISTINCT FROM $2
+		AND id <> $3 AND partner_id IS NOT NULL AND submitted_at IS NOT NULL`, r.AssignmentID, r.OccursOn, r.ID)
+	if errors.Is(err, sql.ErrNoRows) || r.SubmittedAt.Valid {
+		return nil // the other has not submitted yet, or this pair was revealed already
+	}
+	if err != nil {
+		return err
+	}
+	if err := s.tell(ctx, tx, a, notify.Event{Kind: notify.WorkRevealed, CoupleID: r.CoupleID, AssignmentID: r.AssignmentID, ResponseID: pair.ID},
+		r.CoupleID, r.PartnerID.Int64); err != nil {
+		return err
+	}
+	return s.tell(ctx, tx, a, notify.Event{Kind: notify.WorkRevealed, CoupleID: r.CoupleID, AssignmentID: r.AssignmentID, ResponseID: r.ID},
+		r.CoupleID, pair.Partner)
 }

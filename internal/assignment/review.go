@@ -13,6 +13,7 @@ import (
 	"github.com/mend-clinic/mend/internal/apperr"
 	"github.com/mend-clinic/mend/internal/audit"
 	"github.com/mend-clinic/mend/internal/db"
+	"github.com/mend-clinic/mend/internal/notify"
 )
 
 // Review records the counselor's decision on the latest submission:
@@ -80,6 +81,21 @@ func (s *Service) Review(ctx context.Context, a actor.Actor, id int64, decision,
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE responses SET status = $2, reviewed_at = now(), feedback_unread = $3, updated_at = now() WHERE id = $1`,
 			id, status, comment != "" || decision == "revise"); err != nil {
+			return err
+		}
+		// The author is told (both partners, for a joint response).
+		kind := notify.WorkAccepted
+		if decision == "revise" {
+			kind = notify.WorkRevise
+		}
+		var authors []int64
+		if r.PartnerID.Valid {
+			authors = []int64{r.PartnerID.Int64}
+		} else {
+			authors = []int64{acc.PartnerA, acc.PartnerB}
+		}
+		if err := s.tell(ctx, tx, a, notify.Event{Kind: kind, CoupleID: r.CoupleID, AssignmentID: r.AssignmentID, ResponseID: id},
+			r.CoupleID, authors...); err != nil {
 			return err
 		}
 		return s.audit.Log(ctx, tx, a, audit.Event{Action: "response.review", ObjectType: "response", ObjectID: id, CoupleID: r.CoupleID,

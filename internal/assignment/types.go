@@ -5,6 +5,7 @@
 package assignment
 
 import (
+	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
+	"github.com/mend-clinic/mend/internal/actor"
 	"github.com/mend-clinic/mend/internal/audit"
 	"github.com/mend-clinic/mend/internal/notify"
 )
@@ -54,6 +56,26 @@ type Service struct {
 // told what happened through n (nil: nobody is told, for unit tests).
 func NewService(d *sqlx.DB, a *audit.Logger, n *notify.Service) *Service {
 	return &Service{db: d, audit: a, notify: n, now: time.Now}
+}
+
+// tell notifies the accounts of the named partners of a couple (the
+// partners who have joined) about ev, in tx.
+func (s *Service) tell(ctx context.Context, tx *sqlx.Tx, a actor.Actor, ev notify.Event, coupleID int64, partnerIDs ...int64) error {
+	if s.notify == nil {
+		return nil
+	}
+	users, err := notify.PartnerUsers(ctx, tx, coupleID, partnerIDs...)
+	if err != nil {
+		return err
+	}
+	ev.ClinicID, ev.ActorID = a.ClinicID, a.UserID
+	return s.notify.Tell(ctx, tx, ev, users...)
+}
+
+// tellCounselor notifies a couple's counselor about ev, in tx.
+func (s *Service) tellCounselor(ctx context.Context, tx *sqlx.Tx, a actor.Actor, ev notify.Event, counselorID int64) error {
+	ev.ClinicID, ev.ActorID = a.ClinicID, a.UserID
+	return s.notify.Tell(ctx, tx, ev, counselorID)
 }
 
 // Assignment is one exercise given to a couple.

@@ -37,6 +37,8 @@ type navItem struct {
 	Label, Href string
 	Active      bool
 	Count       int
+	// CountLabel says what Count counts, for screen readers ("unread").
+	CountLabel string
 }
 
 type views struct {
@@ -169,6 +171,7 @@ func navFor(a actor.Actor, current string) []navItem {
 		return nil
 	}
 	add("Home", "/")
+	add("What's new", "/notifications")
 	for _, item := range extraNav {
 		if a.Has(item.role) {
 			add(item.label, item.href)
@@ -186,10 +189,11 @@ func (s *Server) flash(c echo.Context, msg string) {
 	s.sessions.Put(c.Request().Context(), "flash", msg)
 }
 
-// navCounts puts the in-app counts on the navigation: new submissions for a
-// counselor (Review), new feedback for a client (Home).
+// navCounts puts the in-app counts on the navigation, in one query: unread
+// notifications (What's new), new submissions for a counselor (Review),
+// new feedback for a client (Home).
 func (s *Server) navCounts(c echo.Context, a actor.Actor, nav []navItem) {
-	if s.Assignments == nil || a.ClinicID == 0 || !(a.Has(actor.RoleCounselor) || a.Has(actor.RoleClient)) {
+	if s.Assignments == nil || a.ClinicID == 0 {
 		return
 	}
 	counts, err := s.Assignments.CountsFor(c.Request().Context(), a)
@@ -199,10 +203,12 @@ func (s *Server) navCounts(c echo.Context, a actor.Actor, nav []navItem) {
 	}
 	for i := range nav {
 		switch {
+		case nav[i].Href == "/notifications":
+			nav[i].Count, nav[i].CountLabel = counts.Unread, "unread"
 		case nav[i].Href == "/review":
-			nav[i].Count = counts.AwaitingReview
+			nav[i].Count, nav[i].CountLabel = counts.AwaitingReview, "waiting for review"
 		case nav[i].Href == "/" && a.Has(actor.RoleClient):
-			nav[i].Count = counts.NewFeedback
+			nav[i].Count, nav[i].CountLabel = counts.NewFeedback, "with new feedback"
 		}
 	}
 }
