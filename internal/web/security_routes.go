@@ -13,6 +13,8 @@ func (s *Server) securityPageRoutes() []route {
 		{"POST", "/account/password", "account:manage_self", s.changePassword},
 		{"GET", "/login/totp", public, s.loginTOTPPage},
 		{"POST", "/login/totp", public, s.loginTOTP},
+		{"GET", "/forgot-password", public, s.forgotPasswordPage},
+		{"POST", "/forgot-password", public, s.forgotPassword},
 		{"GET", "/password-reset/:token", public, s.passwordResetPage},
 		{"POST", "/password-reset/:token", public, s.usePasswordReset},
 	}
@@ -25,5 +27,6 @@ func (s *Server) securityAPIRoutes() []route {
 		{"POST", "/me/password", "account:manage_self", s.apiChangePassword},
 		{"POST", "/me/totp/disable", "account:manage_self", s.apiDisableTOTP},
 		{"POST", "/password-resets/:token", public, s.apiUsePasswordReset},
+		{"POST", "/auth/forgot-password", public, s.apiForgotPassword},
 	}
 }
