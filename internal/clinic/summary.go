@@ -40,6 +40,8 @@ type Totals struct {
 	Invitations int `db:"invitations" json:"pending_invitations"`
 	Awaiting    int `db:"awaiting" json:"awaiting_review"`
 	Overdue     int `db:"overdue" json:"overdue"`
+	// Undelivered counts mail that could not be delivered, not yet dismissed.
+	Undelivered int `db:"undelivered" json:"undelivered_mail"`
 }
 
 // ClinicTotals counts the actor's clinic.
@@ -57,7 +59,8 @@ func (s *Service) ClinicTotals(ctx context.Context, a actor.Actor) (Totals, erro
 			WHERE r.clinic_id = $1 AND r.status = 'submitted') AS awaiting,
 		(SELECT count(*) FROM responses r JOIN couples c ON c.id = r.couple_id AND c.status <> 'closed'
 			JOIN assignments a ON a.id = r.assignment_id AND a.status = 'active'
-			WHERE r.clinic_id = $1 AND r.status IN ('draft', 'revision_requested') AND r.due_at < now()) AS overdue`, a.ClinicID)
+			WHERE r.clinic_id = $1 AND r.status IN ('draft', 'revision_requested') AND r.due_at < now()) AS overdue,
+		(SELECT count(*) FROM mail_failures WHERE clinic_id = $1 AND dismissed_at IS NULL) AS undelivered`, a.ClinicID)
 	return t, err
 }
 

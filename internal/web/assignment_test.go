@@ -20,8 +20,10 @@ type practice struct {
 	tpl                          map[string]int64
 }
 
-func newPractice(t *testing.T) *practice {
-	app := apptest.New(t)
+func newPractice(t *testing.T) *practice { return practiceOn(t, apptest.New(t)) }
+
+// practiceOn builds the practice on a given app (e.g. apptest.NewWithMail).
+func practiceOn(t *testing.T, app *apptest.App) *practice {
 	p := &practice{app: app, tpl: map[string]int64{}}
 	p.clinic = app.Clinic("Harbor")
 	other := app.Clinic("Northside")

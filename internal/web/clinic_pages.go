@@ -242,6 +242,7 @@ func (s *Server) couplePage(c echo.Context) error {
 		return err
 	}
 	d["Links"] = s.popLinks(c, "couple:"+itoa(id))
+	d["MailDelivered"] = s.Config.MailDelivered()
 	cp := d["Couple"].(clinic.Couple)
 	return s.render(c, http.StatusOK, "admin_couple", page{Title: cp.Label, Data: d,
 		Form: map[string]string{"label": cp.Label, "counselor_id": itoa(cp.CounselorID)}})
@@ -336,6 +337,7 @@ func (s *Server) counselorsPage(c echo.Context) error {
 		return err
 	}
 	d["Links"] = s.popLinks(c, "counselors")
+	d["MailDelivered"] = s.Config.MailDelivered()
 	return s.render(c, http.StatusOK, "admin_counselors", page{Title: "Counselors", Data: d})
 }
 

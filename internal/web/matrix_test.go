@@ -180,6 +180,27 @@ var matrix = map[string][]mcase{
 	"GET /api/v1/couples/:id/checkins": {{"/api/v1/couples/{couple}/checkins", "NYYNYNNN"}, {"/api/v1/couples/{couple2}/checkins", "NNNYYNNN"},
 		{"/api/v1/couples/{coupleFinn}/checkins", "NNNNNNNY"}},
 	"GET /api/v1/counts": {{"/api/v1/counts", "NYYYYYYY"}},
+
+	// What's new: each person their own notifications only.
+	"GET /notifications":           {{"/notifications", "NYYYYYYY"}},
+	"POST /notifications/read-all": {{"/notifications/read-all", "NYYYYYYY"}},
+	"POST /notifications/:id/open": {{"/notifications/{notifA}/open", "NYNNNNNN"}, {"/notifications/{notifCora}/open", "NNNNYNNN"}},
+	"GET /api/v1/notifications":    {{"/api/v1/notifications", "NYYYYYYY"}},
+	"POST /api/v1/notifications/:id/read": {{"/api/v1/notifications/{notifA}/read", "NYNNNNNN"},
+		{"/api/v1/notifications/{notifCora}/read", "NNNNYNNN"}},
+
+	// Forgot password: public, one answer for everyone.
+	"GET /forgot-password":              {{"/forgot-password", "YYYYYYYY"}},
+	"POST /forgot-password":             {{"/forgot-password", "PPPPPPPP"}},
+	"POST /api/v1/auth/forgot-password": {{"/api/v1/auth/forgot-password", "PPPPPPPP"}},
+
+	// Undeliverable mail: the clinic's admins, their own clinic's only.
+	"GET /admin/mail": {{"/admin/mail", "NNNNNNYN"}},
+	"POST /admin/mail/:id/dismiss": {{"/admin/mail/{mailNorth}/dismiss", "NNNNNNNN"},
+		{"/admin/mail/{mailHarbor}/dismiss", "NNNNNNYN"}},
+	"GET /api/v1/mail-failures": {{"/api/v1/mail-failures", "NNNNNNYN"}},
+	"DELETE /api/v1/mail-failures/:id": {{"/api/v1/mail-failures/{mailNorth}", "NNNNNNNN"},
+		{"/api/v1/mail-failures/{mailHarbor2}", "NNNNNNYN"}},
 }
 
 // matrixLate are run last, in this order: they change the objects other
@@ -275,6 +296,14 @@ func newMatrixFixture(t *testing.T) *matrixFixture {
 		t.Fatalf("template: %d %s", r.Status, r.Body)
 	}
 	f.ids["tplFinn"] = fmt.Sprint(tpl.ID)
+	f.ids["notifA"] = id(`SELECT n.id FROM notifications n JOIN users u ON u.id = n.user_id WHERE u.email = 'alex@h.test' ORDER BY n.id LIMIT 1`)
+	f.ids["notifCora"] = id(`SELECT n.id FROM notifications n WHERE n.user_id = $1 ORDER BY n.id LIMIT 1`, mustInt(f.ids["cora"]))
+	mailFailure := func(clinic string) string {
+		return id(`INSERT INTO mail_failures (clinic_id, job_id, kind, recipient, reason, attempts)
+			SELECT id, (SELECT coalesce(max(job_id), 0) + 1 FROM mail_failures), 'invitation', 'gone@x.test', '550 no such user', 1
+			FROM clinics WHERE name = $1 RETURNING id`, clinic)
+	}
+	f.ids["mailHarbor"], f.ids["mailHarbor2"], f.ids["mailNorth"] = mailFailure("Harbor"), mailFailure("Harbor"), mailFailure("Northside")
 
 	for _, c := range matrixCallers {
 		b := app.Browser()

@@ -23,12 +23,14 @@ func (s *Server) Routes() []route { return s.routes }
 // pageRoutes are the server-rendered pages (session cookie + CSRF), one
 // slice per area, each defined next to its handlers.
 func (s *Server) pageRoutes() []route {
-	return slices.Concat(s.corePageRoutes(), s.clinicPageRoutes(), s.libraryPageRoutes(), s.securityPageRoutes(), s.assignmentPageRoutes())
+	return slices.Concat(s.corePageRoutes(), s.clinicPageRoutes(), s.libraryPageRoutes(), s.securityPageRoutes(), s.assignmentPageRoutes(),
+		s.notificationPageRoutes(), s.mailFailurePageRoutes())
 }
 
 // apiRoutes are the JSON API under /api/v1 (bearer tokens, no cookies).
 func (s *Server) apiRoutes() []route {
-	return slices.Concat(s.coreAPIRoutes(), s.clinicAPIRoutes(), s.libraryAPIRoutes(), s.securityAPIRoutes(), s.assignmentAPIRoutes())
+	return slices.Concat(s.coreAPIRoutes(), s.clinicAPIRoutes(), s.libraryAPIRoutes(), s.securityAPIRoutes(), s.assignmentAPIRoutes(),
+		s.notificationAPIRoutes(), s.mailFailureAPIRoutes())
 }
 
 func (s *Server) corePageRoutes() []route {
