@@ -86,7 +86,7 @@ func NewRunner(d *sqlx.DB, o Options) (*Runner, error) {
 	}
 	c, err := river.NewClient(riverdatabasesql.New(d.DB), &river.Config{
 		ID:                o.ID,
-		Logger:            o.Log.With("component", "jobs"),
+		Logger:            slog.New(warnOnly{o.Log.Handler()}).With("component", "jobs"),
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: o.MaxWorkers}},
 		Workers:           o.Workers,
 		PeriodicJobs:      o.Periodic,
@@ -137,3 +137,14 @@ func (b Backoff) NextRetry(job *rivertype.JobRow) time.Time {
 	jitter := time.Duration((rand.Float64()*0.2 - 0.1) * float64(d))
 	return time.Now().Add(d + jitter)
 }
+
+// warnOnly passes River's warnings and errors on, not its routine info
+// lines (a producer's job counts every few seconds).
+type warnOnly struct{ slog.Handler }
+
+func (w warnOnly) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= slog.LevelWarn && w.Handler.Enabled(ctx, l)
+}
+
+func (w warnOnly) WithAttrs(a []slog.Attr) slog.Handler { return warnOnly{w.Handler.WithAttrs(a)} }
+func (w warnOnly) WithGroup(n string) slog.Handler      { return warnOnly{w.Handler.WithGroup(n)} }
