@@ -144,7 +144,7 @@ func cmdServe(e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	srv, err := svc.Server(5 * time.Minute)
+	srv, err := svc.Server(0) // expired sessions go with the sweep job
 	if err != nil {
 		return err
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/mend-clinic/mend/internal/mail"
 	"github.com/mend-clinic/mend/internal/notify"
 	"github.com/mend-clinic/mend/internal/security"
+	"github.com/mend-clinic/mend/internal/sweep"
 	"github.com/mend-clinic/mend/internal/web"
 )
 
@@ -125,5 +126,8 @@ func (a *App) Runner(o RunnerOptions) (*jobs.Runner, error) {
 	mw.OnFailure = a.Notify.MailFailed
 	workers := river.NewWorkers()
 	river.AddWorker(workers, mw)
-	return jobs.NewRunner(a.DB, jobs.Options{Workers: workers, PollInterval: o.PollInterval, Retry: o.Retry, ID: o.ID, Log: a.Log})
+	river.AddWorker(workers, &sweep.Worker{DB: a.DB, Log: a.Log})
+	periodic := []*river.PeriodicJob{sweep.Periodic()}
+	return jobs.NewRunner(a.DB, jobs.Options{Workers: workers, Periodic: periodic, PollInterval: o.PollInterval, Retry: o.Retry,
+		ID: o.ID, Log: a.Log})
 }

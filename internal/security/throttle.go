@@ -20,12 +20,12 @@ import (
 
 // Throttle limits.
 const (
-	Window         = 15 * time.Minute
-	MaxPerAccount  = 5  // failures per account key in Window before a lockout
-	MaxPerIP       = 20 // failures per client IP in Window
-	FirstLockout   = time.Minute
-	MaxLockout     = time.Hour
-	lockoutForgets = 24 * time.Hour // a lockout older than this no longer doubles the next
+	Window        = 15 * time.Minute
+	MaxPerAccount = 5  // failures per account key in Window before a lockout
+	MaxPerIP      = 20 // failures per client IP in Window
+	FirstLockout  = time.Minute
+	MaxLockout    = time.Hour
+	LockoutMemory = 24 * time.Hour // a lockout older than this no longer doubles the next (and is swept)
 )
 
 // Throttle counts failed sign-ins per account key and per client IP.
@@ -137,7 +137,7 @@ func (t *Throttle) lockIfFull(ctx context.Context, tx *sqlx.Tx, now time.Time, a
 }
 
 // previousLockouts counts the account key's lockouts in a row (a lockout
-// older than lockoutForgets no longer counts).
+// older than LockoutMemory no longer counts).
 func previousLockouts(ctx context.Context, q sqlx.QueryerContext, ak string, now time.Time) (int, error) {
 	var prev struct {
 		Lockouts int       `db:"lockouts"`
@@ -150,7 +150,7 @@ func previousLockouts(ctx context.Context, q sqlx.QueryerContext, ak string, now
 	if err != nil {
 		return 0, err
 	}
-	if now.Sub(prev.Until) > lockoutForgets {
+	if now.Sub(prev.Until) > LockoutMemory {
 		return 0, nil
 	}
 	return prev.Lockouts, nil
