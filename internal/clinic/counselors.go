@@ -124,11 +124,11 @@ func (s *Service) InviteCounselor(ctx context.Context, a actor.Actor, name, emai
 	fields := map[string]string{}
 	n, err := account.CheckName(name)
 	if err != nil {
-		fields["name"] = err.Error()
+		fields["name"] = apperr.Message(err)
 	}
 	e, err := account.NormalizeEmail(email)
 	if err != nil {
-		fields["email"] = err.Error()
+		fields["email"] = apperr.Message(err)
 	}
 	if len(fields) > 0 {
 		return Invitation{}, apperr.Fields("Please correct the highlighted fields.", fields)
