@@ -85,7 +85,8 @@ func (s *Service) CounselorPage(ctx context.Context, a actor.Actor, limit int, a
 		cond = ` WHERE (lower(x.name), x.invitation_id, x.id) > ($3, $4, $5)`
 	}
 	out := []Counselor{}
-	err := s.db.SelectContext(ctx, &out, `SELECT * FROM (`+counselorMembers+`
+	err := s.db.SelectContext(ctx, &out, `SELECT x.id, x.invitation_id, x.name, x.email, x.status, x.couples, x.awaiting_review,
+		x.overdue, x.since, x.expires_at, x.expired FROM (`+counselorMembers+`
 		UNION ALL
 		SELECT 0, i.id, i.name, i.email, 'invited', 0, 0, 0, i.created_at, i.expires_at, i.expires_at <= now()
 		FROM invitations i WHERE i.clinic_id = $1 AND i.role = 'counselor' AND i.accepted_at IS NULL AND i.revoked_at IS NULL
