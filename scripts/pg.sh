@@ -31,10 +31,12 @@ pg_home_root=${MEND_PG_HOME:-/var/lib/mend-dev}
 
 is_root() { [ "$(id -u)" = 0 ]; }
 
-# as_owner runs a command as the cluster's owner: ourselves, or postgres when we are root.
+# as_owner runs a command as the cluster's owner: ourselves, or postgres when
+# we are root (from /, since postgres may not be able to enter the current
+# folder, and the server tools complain when they cannot).
 as_owner() {
 	if is_root; then
-		runuser -u postgres -- "$@"
+		(cd / && runuser -u postgres -- "$@")
 	else
 		"$@"
 	fi
