@@ -357,7 +357,7 @@ func (s *Service) views(ctx context.Context, acc access, asg Assignment, rs []Re
 	snaps := map[int64]Submission{}
 	if len(snapIDs) > 0 {
 		var list []Submission
-		if err := s.db.SelectContext(ctx, &list, `SELECT DISTINCT ON (response_id) * FROM submissions
+		if err := s.db.SelectContext(ctx, &list, `SELECT DISTINCT ON (response_id) `+submissionCols+` FROM submissions
 			WHERE response_id = ANY($1) ORDER BY response_id, id DESC`, pq.Array(snapIDs)); err != nil {
 			return nil, err
 		}
