@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make run: Mend with demo data and nothing to configure. Keys are generated
-# once into var/keys.env; without DATABASE_URL a private PostgreSQL cluster
-# under var/pg is started and stopped with Mend.
+# once into var/keys.env; without DATABASE_URL the private PostgreSQL cluster
+# of var/pg (see scripts/pg.sh for where it lives) is started and stopped
+# with Mend.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p var
@@ -23,7 +24,7 @@ if [ -z "${DATABASE_URL:-}" ]; then
 	DATABASE_URL=$(scripts/pg.sh start var/pg)
 	export DATABASE_URL
 	started=1
-	echo "Private PostgreSQL running on the unix socket in var/pg/run."
+	echo "Private PostgreSQL running on the unix socket in $(scripts/pg.sh where var/pg)/run."
 fi
 
 stop() {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make test: every test against a real PostgreSQL. Without TEST_DATABASE_URL
-# the private test cluster under var/pgtest is started (and left running for
-# the next run; scripts/pg.sh stop var/pgtest stops it). Browser tests run
+# the private test cluster of var/pgtest is started (and left running for
+# the next run; scripts/pg.sh stop var/pgtest stops it, scripts/pg.sh where
+# var/pgtest says where it lives). Browser tests run
 # when Chromium is installed (MEND_BROWSER=/path overrides; CI requires them
 # with MEND_BROWSER_TESTS=1).
 set -euo pipefail

@@ -55,6 +55,9 @@ func TestBootstrapClinicWithoutDemo(t *testing.T) {
 	if out, _, err = c.run("quiet harbor maple kettle\n", "create-user", "--clinic", clinicID, "--role", "counselor", "--email", "coun@harbor.test"); err != nil {
 		t.Fatalf("stdin password: %v", err)
 	}
+	if _, err := strconv.ParseInt(strings.TrimSpace(out), 10, 64); err != nil {
+		t.Fatalf("create-user (stdin password) printed %q", out)
+	}
 	// A duplicate email (any case) is an error on stderr, not a crash.
 	out, _, err = c.run("", "create-user", "--clinic", clinicID, "--role", "counselor", "--email", "owner@harbor.TEST", "--password", "tide lantern orchard violet")
 	if err == nil || out != "" || !strings.Contains(err.Error(), "already exists") {

@@ -6,7 +6,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	netmail "net/mail"
 	"strings"
 	"time"
@@ -50,14 +49,6 @@ type Membership struct {
 	ClinicZone *string `db:"clinic_time_zone" json:"-"`
 }
 
-// Clinic is a practice.
-type Clinic struct {
-	ID              int64     `db:"id" json:"id"`
-	Name            string    `db:"name" json:"name"`
-	RequireStaffMFA bool      `db:"require_staff_mfa" json:"require_staff_mfa"`
-	CreatedAt       time.Time `db:"created_at" json:"created_at"`
-}
-
 // Service holds the account rules.
 type Service struct {
 	db     *sqlx.DB
@@ -79,14 +70,14 @@ var ErrBadLogin = apperr.New(apperr.Unauthorized, "Email or password is incorrec
 func NormalizeEmail(email string) (string, error) {
 	e := strings.ToLower(strings.TrimSpace(email))
 	if e == "" {
-		return "", errors.New("Enter an email address.")
+		return "", apperr.New(apperr.Invalid, "Enter an email address.")
 	}
 	if len(e) > 254 {
-		return "", errors.New("The email address is too long.")
+		return "", apperr.New(apperr.Invalid, "The email address is too long.")
 	}
 	a, err := netmail.ParseAddress(e)
 	if err != nil || a.Address != e || !strings.Contains(e[strings.LastIndex(e, "@")+1:], ".") {
-		return "", errors.New("Enter a valid email address, like name@example.com.")
+		return "", apperr.New(apperr.Invalid, "Enter a valid email address, like name@example.com.")
 	}
 	return e, nil
 }
@@ -96,11 +87,11 @@ func CheckName(name string) (string, error) {
 	n := strings.TrimSpace(name)
 	switch {
 	case n == "":
-		return "", errors.New("Enter a name.")
+		return "", apperr.New(apperr.Invalid, "Enter a name.")
 	case !utf8.ValidString(n) || strings.ContainsRune(n, 0):
-		return "", errors.New("The name contains characters that are not allowed.")
+		return "", apperr.New(apperr.Invalid, "The name contains characters that are not allowed.")
 	case utf8.RuneCountInString(n) > 200:
-		return "", errors.New("Use at most 200 characters.")
+		return "", apperr.New(apperr.Invalid, "Use at most 200 characters.")
 	}
 	return n, nil
 }
@@ -109,7 +100,7 @@ func CheckName(name string) (string, error) {
 func (s *Service) CreateClinic(ctx context.Context, a actor.Actor, name string) (int64, error) {
 	n, err := CheckName(name)
 	if err != nil {
-		return 0, apperr.Fields(err.Error(), map[string]string{"name": err.Error()})
+		return 0, apperr.Fields(apperr.Message(err), map[string]string{"name": apperr.Message(err)})
 	}
 	var id int64
 	err = db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
@@ -136,14 +127,14 @@ func (s *Service) CreateUser(ctx context.Context, a actor.Actor, in NewUser) (in
 	fields := map[string]string{}
 	email, err := NormalizeEmail(in.Email)
 	if err != nil {
-		fields["email"] = err.Error()
+		fields["email"] = apperr.Message(err)
 	}
 	if in.Name == "" {
 		in.Name = strings.Split(email, "@")[0]
 	}
 	name, err := CheckName(in.Name)
 	if err != nil {
-		fields["name"] = err.Error()
+		fields["name"] = apperr.Message(err)
 	}
 	if !validRole(in.Role) {
 		fields["role"] = "Choose one of clinic_admin, counselor, client."
@@ -280,12 +271,6 @@ func ZoneIn(ms []Membership, clinicID int64) string {
 	return ""
 }
 
-// RevokeSessions ends every session and API token of a user, on every
-// server instance at once (sessions older than now are refused).
-func (s *Service) RevokeSessions(ctx context.Context, q sqlx.ExecerContext, userID int64) error {
-	return RevokeSessions(ctx, q, userID)
-}
-
 // RevokeSessions ends every session and API token of a user (for services
 // that change credentials inside their own transaction).
 func RevokeSessions(ctx context.Context, q sqlx.ExecerContext, userID int64) error {
@@ -296,28 +281,10 @@ func RevokeSessions(ctx context.Context, q sqlx.ExecerContext, userID int64) err
 	return err
 }
 
-// Audit exposes the service's logger for events recorded by the web layer.
-func (s *Service) Audit(ctx context.Context, a actor.Actor, ev audit.Event) error {
-	return s.audit.LogNow(ctx, s.db, a, ev)
-}
-
 // AuditAccount records an event about an account (login, logout) once per
 // clinic the account belongs to (see security.LogAccountEvent).
 func (s *Service) AuditAccount(ctx context.Context, a actor.Actor, userID int64, ev audit.Event) error {
 	return security.LogAccountEventNow(ctx, s.db, s.audit, a, userID, ev)
-}
-
-// ClinicByID returns a clinic.
-func (s *Service) ClinicByID(ctx context.Context, id int64) (Clinic, error) {
-	var c Clinic
-	err := s.db.GetContext(ctx, &c, `SELECT id, name, require_staff_mfa, created_at FROM clinics WHERE id = $1`, id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return c, apperr.New(apperr.NotFound, "No such clinic.")
-	}
-	if err != nil {
-		return c, fmt.Errorf("clinic %d: %w", id, err)
-	}
-	return c, nil
 }
 
 // ChangePassword replaces the caller's password after checking the current

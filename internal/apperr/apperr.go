@@ -54,6 +54,16 @@ func Fields(msg string, fields map[string]string) *Error {
 	return &Error{Code: Invalid, Message: msg, Fields: fields}
 }
 
+// Message returns the user-facing message of err: an *Error's Message,
+// otherwise err.Error() (validators such as the password policy return
+// their own types whose text is the message).
+func Message(err error) string {
+	if e, ok := As(err); ok {
+		return e.Message
+	}
+	return err.Error()
+}
+
 // CodeOf returns the code of err, Internal when err is not an *Error.
 func CodeOf(err error) Code {
 	var e *Error

@@ -61,12 +61,6 @@ func (t *Tokens) Revoke(ctx context.Context, token string) error {
 	return err
 }
 
-// RevokeUser deletes every token of a user (password change, deactivation).
-func (t *Tokens) RevokeUser(ctx context.Context, q sqlx.ExecerContext, userID int64) error {
-	_, err := q.ExecContext(ctx, `DELETE FROM api_tokens WHERE user_id = $1`, userID)
-	return err
-}
-
 // Purge removes expired tokens.
 func (t *Tokens) Purge(ctx context.Context) error {
 	_, err := t.db.ExecContext(ctx, `DELETE FROM api_tokens WHERE expires_at < now() OR last_used_at < now() - $1 * interval '1 second'`, int(IdleTimeout.Seconds()))

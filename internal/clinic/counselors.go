@@ -85,7 +85,8 @@ func (s *Service) CounselorPage(ctx context.Context, a actor.Actor, limit int, a
 		cond = ` WHERE (lower(x.name), x.invitation_id, x.id) > ($3, $4, $5)`
 	}
 	out := []Counselor{}
-	err := s.db.SelectContext(ctx, &out, `SELECT * FROM (`+counselorMembers+`
+	err := s.db.SelectContext(ctx, &out, `SELECT x.id, x.invitation_id, x.name, x.email, x.status, x.couples, x.awaiting_review,
+		x.overdue, x.since, x.expires_at, x.expired FROM (`+counselorMembers+`
 		UNION ALL
 		SELECT 0, i.id, i.name, i.email, 'invited', 0, 0, 0, i.created_at, i.expires_at, i.expires_at <= now()
 		FROM invitations i WHERE i.clinic_id = $1 AND i.role = 'counselor' AND i.accepted_at IS NULL AND i.revoked_at IS NULL
@@ -124,11 +125,11 @@ func (s *Service) InviteCounselor(ctx context.Context, a actor.Actor, name, emai
 	fields := map[string]string{}
 	n, err := account.CheckName(name)
 	if err != nil {
-		fields["name"] = err.Error()
+		fields["name"] = apperr.Message(err)
 	}
 	e, err := account.NormalizeEmail(email)
 	if err != nil {
-		fields["email"] = err.Error()
+		fields["email"] = apperr.Message(err)
 	}
 	if len(fields) > 0 {
 		return Invitation{}, apperr.Fields("Please correct the highlighted fields.", fields)

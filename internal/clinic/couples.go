@@ -219,11 +219,11 @@ func CheckLabel(label string) (string, error) {
 	l := strings.TrimSpace(label)
 	switch {
 	case l == "":
-		return "", errors.New("Enter a label, such as \u201cRivera & Chen\u201d.")
+		return "", apperr.New(apperr.Invalid, "Enter a label, such as \u201cRivera & Chen\u201d.")
 	case !utf8.ValidString(l) || strings.ContainsRune(l, 0):
-		return "", errors.New("The label contains characters that are not allowed.")
+		return "", apperr.New(apperr.Invalid, "The label contains characters that are not allowed.")
 	case utf8.RuneCountInString(l) > 200:
-		return "", errors.New("Use at most 200 characters.")
+		return "", apperr.New(apperr.Invalid, "Use at most 200 characters.")
 	}
 	return l, nil
 }
@@ -234,7 +234,7 @@ func (s *Service) CreateCouple(ctx context.Context, a actor.Actor, in NewCouple)
 	fields := map[string]string{}
 	label, err := CheckLabel(in.Label)
 	if err != nil {
-		fields["label"] = err.Error()
+		fields["label"] = apperr.Message(err)
 	}
 	if in.CounselorID == 0 {
 		fields["counselor_id"] = "Choose the counselor."
@@ -247,11 +247,11 @@ func (s *Service) CreateCouple(ctx context.Context, a actor.Actor, in NewCouple)
 		p := &in.Partners[i]
 		n, err := account.CheckName(p.Name)
 		if err != nil {
-			fields[fmt.Sprintf("partners.%d.name", i)] = err.Error()
+			fields[fmt.Sprintf("partners.%d.name", i)] = apperr.Message(err)
 		}
 		e, err := account.NormalizeEmail(p.Email)
 		if err != nil {
-			fields[fmt.Sprintf("partners.%d.email", i)] = err.Error()
+			fields[fmt.Sprintf("partners.%d.email", i)] = apperr.Message(err)
 		}
 		p.Name, p.Email = n, e
 	}
@@ -351,7 +351,7 @@ func (s *Service) UpdateCouple(ctx context.Context, a actor.Actor, id int64, p C
 	if p.Label != nil {
 		l, err := CheckLabel(*p.Label)
 		if err != nil {
-			fields["label"] = err.Error()
+			fields["label"] = apperr.Message(err)
 		}
 		label = l
 	}

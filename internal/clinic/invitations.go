@@ -337,7 +337,7 @@ func (s *Service) Accept(ctx context.Context, a actor.Actor, token string, in Ac
 			fields := map[string]string{}
 			name, err := account.CheckName(in.Name)
 			if err != nil {
-				fields["name"] = err.Error()
+				fields["name"] = apperr.Message(err)
 			}
 			if err := auth.CheckPassword(in.Password, r.Email, name); err != nil {
 				fields["password"] = err.Error()

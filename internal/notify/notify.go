@@ -215,7 +215,7 @@ var errNoNotification = apperr.New(apperr.NotFound, "We could not find that noti
 func (s *Service) Open(ctx context.Context, a actor.Actor, id int64) (Item, error) {
 	var r row
 	err := s.db.GetContext(ctx, &r, `WITH marked AS (UPDATE notifications SET read_at = coalesce(read_at, now())
-			WHERE id = $1 AND user_id = $2 AND clinic_id = $3 RETURNING *)
+			WHERE id = $1 AND user_id = $2 AND clinic_id = $3 RETURNING id, kind, created_at, actor_id, couple_id, assignment_id, response_id, user_id)
 		SELECT n.id, n.kind, n.created_at, true AS is_read, u.name AS actor_name, n.couple_id, c.label AS couple_label,
 			n.assignment_id, n.response_id, v.title, NULL::text AS partner_name
 		FROM marked n LEFT JOIN users u ON u.id = n.actor_id LEFT JOIN couples c ON c.id = n.couple_id

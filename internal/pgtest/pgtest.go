@@ -1,6 +1,7 @@
 // Package pgtest gives tests a real, freshly migrated PostgreSQL database:
 // the server is TEST_DATABASE_URL when set, otherwise the project's private
-// test cluster (started by scripts/pg.sh under var/pgtest).
+// test cluster of var/pgtest (started by scripts/pg.sh, which says where it
+// lives).
 package pgtest
 
 import (

@@ -2,6 +2,7 @@ package security
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -144,5 +145,28 @@ func TestLogAccountEventPerClinic(t *testing.T) {
 	}
 	if _, err := l.Verify(ctx, d); err != nil {
 		t.Fatalf("chain: %v", err)
+	}
+}
+
+// Taking an attempt back deletes its failures by id: that is a primary-key
+// lookup, never a scan of every failure ever counted.
+func TestLoginFailuresDeleteByIDUsesPrimaryKey(t *testing.T) {
+	d := pgtest.NewDB(t)
+	var pk string
+	if err := d.Get(&pk, `SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
+		WHERE i.indrelid = 'login_failures'::regclass AND i.indisprimary`); err != nil {
+		t.Fatalf("login_failures has no primary key: %v", err)
+	}
+	if pk != "id" {
+		t.Fatalf("login_failures primary key on %q, want id", pk)
+	}
+	d.MustExec(`INSERT INTO login_failures (key, at) SELECT 'ip:192.0.2.' || (g % 250), now() FROM generate_series(1, 5000) g`)
+	d.MustExec(`ANALYZE login_failures`)
+	var plan []string
+	if err := d.Select(&plan, `EXPLAIN DELETE FROM login_failures WHERE id = ANY('{17,4242}'::bigint[])`); err != nil {
+		t.Fatal(err)
+	}
+	if p := strings.Join(plan, "\n"); !strings.Contains(p, "login_failures_pkey") {
+		t.Fatalf("the delete by id does not use the primary key:\n%s", p)
 	}
 }

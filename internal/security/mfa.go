@@ -153,7 +153,7 @@ func (m *MFA) Pending(ctx context.Context, userID int64, email string) (Enrolmen
 }
 
 // ErrBadCode is the answer to a wrong, expired or reused code.
-var ErrBadCode = errors.New("The code is not correct or was already used. Enter the current code from your app.")
+var ErrBadCode = apperr.New(apperr.Invalid, "The code is not correct or was already used. Enter the current code from your app.")
 
 // matchStep returns the time step (> last) whose code equals code, or 0.
 func (m *MFA) matchStep(secret, code string, last int64) int64 {
@@ -300,7 +300,7 @@ func (m *MFA) VerifyFor(ctx context.Context, a actor.Actor, code, failedAction s
 }
 
 // ErrCodeMissing answers a request to turn two-factor off without a code.
-var ErrCodeMissing = errors.New("Enter the current code from your authenticator app.")
+var ErrCodeMissing = apperr.New(apperr.Invalid, "Enter the current code from your authenticator app.")
 
 // StaffClinicRequiring names a clinic (the first by name) where the user
 // is active staff (clinic admin or counselor) and which requires

@@ -2,7 +2,6 @@ package web
 
 import (
 	"encoding/json"
-	"errors"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -78,7 +77,7 @@ func (s *Server) assignSubmit(c echo.Context) error {
 	if f["due_date"] != "" {
 		due, err := parseDue(f["due_date"], f["due_time"])
 		if err != nil {
-			errs["due_date"] = err.Error()
+			errs["due_date"] = apperr.Message(err)
 		} else {
 			in.DueAt = &due
 		}
@@ -129,7 +128,7 @@ func parseDue(date, clock string) (time.Time, error) {
 	}
 	t, err := time.Parse("2006-01-02 15:04", date+" "+clock)
 	if err != nil {
-		return t, errors.New("Give a real date (YYYY-MM-DD) and a time (HH:MM).")
+		return t, apperr.New(apperr.Invalid, "Give a real date (YYYY-MM-DD) and a time (HH:MM).")
 	}
 	return t.UTC(), nil
 }
@@ -184,7 +183,7 @@ func (s *Server) assignmentUpdate(c echo.Context) error {
 					return gerr
 				}
 				return s.renderAssignment(c, http.StatusUnprocessableEntity, det, formValues(c, "instructions", "due_date", "due_time"),
-					map[string]string{"due_date": err.Error()})
+					map[string]string{"due_date": apperr.Message(err)})
 			}
 			due = &t
 		}

@@ -143,7 +143,7 @@ func (s *Server) enrolMFA(c echo.Context) error {
 	codes, err := m.Confirm(c.Request().Context(), mustActor(c), code)
 	if errors.Is(err, security.ErrBadCode) {
 		return s.renderSecurity(c, http.StatusUnprocessableEntity, page{Form: map[string]string{"code": code},
-			Errors: map[string]string{"code": err.Error()}})
+			Errors: map[string]string{"code": apperr.Message(err)}})
 	}
 	if err != nil {
 		return err
@@ -168,7 +168,7 @@ func (s *Server) disableMFA(c echo.Context) error {
 	}
 	if errors.Is(err, security.ErrBadCode) || errors.Is(err, security.ErrCodeMissing) {
 		return s.renderSecurity(c, http.StatusUnprocessableEntity, page{Form: map[string]string{"code": code},
-			Errors: map[string]string{"code": err.Error()}})
+			Errors: map[string]string{"code": apperr.Message(err)}})
 	}
 	ae, ok := apperr.As(err)
 	switch {
@@ -244,7 +244,7 @@ func (s *Server) loginTOTP(c echo.Context) error {
 			return err
 		}
 		return s.render(c, http.StatusUnauthorized, "login_totp", page{Title: "Two-factor sign-in",
-			Errors: map[string]string{"code": err.Error()}})
+			Errors: map[string]string{"code": apperr.Message(err)}})
 	} else if err != nil {
 		return err
 	}

@@ -155,7 +155,7 @@ func (s *Server) apiDisableTOTP(c echo.Context) error {
 	}
 	err = m.Disable(c.Request().Context(), mustActor(c), in.Code)
 	if errors.Is(err, security.ErrBadCode) || errors.Is(err, security.ErrCodeMissing) {
-		return apperr.Fields(err.Error(), map[string]string{"code": err.Error()})
+		return apperr.Fields(apperr.Message(err), map[string]string{"code": apperr.Message(err)})
 	}
 	if err != nil {
 		return err
