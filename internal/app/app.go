@@ -20,6 +20,7 @@ import (
 	"github.com/mend-clinic/mend/internal/clinic"
 	"github.com/mend-clinic/mend/internal/config"
 	"github.com/mend-clinic/mend/internal/jobs"
+	"github.com/mend-clinic/mend/internal/library"
 	"github.com/mend-clinic/mend/internal/mail"
 	"github.com/mend-clinic/mend/internal/notify"
 	"github.com/mend-clinic/mend/internal/security"
@@ -40,6 +41,7 @@ type App struct {
 	Accounts    *account.Service
 	Clinic      *clinic.Service
 	Assignments *assignment.Service
+	Library     *library.Service
 	Tokens      *auth.Tokens
 	MFA         *security.MFA
 }
@@ -74,6 +76,7 @@ func New(cfg config.Config, d *sqlx.DB, log *slog.Logger) (*App, error) {
 		Accounts:    account.NewService(d, al, n),
 		Clinic:      clinic.NewService(d, al, h, n),
 		Assignments: assignment.NewService(d, al, n),
+		Library:     library.NewService(d, al),
 		Tokens:      auth.NewTokens(d, h),
 		MFA:         mfa,
 	}, nil
@@ -83,7 +86,7 @@ func New(cfg config.Config, d *sqlx.DB, log *slog.Logger) (*App, error) {
 // often expired sessions are purged (0: never, for tests).
 func (a *App) Server(sessionCleanup time.Duration) (*web.Server, error) {
 	return web.New(web.Deps{Config: a.Config, DB: a.DB, Log: a.Log, Authz: a.Authz, Audit: a.Audit, Accounts: a.Accounts,
-		Clinic: a.Clinic, Assignments: a.Assignments, Tokens: a.Tokens, MFA: a.MFA, Notify: a.Notify,
+		Clinic: a.Clinic, Assignments: a.Assignments, Library: a.Library, Tokens: a.Tokens, MFA: a.MFA, Notify: a.Notify,
 		SessionCleanup: sessionCleanup})
 }
 

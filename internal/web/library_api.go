@@ -11,7 +11,7 @@ import (
 )
 
 // library returns the library service (stateless; built on demand).
-func (s *Server) library() *library.Service { return library.NewService(s.DB, s.Audit) }
+func (s *Server) library() *library.Service { return s.Library }
 
 func libraryFilter(c echo.Context) (library.Filter, error) {
 	f := library.Filter{Category: c.QueryParam("category"), Mode: c.QueryParam("mode"), Q: c.QueryParam("q"),
@@ -116,6 +116,19 @@ func (s *Server) apiArchiveTemplate(c echo.Context) error {
 		return err
 	}
 	d, err := s.library().Archive(c.Request().Context(), mustActor(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, d)
+}
+
+// apiRestoreTemplate brings an archived template of the caller's back.
+func (s *Server) apiRestoreTemplate(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	d, err := s.library().Restore(c.Request().Context(), mustActor(c), id)
 	if err != nil {
 		return err
 	}

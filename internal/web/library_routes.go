@@ -28,5 +28,6 @@ func (s *Server) libraryAPIRoutes() []route {
 		{"GET", "/exercise-templates/:id/versions/:n", "template:read", s.apiTemplateVersion},
 		{"POST", "/exercise-templates/:id/clone", "template:write", s.apiCloneTemplate},
 		{"POST", "/exercise-templates/:id/archive", "template:write", s.apiArchiveTemplate},
+		{"POST", "/exercise-templates/:id/restore", "template:write", s.apiRestoreTemplate},
 	}
 }

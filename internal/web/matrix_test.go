@@ -122,6 +122,7 @@ var matrix = map[string][]mcase{
 	"POST /api/v1/exercise-templates/:id/clone": {{"/api/v1/exercise-templates/{tplCora}/clone", "NNNNYNNN"},
 		{"/api/v1/exercise-templates/{tplFinn}/clone", "NNNNNNNY"}},
 	"POST /api/v1/exercise-templates/:id/archive": {{"/api/v1/exercise-templates/{tplFinn}/archive", "NNNNNNNY"}},
+	"POST /api/v1/exercise-templates/:id/restore": {{"/api/v1/exercise-templates/{tplFinn}/restore", "NNNNNNNY"}},
 
 	// Security.
 	"GET /admin/audit":                    {{"/admin/audit", "NNNNNNYN"}},
@@ -141,6 +142,8 @@ var matrix = map[string][]mcase{
 	// An empty body: 422 for every signed-in caller (nothing is counted).
 	"POST /api/v1/me/password":     {{"/api/v1/me/password", "NYYYYYYY"}},
 	"POST /api/v1/me/totp/disable": {{"/api/v1/me/totp/disable", "NYYYYYYY"}},
+	"POST /api/v1/me/totp":         {{"/api/v1/me/totp", "NYYYYYYY"}},
+	"POST /api/v1/me/totp/confirm": {{"/api/v1/me/totp/confirm", "NYYYYYYY"}},
 
 	// Assignments and responses.
 	"GET /couples/:id/assign": {{"/couples/{couple}/assign", "NNNNYNNN"}, {"/couples/{coupleCarl}/assign", "NNNNNYNN"},
@@ -207,6 +210,7 @@ var matrix = map[string][]mcase{
 // rows use (archive, revoke, deactivate, sign out).
 var matrixLate = []string{
 	"POST /library/:id/archive", "POST /api/v1/exercise-templates/:id/archive", "POST /library/:id/restore",
+	"POST /api/v1/exercise-templates/:id/restore",
 	"POST /admin/couples/:id/partners/:partner_id/invitation", "POST /api/v1/couples/:id/partners/:partner_id/invitation",
 	"POST /admin/invitations/:id/revoke", "DELETE /api/v1/invitation-links/:id", "POST /admin/counselors/:id/active",
 	"POST /logout", "POST /api/v1/auth/logout",

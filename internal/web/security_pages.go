@@ -292,7 +292,8 @@ func (s *Server) requireMFA(next echo.HandlerFunc) echo.HandlerFunc {
 		p := c.Request().URL.Path
 		switch {
 		case p == "/account/security" || strings.HasPrefix(p, "/account/security/"),
-			p == "/logout", p == "/clinics", p == "/api/v1/auth/logout", p == "/api/v1/me":
+			p == "/logout", p == "/clinics", p == "/api/v1/auth/logout", p == "/api/v1/me",
+			p == "/api/v1/me/totp", p == "/api/v1/me/totp/confirm":
 			return next(c)
 		}
 		m, err := s.mfa()
@@ -307,7 +308,8 @@ func (s *Server) requireMFA(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		if isAPI(c) {
-			return apperr.New(apperr.Forbidden, "Your clinic requires two-factor sign-in for staff: set it up on the account security page first.")
+			return apperr.New(apperr.Forbidden, "Your clinic requires two-factor sign-in for staff: set it up first "+
+				"(POST /api/v1/me/totp, then POST /api/v1/me/totp/confirm with a code, or the account security page).")
 		}
 		if c.Request().Method == http.MethodGet {
 			s.flash(c, "Your clinic requires two-factor sign-in. Set it up to continue.")

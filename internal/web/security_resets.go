@@ -162,3 +162,41 @@ func (s *Server) apiDisableTOTP(c echo.Context) error {
 	}
 	return c.NoContent(http.StatusNoContent)
 }
+
+// apiStartTOTP begins two-factor enrolment: 200 {secret, otpauth_url} (the
+// same pending secret until it is confirmed); 409 when it is already on.
+// Staff whose clinic requires two-factor may call it before enrolling.
+func (s *Server) apiStartTOTP(c echo.Context) error {
+	a := mustActor(c)
+	on, err := s.MFA.Enabled(c.Request().Context(), a.UserID)
+	if err != nil {
+		return err
+	}
+	if on {
+		return apperr.New(apperr.Conflict, "Two-factor sign-in is already on.")
+	}
+	en, err := s.MFA.Pending(c.Request().Context(), a.UserID, a.Email)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]string{"secret": en.Secret, "otpauth_url": en.URL})
+}
+
+// apiConfirmTOTP turns two-factor on with a current code from the app:
+// 200 {recovery_codes: [...]} (shown once); 422 naming "code" when wrong.
+func (s *Server) apiConfirmTOTP(c echo.Context) error {
+	var in struct {
+		Code string `json:"code"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	codes, err := s.MFA.Confirm(c.Request().Context(), mustActor(c), in.Code)
+	if errors.Is(err, security.ErrBadCode) {
+		return apperr.Fields(apperr.Message(err), map[string]string{"code": apperr.Message(err)})
+	}
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"recovery_codes": codes})
+}

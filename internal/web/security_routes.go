@@ -25,6 +25,8 @@ func (s *Server) securityAPIRoutes() []route {
 	return []route{
 		{"GET", "/audit", "audit:read", s.apiAudit},
 		{"POST", "/me/password", "account:manage_self", s.apiChangePassword},
+		{"POST", "/me/totp", "account:manage_self", s.apiStartTOTP},
+		{"POST", "/me/totp/confirm", "account:manage_self", s.apiConfirmTOTP},
 		{"POST", "/me/totp/disable", "account:manage_self", s.apiDisableTOTP},
 		{"POST", "/password-resets/:token", public, s.apiUsePasswordReset},
 		{"POST", "/auth/forgot-password", public, s.apiForgotPassword},

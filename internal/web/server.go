@@ -23,6 +23,7 @@ import (
 	"github.com/mend-clinic/mend/internal/authz"
 	"github.com/mend-clinic/mend/internal/clinic"
 	"github.com/mend-clinic/mend/internal/config"
+	"github.com/mend-clinic/mend/internal/library"
 	"github.com/mend-clinic/mend/internal/notify"
 	"github.com/mend-clinic/mend/internal/security"
 )
@@ -38,6 +39,7 @@ type Deps struct {
 	Audit       *audit.Logger
 	Clinic      *clinic.Service
 	Assignments *assignment.Service
+	Library     *library.Service
 	MFA         *security.MFA
 	Notify      *notify.Service
 	// SessionCleanup is how often expired sessions are purged (0: never, for tests).
