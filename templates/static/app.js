@@ -14,33 +14,38 @@ document.addEventListener("DOMContentLoaded", function () {
 });
 
 // Draft autosave: forms with data-autosave post their fields a moment after
-// the client stops typing and show the saved state. Without JavaScript the
-// "Save draft" button does the same job.
+// the client stops typing and show the saved state. Leaving the page (or
+// hiding it: another tab, the phone's home button) saves at once what was
+// typed since, with a request that outlives the page (keepalive); while a
+// save is still on its way, or the last one failed, the browser asks before
+// leaving. Without JavaScript the "Save draft" button does the same job.
 document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll("form[data-autosave]").forEach(function (form) {
     var url = form.getAttribute("data-autosave");
     var state = form.querySelector("[data-save-state]");
     var version = form.querySelector("input[name=version]");
     var csrf = form.querySelector("input[name=csrf_token]");
-    var timer = null, inflight = false, dirty = false;
+    var timer = null, inflight = false, dirty = false, failed = false, submitting = false;
     function show(msg, bad) {
       if (!state) return;
       state.textContent = msg;
       state.classList.toggle("error", !!bad);
     }
-    function save() {
+    function save(leaving) {
+      clearTimeout(timer); timer = null;
       if (inflight) { dirty = true; return; }
       inflight = true; dirty = false;
       show("Saving…");
       var body = new URLSearchParams(new FormData(form));
       body.delete("op");
       fetch(url, {
-        method: "POST", body: body, credentials: "same-origin",
+        method: "POST", body: body, credentials: "same-origin", keepalive: !!leaving,
         headers: { "X-CSRF-Token": csrf ? csrf.value : "", "Accept": "application/json" }
       }).then(function (res) {
         return res.json().catch(function () { return {}; }).then(function (data) { return { res: res, data: data }; });
       }).then(function (r) {
         inflight = false;
+        failed = !r.res.ok;
         if (r.res.ok) {
           if (version && r.data.version) version.value = r.data.version;
           var t = new Date();
@@ -53,6 +58,7 @@ document.addEventListener("DOMContentLoaded", function () {
           var op = document.createElement("input");
           op.type = "hidden"; op.name = "op"; op.value = "save";
           form.appendChild(op);
+          submitting = true;
           form.submit();
         } else if (r.res.status === 401 || r.res.status === 403) {
           show("Not saved: your session has ended. Sign in again in another tab; your last saved draft is kept.", true);
@@ -60,17 +66,36 @@ document.addEventListener("DOMContentLoaded", function () {
           show("Not saved: " + (r.data.error || "please check your answers") + " Use “Save draft” to see details.", true);
         }
       }).catch(function () {
-        inflight = false;
+        inflight = false; failed = true;
         show("Not saved: no connection. Keep this page open; it retries when you type.", true);
       });
     }
     function schedule() {
       clearTimeout(timer);
-      timer = setTimeout(save, 1500);
+      timer = setTimeout(function () { save(false); }, 1500);
+    }
+    // What was typed but not yet sent goes now, before the page is gone.
+    function flush() {
+      if (submitting) return;
+      if (timer !== null || (dirty && !inflight)) save(true);
     }
     form.addEventListener("input", schedule);
     form.addEventListener("change", schedule);
-    form.addEventListener("submit", function () { clearTimeout(timer); });
+    form.addEventListener("submit", function () { clearTimeout(timer); timer = null; submitting = true; });
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "hidden") flush();
+    });
+    window.addEventListener("pagehide", flush);
+    window.addEventListener("beforeunload", function (ev) {
+      // A save already on its way (what was typed after it is not sent yet)
+      // or one that failed: ask. Otherwise flush sends it and the page may go.
+      var busy = inflight || failed;
+      flush();
+      if (!submitting && busy) {
+        ev.preventDefault();
+        ev.returnValue = "";
+      }
+    });
   });
 });
 
