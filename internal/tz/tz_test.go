@@ -79,3 +79,31 @@ func TestDaysCountsCalendarDays(t *testing.T) {
 		t.Errorf("Days = %d", Days(a, b))
 	}
 }
+
+// Every zone offered in a chooser is one Go's embedded tzdata loads, and
+// the list holds the places people pick.
+func TestZoneList(t *testing.T) {
+	n := 0
+	for _, a := range Areas() {
+		for _, p := range a.Places {
+			n++
+			if !Valid(p.Name) || !Offered(p.Name) {
+				t.Errorf("%s offered but not valid", p.Name)
+			}
+			if p.Label == "" {
+				t.Errorf("%s has no label", p.Name)
+			}
+		}
+	}
+	if n < 300 {
+		t.Errorf("only %d zones offered", n)
+	}
+	for _, z := range []string{"America/New_York", "Europe/Berlin", "Asia/Kolkata", "America/Argentina/Buenos_Aires", "UTC"} {
+		if !Offered(z) {
+			t.Errorf("%s not offered", z)
+		}
+	}
+	if Offered("Asia/Calcutta") || !Valid("Asia/Calcutta") {
+		t.Error("an alias is valid but not offered")
+	}
+}
