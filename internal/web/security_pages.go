@@ -28,9 +28,10 @@ func init() {
 // pendingMFA is how long the second step of a sign-in may take.
 const pendingMFA = 5 * time.Minute
 
-// auditPage shows the clinic's audit trail with filters and an "Older" link.
+// auditPage shows the clinic's audit trail with filters and an "Older"
+// link, in the viewer's zone: its times, and the days of its filters.
 func (s *Server) auditPage(c echo.Context) error {
-	f, bad := parseAuditFilter(c)
+	f, bad := parseAuditFilter(c, mustActor(c).Loc())
 	form := map[string]string{}
 	for _, k := range []string{"actor", "couple_id", "action", "from", "to"} {
 		form[k] = c.QueryParam(k)
