@@ -24,6 +24,7 @@ import (
 	"github.com/mend-clinic/mend/internal/demo"
 	"github.com/mend-clinic/mend/internal/library"
 	"github.com/mend-clinic/mend/internal/loadgen"
+	"github.com/mend-clinic/mend/internal/tz"
 )
 
 // flags returns a FlagSet whose --help prints the summary and flags.
@@ -241,6 +242,7 @@ func cmdMigrate(e env, args []string) error {
 func cmdCreateClinic(e env, args []string) error {
 	fs := flags(e, "create-clinic", "Create a clinic. Prints the new clinic's id alone on stdout.")
 	name := fs.String("name", "", "the clinic's name (required)")
+	zone := fs.String("tz", "", "the clinic's time zone, an IANA name such as America/New_York (default: UTC until an admin chooses one)")
 	if showHelp(e, fs, args) {
 		return nil
 	}
@@ -251,12 +253,15 @@ func cmdCreateClinic(e env, args []string) error {
 		fmt.Fprintln(e.stderr, "mend create-clinic: --name is required")
 		return errUsage
 	}
+	if *zone != "" && !tz.Valid(*zone) {
+		return fmt.Errorf("mend create-clinic: --tz %q is not a time zone: use an IANA name such as America/New_York or Europe/Berlin", *zone)
+	}
 	d, al, err := openAudited(e)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	id, err := account.NewService(d, al, nil).CreateClinic(e.ctx, actor.System, *name)
+	id, err := account.NewService(d, al, nil).AddClinic(e.ctx, actor.System, account.NewClinic{Name: *name, TimeZone: *zone})
 	if err != nil {
 		return describe(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	netmail "net/mail"
 	"strings"
 	"time"
@@ -96,18 +97,50 @@ func CheckName(name string) (string, error) {
 	return n, nil
 }
 
-// CreateClinic creates a clinic and returns its id.
+// CreateClinic creates a clinic without a time zone (it runs on UTC, and
+// its admins are told so until they choose one) and returns its id.
 func (s *Service) CreateClinic(ctx context.Context, a actor.Actor, name string) (int64, error) {
-	n, err := CheckName(name)
+	return s.AddClinic(ctx, a, NewClinic{Name: name})
+}
+
+// NewClinic is what AddClinic needs.
+type NewClinic struct {
+	Name string
+	// TimeZone is an IANA name ("America/New_York"); "" leaves it unset (UTC).
+	TimeZone string
+}
+
+// AddClinic creates a clinic and returns its id (audited clinic.create).
+func (s *Service) AddClinic(ctx context.Context, a actor.Actor, c NewClinic) (int64, error) {
+	fields := map[string]string{}
+	n, err := CheckName(c.Name)
 	if err != nil {
-		return 0, apperr.Fields(apperr.Message(err), map[string]string{"name": apperr.Message(err)})
+		fields["name"] = apperr.Message(err)
+	}
+	var zone *string
+	if c.TimeZone != "" {
+		if !tz.Valid(c.TimeZone) {
+			fields["time_zone"] = fmt.Sprintf("%q is not a time zone Mend knows: use an IANA name such as America/New_York or Europe/Berlin.", c.TimeZone)
+		}
+		zone = &c.TimeZone
+	}
+	if len(fields) > 0 {
+		msg := fields["name"]
+		if msg == "" {
+			msg = fields["time_zone"]
+		}
+		return 0, apperr.Fields(msg, fields)
 	}
 	var id int64
 	err = db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		if err := tx.GetContext(ctx, &id, `INSERT INTO clinics (name) VALUES ($1) RETURNING id`, n); err != nil {
+		if err := tx.GetContext(ctx, &id, `INSERT INTO clinics (name, time_zone) VALUES ($1, $2) RETURNING id`, n, zone); err != nil {
 			return err
 		}
-		return s.audit.Log(ctx, tx, a, audit.Event{Action: "clinic.create", ObjectType: "clinic", ObjectID: id, ClinicID: id})
+		ev := audit.Event{Action: "clinic.create", ObjectType: "clinic", ObjectID: id, ClinicID: id}
+		if zone != nil {
+			ev.Detail = map[string]any{"time_zone": *zone}
+		}
+		return s.audit.Log(ctx, tx, a, ev)
 	})
 	return id, err
 }

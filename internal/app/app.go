@@ -24,6 +24,7 @@ import (
 	"github.com/mend-clinic/mend/internal/mail"
 	"github.com/mend-clinic/mend/internal/notify"
 	"github.com/mend-clinic/mend/internal/security"
+	"github.com/mend-clinic/mend/internal/settings"
 	"github.com/mend-clinic/mend/internal/sweep"
 	"github.com/mend-clinic/mend/internal/web"
 )
@@ -44,6 +45,7 @@ type App struct {
 	Library     *library.Service
 	Tokens      *auth.Tokens
 	MFA         *security.MFA
+	Settings    *settings.Service
 }
 
 // New builds the services.
@@ -72,6 +74,10 @@ func New(cfg config.Config, d *sqlx.DB, log *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	mfa.Notify = n
+	st, err := settings.New(d, al, key)
+	if err != nil {
+		return nil, err
+	}
 	return &App{Config: cfg, DB: d, Log: log, Authz: enf, Audit: al, Queue: q, Outbox: out, Notify: n,
 		Accounts:    account.NewService(d, al, n),
 		Clinic:      clinic.NewService(d, al, h, n),
@@ -79,6 +85,7 @@ func New(cfg config.Config, d *sqlx.DB, log *slog.Logger) (*App, error) {
 		Library:     library.NewService(d, al),
 		Tokens:      auth.NewTokens(d, h),
 		MFA:         mfa,
+		Settings:    st,
 	}, nil
 }
 
@@ -87,6 +94,7 @@ func New(cfg config.Config, d *sqlx.DB, log *slog.Logger) (*App, error) {
 func (a *App) Server(sessionCleanup time.Duration) (*web.Server, error) {
 	return web.New(web.Deps{Config: a.Config, DB: a.DB, Log: a.Log, Authz: a.Authz, Audit: a.Audit, Accounts: a.Accounts,
 		Clinic: a.Clinic, Assignments: a.Assignments, Library: a.Library, Tokens: a.Tokens, MFA: a.MFA, Notify: a.Notify,
+		Settings: a.Settings,
 		SessionCleanup: sessionCleanup})
 }
 

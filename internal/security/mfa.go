@@ -417,22 +417,4 @@ func (m *MFA) MustEnrol(ctx context.Context, clinicID, userID int64) (bool, erro
 	return must, err
 }
 
-// RequireStaffMFA reads the clinic setting.
-func RequireStaffMFA(ctx context.Context, q sqlx.QueryerContext, clinicID int64) (bool, error) {
-	var v bool
-	err := sqlx.GetContext(ctx, q, &v, `SELECT require_staff_mfa FROM clinics WHERE id = $1`, clinicID)
-	return v, err
-}
-
-// SetRequireStaffMFA changes the clinic setting (audited clinic.settings).
-func SetRequireStaffMFA(ctx context.Context, d *sqlx.DB, al *audit.Logger, a actor.Actor, on bool) error {
-	return db.InTx(ctx, d, func(tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE clinics SET require_staff_mfa = $2 WHERE id = $1`, a.ClinicID, on); err != nil {
-			return err
-		}
-		return al.Log(ctx, tx, a, audit.Event{Action: "clinic.settings", ObjectType: "clinic", ObjectID: a.ClinicID,
-			Detail: map[string]any{"require_staff_mfa": on}})
-	})
-}
-
 func itoa(n int) string { return strconv.Itoa(n) }

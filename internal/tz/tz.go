@@ -88,7 +88,16 @@ func End(d Date, loc *time.Location) time.Time {
 // (02:30 in Berlin on the last Sunday of March) is moved forward by the gap,
 // the way clocks are.
 func At(d Date, hour, minute int, loc *time.Location) time.Time {
-	return time.Date(d.Year(), d.Month(), d.Day(), hour, minute, 0, 0, loc)
+	t := time.Date(d.Year(), d.Month(), d.Day(), hour, minute, 0, 0, loc)
+	if t.Hour() == hour && t.Minute() == minute && t.Day() == d.Day() {
+		return t
+	}
+	// In the gap: time.Date may answer either side of it (an hour early in
+	// New York, an hour late in Berlin). Read the clock in the offset that
+	// held before the change, which lands after the gap.
+	_, before := t.Add(-6 * time.Hour).Zone()
+	wall := time.Date(d.Year(), d.Month(), d.Day(), hour, minute, 0, 0, time.UTC)
+	return wall.Add(-time.Duration(before) * time.Second).In(loc)
 }
 
 // AddDays moves a date by n calendar days.

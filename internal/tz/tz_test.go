@@ -51,6 +51,20 @@ func TestAtSkipsTheSpringGap(t *testing.T) {
 	if h := got.In(berlin).Hour(); h != 3 {
 		t.Errorf("02:30 on the spring change = %v, want 03:30 local", got.In(berlin))
 	}
+	// time.Date answers New York's gap an hour early (01:30 EST): At moves
+	// it on like Berlin's, to 03:30 EDT.
+	ny, _ := Load("America/New_York")
+	nyDay, _ := ParseDate("2026-03-08")
+	if got := At(nyDay, 2, 30, ny).Format(time.RFC3339); got != "2026-03-08T03:30:00-04:00" {
+		t.Errorf("02:30 on New York's spring change = %s, want 03:30 EDT", got)
+	}
+	if got := At(nyDay, 1, 30, ny).Format(time.RFC3339); got != "2026-03-08T01:30:00-05:00" {
+		t.Errorf("01:30 before the change = %s", got)
+	}
+	fall, _ := ParseDate("2026-11-01")
+	if got := At(fall, 1, 30, ny).Format(time.RFC3339); got != "2026-11-01T01:30:00-04:00" {
+		t.Errorf("the repeated 01:30 = %s, want the first (EDT)", got)
+	}
 	if nine := At(d, 9, 0, berlin); nine.UTC().Hour() != 7 {
 		t.Errorf("09:00 CEST = %v UTC, want 07:00", nine.UTC())
 	}
@@ -77,5 +91,33 @@ func TestDaysCountsCalendarDays(t *testing.T) {
 	b, _ := ParseDate("2026-04-01")
 	if Days(a, b) != 31 {
 		t.Errorf("Days = %d", Days(a, b))
+	}
+}
+
+// Every zone offered in a chooser is one Go's embedded tzdata loads, and
+// the list holds the places people pick.
+func TestZoneList(t *testing.T) {
+	n := 0
+	for _, a := range Areas() {
+		for _, p := range a.Places {
+			n++
+			if !Valid(p.Name) || !Offered(p.Name) {
+				t.Errorf("%s offered but not valid", p.Name)
+			}
+			if p.Label == "" {
+				t.Errorf("%s has no label", p.Name)
+			}
+		}
+	}
+	if n < 300 {
+		t.Errorf("only %d zones offered", n)
+	}
+	for _, z := range []string{"America/New_York", "Europe/Berlin", "Asia/Kolkata", "America/Argentina/Buenos_Aires", "UTC"} {
+		if !Offered(z) {
+			t.Errorf("%s not offered", z)
+		}
+	}
+	if Offered("Asia/Calcutta") || !Valid("Asia/Calcutta") {
+		t.Error("an alias is valid but not offered")
 	}
 }

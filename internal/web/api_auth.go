@@ -18,11 +18,14 @@ import (
 	"github.com/mend-clinic/mend/internal/security"
 )
 
+// mimeMergePatch is JSON Merge Patch (RFC 7396), which PATCH also takes.
+const mimeMergePatch = "application/merge-patch+json"
+
 // bindJSON decodes a JSON body strictly enough to give clear errors:
 // wrong content type 415, malformed 400, oversize 413.
 func bindJSON(c echo.Context, v any) error {
 	ct, _, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
-	if ct != echo.MIMEApplicationJSON {
+	if ct != echo.MIMEApplicationJSON && !(ct == mimeMergePatch && c.Request().Method == http.MethodPatch) {
 		return echo.NewHTTPError(http.StatusUnsupportedMediaType)
 	}
 	raw, err := io.ReadAll(c.Request().Body)

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -14,6 +15,7 @@ import (
 	"github.com/mend-clinic/mend/internal/apperr"
 	"github.com/mend-clinic/mend/internal/assignment"
 	"github.com/mend-clinic/mend/internal/exercise"
+	"github.com/mend-clinic/mend/internal/tz"
 )
 
 func init() {
@@ -27,7 +29,7 @@ func (s *Server) assignPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	form := map[string]string{"template_id": c.QueryParam("template"), "repeat": "none", "due_time": "20:00"}
+	form := map[string]string{"template_id": c.QueryParam("template"), "repeat": "none"}
 	return s.renderAssign(c, http.StatusOK, id, form, nil)
 }
 
@@ -54,7 +56,10 @@ func (s *Server) renderAssign(c echo.Context, status int, coupleID int64, form, 
 	if len(errs) > 0 {
 		msg = "Please correct the highlighted fields."
 	}
-	return s.render(c, status, "assign", page{Title: "Assign an exercise", Form: form, Errors: errs, Error: msg, Data: opts})
+	// The form's dates and times are the clinic's: a due date is a day of
+	// the couple's work, like the days of recurring work.
+	return s.render(c, status, "assign", page{Title: "Assign an exercise", Form: form, Errors: errs, Error: msg, Data: opts,
+		Loc: mustActor(c).ClinicLoc()})
 }
 
 func (s *Server) assignSubmit(c echo.Context) error {
@@ -75,7 +80,7 @@ func (s *Server) assignSubmit(c echo.Context) error {
 		in.Reveal = assignment.RevealTogether
 	}
 	if f["due_date"] != "" {
-		due, err := parseDue(f["due_date"], f["due_time"])
+		due, err := parseDue(f["due_date"], f["due_time"], mustActor(c).ClinicLoc())
 		if err != nil {
 			errs["due_date"] = apperr.Message(err)
 		} else {
@@ -121,16 +126,33 @@ func formKey(k string) string {
 	return k
 }
 
-// parseDue reads a date and optional time of day (UTC).
-func parseDue(date, clock string) (time.Time, error) {
-	if clock == "" {
-		clock = "20:00"
-	}
-	t, err := time.Parse("2006-01-02 15:04", date+" "+clock)
+// parseDue reads a due date and optional time of day, local to loc (the
+// clinic's zone): a date alone is the end of that local day (its last
+// second, however long the day is), a date and time is that local time.
+func parseDue(date, clock string, loc *time.Location) (time.Time, error) {
+	d, err := tz.ParseDate(strings.TrimSpace(date))
 	if err != nil {
-		return t, apperr.New(apperr.Invalid, "Give a real date (YYYY-MM-DD) and a time (HH:MM).")
+		return time.Time{}, apperr.New(apperr.Invalid, "Give a real date (YYYY-MM-DD) and a time (HH:MM).")
 	}
-	return t.UTC(), nil
+	clock = strings.TrimSpace(clock)
+	if clock == "" {
+		return tz.End(d, loc), nil
+	}
+	hm, err := time.Parse("15:04", clock)
+	if err != nil {
+		return time.Time{}, apperr.New(apperr.Invalid, "Give a real date (YYYY-MM-DD) and a time (HH:MM).")
+	}
+	return tz.At(d, hm.Hour(), hm.Minute(), loc), nil
+}
+
+// dueForm is how the edit form shows a due time: local to loc, the
+// time left empty when it is the end of the day (as a date alone means).
+func dueForm(t time.Time, loc *time.Location) (date, clock string) {
+	d := tz.DateOf(t, loc)
+	if t.Equal(tz.End(d, loc)) {
+		return d.Format(time.DateOnly), ""
+	}
+	return d.Format(time.DateOnly), t.In(loc).Format("15:04")
 }
 
 // ---- the assignment ----
@@ -146,16 +168,16 @@ func (s *Server) assignmentPage(c echo.Context) error {
 	}
 	form := map[string]string{"instructions": d.Instructions}
 	if d.DueAt.Valid {
-		form["due_date"] = d.DueAt.Time.UTC().Format(time.DateOnly)
-		form["due_time"] = d.DueAt.Time.UTC().Format("15:04")
+		form["due_date"], form["due_time"] = dueForm(d.DueAt.Time, mustActor(c).ClinicLoc())
 	}
-	return s.renderAssignment(c, http.StatusOK, d, form, nil)
+	return s.renderAssignment(c, http.StatusOK, d, form, nil, "")
 }
 
-func (s *Server) renderAssignment(c echo.Context, status int, d assignment.Detail, form, errs map[string]string) error {
+func (s *Server) renderAssignment(c echo.Context, status int, d assignment.Detail, form, errs map[string]string, msg string) error {
 	counselor, admin, partner := d.Access()
-	return s.render(c, status, "assignment", page{Title: d.TemplateTitle, Form: form, Errors: errs, Data: map[string]any{
+	return s.render(c, status, "assignment", page{Title: d.TemplateTitle, Form: form, Errors: errs, Error: msg, Data: map[string]any{
 		"D": d, "Counselor": counselor, "Admin": admin, "PartnerID": partner, "Now": time.Now(),
+		"DueZone": tz.Name(mustActor(c).ClinicLoc()),
 	}})
 }
 
@@ -176,14 +198,14 @@ func (s *Server) assignmentUpdate(c echo.Context) error {
 		ch.Instructions = &instr
 		var due *time.Time
 		if d := c.FormValue("due_date"); d != "" {
-			t, err := parseDue(d, c.FormValue("due_time"))
+			t, err := parseDue(d, c.FormValue("due_time"), mustActor(c).ClinicLoc())
 			if err != nil {
 				det, gerr := s.Assignments.Get(ctx, mustActor(c), id)
 				if gerr != nil {
 					return gerr
 				}
 				return s.renderAssignment(c, http.StatusUnprocessableEntity, det, formValues(c, "instructions", "due_date", "due_time"),
-					map[string]string{"due_date": apperr.Message(err)})
+					map[string]string{"due_date": apperr.Message(err)}, "")
 			}
 			due = &t
 		}
@@ -199,10 +221,7 @@ func (s *Server) assignmentUpdate(c echo.Context) error {
 		for k, v := range ae.Fields {
 			errs[formKey(k)] = v
 		}
-		p := formValues(c, "instructions", "due_date", "due_time")
-		counselor, admin, partner := det.Access()
-		return s.render(c, statusOf[ae.Code], "assignment", page{Title: det.TemplateTitle, Form: p, Errors: errs, Error: ae.Message,
-			Data: map[string]any{"D": det, "Counselor": counselor, "Admin": admin, "PartnerID": partner, "Now": time.Now()}})
+		return s.renderAssignment(c, statusOf[ae.Code], det, formValues(c, "instructions", "due_date", "due_time"), errs, ae.Message)
 	}
 	if err != nil {
 		return err
@@ -565,5 +584,5 @@ func (s *Server) checkinChart(c echo.Context) error {
 		return err
 	}
 	c.Response().Header().Set("Content-Type", "image/svg+xml; charset=utf-8")
-	return c.String(http.StatusOK, checkinSVG(series, c.QueryParam("days")))
+	return c.String(http.StatusOK, checkinSVG(series, c.QueryParam("days"), time.Now(), mustActor(c).ClinicLoc()))
 }

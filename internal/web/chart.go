@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/mend-clinic/mend/internal/assignment"
+	"github.com/mend-clinic/mend/internal/tz"
 )
 
 // chartColors tell the two partners' lines apart (and dash the second, so
@@ -14,18 +15,20 @@ import (
 var chartColors = []string{"#2f6f73", "#c0622d"}
 
 // checkinSVG draws each partner's daily trust level (1–10) over the last
-// days (default 28) as a server-rendered SVG: no JavaScript needed.
-func checkinSVG(series []assignment.Series, daysParam string) string {
+// days (default 28) as a server-rendered SVG: no JavaScript needed. Days
+// are the clinic's (loc): a check-in's day is a local date, and the chart
+// ends on today there.
+func checkinSVG(series []assignment.Series, daysParam string, now time.Time, loc *time.Location) string {
 	days := 28
 	fmt.Sscanf(daysParam, "%d", &days)
 	if days < 7 || days > 366 {
 		days = 28
 	}
 	const w, h, left, right, top, bottom = 720.0, 260.0, 40.0, 150.0, 16.0, 34.0
-	end := time.Now().UTC().Truncate(24 * time.Hour)
-	start := end.AddDate(0, 0, -(days - 1))
-	x := func(d time.Time) float64 {
-		return left + (w-left-right)*d.Sub(start).Hours()/24/float64(days-1)
+	end := tz.Today(now, loc)
+	start := tz.AddDays(end, -(days - 1))
+	x := func(d tz.Date) float64 {
+		return left + (w-left-right)*float64(tz.Days(start, d))/float64(days-1)
 	}
 	y := func(v int) float64 { return top + (h-top-bottom)*(10-float64(v))/9 }
 	var b strings.Builder
@@ -37,7 +40,7 @@ func checkinSVG(series []assignment.Series, daysParam string) string {
 			left, w-right, y(v), y(v), left-6, y(v)+4, v)
 	}
 	for i := 0; i < days; i += max(1, days/4) {
-		d := start.AddDate(0, 0, i)
+		d := tz.AddDays(start, i)
 		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle">%s</text>`, x(d), h-10, d.Format("2 Jan"))
 	}
 	if len(series) == 0 {
@@ -51,7 +54,7 @@ func checkinSVG(series []assignment.Series, daysParam string) string {
 		}
 		var pts []string
 		for _, p := range s.Points {
-			d, err := time.Parse(time.DateOnly, p.Day)
+			d, err := tz.ParseDate(p.Day)
 			if err != nil || d.Before(start) || d.After(end) {
 				continue
 			}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http/httptest"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -25,7 +26,12 @@ func ctxWithQuery(rawQuery string) echo.Context {
 
 // ParseAuditFilter parses an audit listing query string.
 func ParseAuditFilter(rawQuery string) (audit.Filter, map[string]string) {
-	return parseAuditFilter(ctxWithQuery(rawQuery))
+	return parseAuditFilter(ctxWithQuery(rawQuery), time.UTC)
+}
+
+// ParseAuditFilterIn parses an audit listing query string whose dates are days in loc.
+func ParseAuditFilterIn(rawQuery string, loc *time.Location) (audit.Filter, map[string]string) {
+	return parseAuditFilter(ctxWithQuery(rawQuery), loc)
 }
 
 // CoupleFilter parses a couples list query string.

@@ -204,6 +204,18 @@ var matrix = map[string][]mcase{
 	"GET /api/v1/mail-failures": {{"/api/v1/mail-failures", "NNNNNNYN"}},
 	"DELETE /api/v1/mail-failures/:id": {{"/api/v1/mail-failures/{mailNorth}", "NNNNNNNN"},
 		{"/api/v1/mail-failures/{mailHarbor2}", "NNNNNNYN"}},
+
+	// Settings: one's own for everyone, the clinic's for its admin; the
+	// unsubscribe link is public and authorized by its MAC alone (a bad
+	// one is 404 whoever sends it; unsubscribe_one_click_test.go has the good one).
+	"GET /settings/notifications":            {{"/settings/notifications", "NYYYYYYY"}},
+	"POST /settings/notifications":           {{"/settings/notifications", "NYYYYYYY"}},
+	"GET /unsubscribe/:uid/:category/:mac":   {{"/unsubscribe/{cora}/reminders/not-a-mac", "NNNNNNNN"}, {"/unsubscribe/{cora}/always/not-a-mac", "NNNNNNNN"}},
+	"POST /unsubscribe/:uid/:category/:mac":  {{"/unsubscribe/{cora}/reminders/not-a-mac", "NNNNNNNN"}},
+	"GET /api/v1/clinic":                     {{"/api/v1/clinic", "NNNNNNYN"}},
+	"PATCH /api/v1/clinic":                   {{"/api/v1/clinic", "NNNNNNYN"}},
+	"GET /api/v1/me/notification-settings":   {{"/api/v1/me/notification-settings", "NYYYYYYY"}},
+	"PATCH /api/v1/me/notification-settings": {{"/api/v1/me/notification-settings", "NYYYYYYY"}},
 }
 
 // matrixLate are run last, in this order: they change the objects other
@@ -368,7 +380,7 @@ func (f *matrixFixture) send(caller, method, path string) apptest.Response {
 func dbDigest(t *testing.T, app *apptest.App) string {
 	var parts []string
 	for _, tbl := range []string{"clinics", "users", "memberships", "couples", "partners", "invitations", "exercise_templates",
-		"template_versions", "assignments", "responses", "submissions", "reviews", "signatures", "user_totp"} {
+		"template_versions", "assignments", "responses", "submissions", "reviews", "signatures", "user_totp", "notification_settings"} {
 		var s string
 		if err := app.DB.Get(&s, `SELECT coalesce(md5(string_agg(x::text, '|' ORDER BY x::text)), '') FROM `+tbl+` x`); err != nil {
 			t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 	"github.com/mend-clinic/mend/internal/account"
 	"github.com/mend-clinic/mend/internal/actor"
 	"github.com/mend-clinic/mend/internal/exercise"
+	"github.com/mend-clinic/mend/internal/tz"
 	"github.com/mend-clinic/mend/templates"
 )
 
@@ -31,6 +32,11 @@ type page struct {
 	Errors  map[string]string // per-field messages
 	Error   string            // a message for the whole form
 	Data    any
+	// Loc is the zone every time on the page is shown in: the viewer's
+	// (their own, else their clinic's; UTC when nobody is signed in, unless
+	// the handler knows better). Zone is its IANA name, for labels.
+	Loc  *time.Location
+	Zone string
 }
 
 type navItem struct {
@@ -45,18 +51,43 @@ type views struct {
 	pages map[string]*template.Template
 }
 
+// Times are shown in the page's zone, which templates pass first:
+// {{datetime $.Loc .At}}. Templates are parsed once and shared by every
+// request, so the zone cannot be bound into the functions; loadViews
+// refuses a call without it (see checkTimeCalls).
 var funcs = template.FuncMap{
-	"date": func(t time.Time) string {
+	// date is the local date of an instant: "8 Mar 2026".
+	"date": func(loc *time.Location, t time.Time) string {
 		if t.IsZero() {
 			return "—"
 		}
-		return t.Format("2 Jan 2006")
+		return t.In(loc).Format("2 Jan 2006")
 	},
-	"datetime": func(t time.Time) string {
+	// datetime is an instant's local date and time: "8 Mar 2026, 23:59".
+	"datetime": func(loc *time.Location, t time.Time) string {
 		if t.IsZero() {
 			return "—"
 		}
-		return t.Format("2 Jan 2006, 15:04")
+		return t.In(loc).Format("2 Jan 2006, 15:04")
+	},
+	// datetimez is datetime naming the zone, where a bare time could
+	// mislead (a due time): "8 Mar 2026, 23:59 (America/New_York)".
+	"datetimez": func(loc *time.Location, t time.Time) string {
+		if t.IsZero() {
+			return "—"
+		}
+		return t.In(loc).Format("2 Jan 2006, 15:04") + " (" + tz.Name(loc) + ")"
+	},
+	// day is a calendar date (a date column: an occurrence's day, the last
+	// day of a recurrence), which has no zone to convert to.
+	"day": func(d time.Time) (string, error) {
+		if d.IsZero() {
+			return "—", nil
+		}
+		if h, m, sec := d.Clock(); h != 0 || m != 0 || sec != 0 || d.Nanosecond() != 0 {
+			return "", fmt.Errorf("day: %v is an instant, not a date: use date with the zone", d)
+		}
+		return d.Format("2 Jan 2006"), nil
 	},
 	"roleLabel": roleLabel,
 	// human turns a status code into words ("revision_requested" → "revision requested").
@@ -106,6 +137,9 @@ func loadViews() (*views, error) {
 	for _, n := range names {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templates.FS, "layout.html", "partials.html", n)
 		if err != nil {
+			return nil, fmt.Errorf("template %s: %w", n, err)
+		}
+		if err := checkTimeCalls(t); err != nil {
 			return nil, fmt.Errorf("template %s: %w", n, err)
 		}
 		v.pages[strings.TrimSuffix(path.Base(n), ".html")] = t
@@ -158,6 +192,13 @@ func (s *Server) fillPage(c echo.Context, p *page) {
 	if p.Form == nil {
 		p.Form = map[string]string{}
 	}
+	if p.Loc == nil {
+		p.Loc = time.UTC
+		if p.Actor != nil {
+			p.Loc = p.Actor.Loc()
+		}
+	}
+	p.Zone = tz.Name(p.Loc)
 }
 
 // navFor builds the navigation for the actor's roles in the current clinic.

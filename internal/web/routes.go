@@ -20,17 +20,21 @@ type route struct {
 // Routes returns the route table (the authorization matrix test walks it).
 func (s *Server) Routes() []route { return s.routes }
 
+// Sessionless reports whether a route of the table reads no session and
+// takes no CSRF token (see sessionlessRoutes).
+func (s *Server) Sessionless(method, path string) bool { return s.sessionless[method+" "+path] }
+
 // pageRoutes are the server-rendered pages (session cookie + CSRF), one
 // slice per area, each defined next to its handlers.
 func (s *Server) pageRoutes() []route {
 	return slices.Concat(s.corePageRoutes(), s.clinicPageRoutes(), s.libraryPageRoutes(), s.securityPageRoutes(), s.assignmentPageRoutes(),
-		s.notificationPageRoutes(), s.mailFailurePageRoutes())
+		s.notificationPageRoutes(), s.mailFailurePageRoutes(), s.settingsPageRoutes())
 }
 
 // apiRoutes are the JSON API under /api/v1 (bearer tokens, no cookies).
 func (s *Server) apiRoutes() []route {
 	return slices.Concat(s.coreAPIRoutes(), s.clinicAPIRoutes(), s.libraryAPIRoutes(), s.securityAPIRoutes(), s.assignmentAPIRoutes(),
-		s.notificationAPIRoutes(), s.mailFailureAPIRoutes())
+		s.notificationAPIRoutes(), s.mailFailureAPIRoutes(), s.settingsAPIRoutes())
 }
 
 func (s *Server) corePageRoutes() []route {
@@ -56,8 +60,16 @@ func (s *Server) registerRoutes() {
 	e := s.echo
 	static, _ := fs.Sub(templates.FS, "static")
 	e.StaticFS("/static", static)
-	e.GET("/healthz", s.healthz)
-	s.routes = append(s.routes, route{"GET", "/healthz", public, s.healthz})
+	// No session, no CSRF, no caller: only public routes may live here.
+	s.sessionless = map[string]bool{}
+	for _, r := range s.sessionlessRoutes() {
+		if r.Perm != public {
+			panic("web: sessionless route " + r.Method + " " + r.Path + " must be public")
+		}
+		e.Add(r.Method, r.Path, r.h, s.require(r.Perm))
+		s.routes = append(s.routes, r)
+		s.sessionless[r.Method+" "+r.Path] = true
+	}
 
 	pages := e.Group("", s.withSession, s.checkCSRF, s.pageActor, s.requireMFA)
 	for _, r := range s.pageRoutes() {

@@ -11,6 +11,7 @@ import (
 	"github.com/mend-clinic/mend/internal/apperr"
 	"github.com/mend-clinic/mend/internal/audit"
 	"github.com/mend-clinic/mend/internal/security"
+	"github.com/mend-clinic/mend/internal/tz"
 )
 
 func (s *Server) throttle() *security.Throttle { return security.NewThrottle(s.DB) }
@@ -20,8 +21,9 @@ func (s *Server) mfa() (*security.MFA, error) {
 }
 
 // parseAuditFilter reads the audit listing's query parameters; the map
-// names each malformed one.
-func parseAuditFilter(c echo.Context) (audit.Filter, map[string]string) {
+// names each malformed one. A date in from/to is a day in loc: from its
+// local midnight, to the end of the "to" day (inclusive).
+func parseAuditFilter(c echo.Context, loc *time.Location) (audit.Filter, map[string]string) {
 	var f audit.Filter
 	bad := map[string]string{}
 	id := func(name string) int64 {
@@ -44,11 +46,11 @@ func parseAuditFilter(c echo.Context) (audit.Filter, map[string]string) {
 		if t, err := time.Parse(time.RFC3339, v); err == nil {
 			return t
 		}
-		if t, err := time.Parse("2006-01-02", v); err == nil {
+		if d, err := tz.ParseDate(v); err == nil {
 			if end { // a date as "to" includes that whole day
-				t = t.AddDate(0, 0, 1)
+				d = tz.AddDays(d, 1)
 			}
-			return t
+			return tz.Start(d, loc)
 		}
 		bad[name] = "Use a date (YYYY-MM-DD) or an RFC 3339 time."
 		return time.Time{}
@@ -75,9 +77,9 @@ func parseAuditFilter(c echo.Context) (audit.Filter, map[string]string) {
 }
 
 // apiAudit lists the clinic's audit trail (admins only; ids, not content).
-// Reading the trail is not itself audited.
+// Reading the trail is not itself audited. Dates are the clinic's days.
 func (s *Server) apiAudit(c echo.Context) error {
-	f, bad := parseAuditFilter(c)
+	f, bad := parseAuditFilter(c, mustActor(c).ClinicLoc())
 	if len(bad) > 0 {
 		return &apperr.Error{Code: apperr.BadRequest, Message: "Some query parameters are malformed.", Fields: bad}
 	}

@@ -28,9 +28,10 @@ func init() {
 // pendingMFA is how long the second step of a sign-in may take.
 const pendingMFA = 5 * time.Minute
 
-// auditPage shows the clinic's audit trail with filters and an "Older" link.
+// auditPage shows the clinic's audit trail with filters and an "Older"
+// link, in the viewer's zone: its times, and the days of its filters.
 func (s *Server) auditPage(c echo.Context) error {
-	f, bad := parseAuditFilter(c)
+	f, bad := parseAuditFilter(c, mustActor(c).Loc())
 	form := map[string]string{}
 	for _, k := range []string{"actor", "couple_id", "action", "from", "to"} {
 		form[k] = c.QueryParam(k)
@@ -63,28 +64,6 @@ func (s *Server) auditPage(c echo.Context) error {
 	}
 	p.Data = map[string]any{"Items": list.Items, "Older": older, "Paged": f.After != 0}
 	return s.render(c, status, "audit", p)
-}
-
-// settingsPage shows the clinic's security settings.
-func (s *Server) settingsPage(c echo.Context) error {
-	on, err := security.RequireStaffMFA(c.Request().Context(), s.DB, mustActor(c).ClinicID)
-	if err != nil {
-		return err
-	}
-	return s.render(c, http.StatusOK, "settings", page{Title: "Clinic settings", Data: map[string]any{"RequireStaffMFA": on}})
-}
-
-func (s *Server) saveSettings(c echo.Context) error {
-	v := c.FormValue("require_staff_mfa")
-	if v != "" && v != "on" {
-		return s.render(c, http.StatusUnprocessableEntity, "settings", page{Title: "Clinic settings",
-			Errors: map[string]string{"require_staff_mfa": "Tick the box or leave it empty."}, Data: map[string]any{"RequireStaffMFA": false}})
-	}
-	if err := security.SetRequireStaffMFA(c.Request().Context(), s.DB, s.Audit, mustActor(c), v == "on"); err != nil {
-		return err
-	}
-	s.flash(c, "Settings saved.")
-	return c.Redirect(http.StatusSeeOther, "/admin/settings")
 }
 
 // accountSecurityPage shows two-factor status: enrol (QR code and secret)

@@ -32,6 +32,9 @@ func (s *Server) renderReset(c echo.Context, status int, info clinic.ResetInfo, 
 	if err != nil {
 		return err
 	}
+	if p.Loc, err = s.Settings.ZoneOf(c.Request().Context(), info.UserID, info.ClinicID); err != nil {
+		return err
+	}
 	p.Title = "Choose a new password"
 	p.Data = map[string]any{"Info": info, "TwoFactor": on, "Action": "/password-reset/" + c.Param("token")}
 	return s.render(c, status, "password_reset", p)

@@ -26,6 +26,7 @@ import (
 	"github.com/mend-clinic/mend/internal/library"
 	"github.com/mend-clinic/mend/internal/notify"
 	"github.com/mend-clinic/mend/internal/security"
+	"github.com/mend-clinic/mend/internal/settings"
 )
 
 // Deps is everything the web layer needs, wired by cmd/mend.
@@ -42,6 +43,7 @@ type Deps struct {
 	Library     *library.Service
 	MFA         *security.MFA
 	Notify      *notify.Service
+	Settings    *settings.Service
 	// SessionCleanup is how often expired sessions are purged (0: never, for tests).
 	SessionCleanup time.Duration
 }
@@ -54,6 +56,8 @@ type Server struct {
 	store    *postgresstore.PostgresStore
 	views    *views
 	routes   []route
+	// sessionless are the routes registered without session and CSRF.
+	sessionless map[string]bool
 }
 
 // New builds the server: templates parsed once (a broken one fails here),
