@@ -3,8 +3,6 @@ package clinic
 import (
 	"context"
 	"database/sql"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -84,17 +82,16 @@ type cursor struct {
 }
 
 func encodeCursor(label string, id int64) string {
-	b, _ := json.Marshal(cursor{L: strings.ToLower(label), I: id})
-	return base64.RawURLEncoding.EncodeToString(b)
+	return paging.EncodeCursor(cursor{L: strings.ToLower(label), I: id})
 }
 
 func decodeCursor(s string) (cursor, error) {
 	var c cursor
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	// A forged cursor may carry bytes PostgreSQL refuses in text (NUL,
-	// invalid UTF-8): a bad request, not a database error.
-	if err != nil || json.Unmarshal(b, &c) != nil || c.I <= 0 || strings.ContainsRune(c.L, 0) || !utf8.ValidString(c.L) {
-		return c, apperr.New(apperr.BadRequest, "The page cursor is not valid: use the \"next\" value of a previous page.")
+	if err := paging.DecodeCursor(s, &c); err != nil {
+		return c, err
+	}
+	if c.I <= 0 {
+		return c, paging.ErrBadCursor
 	}
 	return c, nil
 }
