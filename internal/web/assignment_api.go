@@ -258,12 +258,17 @@ func (s *Server) apiSignResponse(c echo.Context) error {
 		return err
 	}
 	var in struct {
-		Version int `json:"version"`
+		Version *int `json:"version"`
 	}
 	if err := bindJSON(c, &in); err != nil {
 		return err
 	}
-	sigs, err := s.Assignments.Sign(c.Request().Context(), mustActor(c), id, in.Version)
+	// A missing version is a missing field (422 naming it), not a stale one
+	// (409 with the current text): you sign the version you read.
+	if in.Version == nil || *in.Version < 1 {
+		return apperr.Fields("version is required: the version you read and sign.", map[string]string{"version": "Required: the version you read."})
+	}
+	sigs, err := s.Assignments.Sign(c.Request().Context(), mustActor(c), id, *in.Version)
 	if err != nil {
 		return err
 	}
