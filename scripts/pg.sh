@@ -80,6 +80,8 @@ fsync = on
 CONF
 	fi
 	[ "$(id -u)" = 0 ] && chown -R postgres: "$dir" && chmod 700 "$data"
+	# The socket trusts every local connection: only the cluster's owner may reach it.
+	chmod 700 "$sock"
 	if ! as_owner "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
 		as_owner setsid "$bin/pg_ctl" -D "$data" -l "$dir/server.log" -w -t 60 start >/dev/null 9>&- ||
 			{ tail -n 30 "$dir/server.log" >&2; exit 1; }
