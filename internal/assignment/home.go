@@ -54,7 +54,7 @@ const HomeRecent = 10
 // homeBase is the couple's work whose day has come, once per request: $1
 // is the partner, $2 the couple, $3 the clinic, $4 today. Each list of the
 // home page reads it with its own filter, order and bound.
-const homeBase = `SELECT r.id AS response_id, r.assignment_id, v.title AS template_title, a.mode,
+var homeBase = `SELECT r.id AS response_id, r.assignment_id, v.title AS template_title, a.mode,
 		r.status, a.status AS assignment_status, r.occurs_on, r.due_at, r.submitted_at, r.feedback_unread,
 		r.partner_id IS NULL AS joint, r.started_at IS NOT NULL AS started, a.updated_at AS assignment_updated_at,
 		r.reviewed_at, (r.partner_id IS NULL OR r.partner_id = $1) AS mine, ` + privateExpr + ` AS private
@@ -62,7 +62,10 @@ const homeBase = `SELECT r.id AS response_id, r.assignment_id, v.title AS templa
 	JOIN assignments a ON a.id = r.assignment_id
 	JOIN exercise_templates t ON t.id = a.template_id
 	JOIN template_versions v ON v.template_id = a.template_id AND v.version = a.template_version
-	WHERE r.couple_id = $2 AND r.clinic_id = $3 AND (r.occurs_on IS NULL OR r.occurs_on <= $4::date)`
+	WHERE r.couple_id = $2 AND r.clinic_id = $3 AND ` + dayHasComeHome
+
+// dayHasComeHome: the home lists hold only work whose day has come.
+var dayHasComeHome = DayHasComeSQL("r", "$4")
 
 // homeList is one list of the home page: which work, in what order, how
 // many at most (0: all), and whether a recurring exercise shows only its
@@ -258,7 +261,7 @@ func (s *Service) Checkins(ctx context.Context, a actor.Actor, coupleID int64) (
 		JOIN exercise_templates t ON t.id = a.template_id AND t.recurring
 		JOIN template_versions v ON v.template_id = a.template_id AND v.version = a.template_version AND NOT `+privateExpr+`
 		JOIN partners p ON p.id = r.partner_id
-		WHERE r.couple_id = $1 AND r.clinic_id = $2 AND r.occurs_on IS NOT NULL AND r.occurs_on <= $3::date
+		WHERE r.couple_id = $1 AND r.clinic_id = $2 AND r.occurs_on IS NOT NULL AND `+DayHasComeSQL("r", "$3")+`
 		ORDER BY p.slot, r.occurs_on`, coupleID, a.ClinicID, s.today())
 	if err != nil {
 		return nil, err

@@ -51,6 +51,9 @@ type ResponseView struct {
 	// Revealed tells, for "reveal together", that both partners have
 	// submitted this occurrence (so each reads the other's).
 	Revealed bool `json:"-"`
+	// Upcoming: an occurrence whose day has not come yet (DayHasCome); it
+	// cannot be written before.
+	Upcoming bool `json:"-"`
 	raw      Response
 }
 
@@ -309,6 +312,7 @@ func (s *Service) views(ctx context.Context, acc access, asg Assignment, rs []Re
 		}
 	}
 	now := s.now()
+	today := Today(now)
 	out := make([]ResponseView, 0, len(rs))
 	var snapIDs, sigIDs, fbIDs []int64
 	for _, r := range rs {
@@ -327,6 +331,7 @@ func (s *Service) views(ctx context.Context, acc access, asg Assignment, rs []Re
 			d := r.OccursOn.Time.Format(time.DateOnly)
 			v.OccursOn = &d
 		}
+		v.Upcoming = !DayHasCome(r.OccursOn, today)
 		revealed := submittedBoth[occKey(r)] >= 2
 		switch acc.readable(asg, r, revealed) {
 		case "current":
@@ -506,8 +511,8 @@ func (s *Service) repliesTo(ctx context.Context, a actor.Actor, acc access, orig
 		return nil, nil
 	}
 	var rs []Response
-	if err := s.db.SelectContext(ctx, &rs, `SELECT * FROM responses WHERE assignment_id = ANY($1)
-		AND (occurs_on IS NULL OR occurs_on <= $2::date) ORDER BY assignment_id, occurs_on, partner_id, id`,
+	if err := s.db.SelectContext(ctx, &rs, `SELECT * FROM responses r WHERE r.assignment_id = ANY($1)
+		AND `+DayHasComeSQL("r", "$2")+` ORDER BY r.assignment_id, r.occurs_on, r.partner_id, r.id`,
 		pq.Array(ids), s.today()); err != nil {
 		return nil, err
 	}
@@ -538,9 +543,6 @@ func (s *Service) repliesTo(ctx context.Context, a actor.Actor, acc access, orig
 	}
 	return out, nil
 }
-
-// today is the current day (UTC, as occurrences are made).
-func (s *Service) today() string { return s.now().UTC().Format(time.DateOnly) }
 
 // FormSchema returns the pinned schema of a response the caller writes, to
 // read a posted form. It reads no answers, so it audits nothing; whoever
@@ -632,13 +634,13 @@ func (s *Service) List(ctx context.Context, a actor.Actor, f ListFilter) ([]Summ
 		EXISTS (SELECT 1 FROM partners me WHERE me.couple_id = c.id AND me.user_id = $2) AS caller_partner,
 		(SELECT count(*) FROM responses r WHERE r.assignment_id = a.id) AS total,
 		(SELECT count(*) FROM responses r WHERE r.assignment_id = a.id AND r.status IN ('draft','revision_requested')
-			AND (r.occurs_on IS NULL OR r.occurs_on <= current_date)) AS open,
+			AND `+DayHasComeSQL("r", "$7")+`) AS open,
 		(SELECT count(*) FROM responses r WHERE r.assignment_id = a.id AND r.status = 'submitted') AS waiting,
 		(SELECT count(*) FROM responses r WHERE r.assignment_id = a.id AND r.status = 'accepted') AS done,
 		(SELECT count(*) FROM responses r WHERE r.assignment_id = a.id AND r.status IN ('draft','revision_requested') AND r.due_at < now()) AS overdue
 		`+assignmentFrom+` WHERE a.clinic_id = $1 AND `+scope+`
 		AND ($3 = 0 OR a.couple_id = $3) AND ($4 = '' OR a.status = $4) AND ($5 = 0 OR a.id < $5)
-		ORDER BY a.id DESC LIMIT $6`, a.ClinicID, a.UserID, f.CoupleID, f.Status, f.After, f.Limit)
+		ORDER BY a.id DESC LIMIT $6`, a.ClinicID, a.UserID, f.CoupleID, f.Status, f.After, f.Limit, s.today())
 	if err != nil {
 		return nil, err
 	}

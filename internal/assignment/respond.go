@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -50,9 +51,12 @@ func (s *Service) writable(ctx context.Context, q sqlx.QueryerContext, a actor.A
 	return r, asg, acc, nil
 }
 
-// editable refuses changes to work that is closed, withdrawn or waiting.
-func editable(r Response, asg Assignment, acc access) error {
+// editable refuses changes to work that is closed, withdrawn, waiting, or
+// whose day has not come (today: see Today).
+func editable(r Response, asg Assignment, acc access, today time.Time) error {
 	switch {
+	case !DayHasCome(r.OccursOn, today):
+		return notYet(r)
 	case acc.CoupleStatus == "closed":
 		return apperr.New(apperr.Conflict, "This couple's work is closed and read-only.")
 	case asg.Status == StatusCancelled:
@@ -63,6 +67,11 @@ func editable(r Response, asg Assignment, acc access) error {
 		return apperr.New(apperr.Conflict, "Your counselor accepted this response; it is complete.")
 	}
 	return nil
+}
+
+// notYet refuses work on an occurrence before its day.
+func notYet(r Response) error {
+	return apperr.New(apperr.Conflict, "This is for %s: it opens on that day, not before.", r.OccursOn.Time.Format("Monday 2 January 2006"))
 }
 
 // schemaOf loads the pinned template version's schema.
@@ -108,7 +117,7 @@ func (s *Service) SaveDraft(ctx context.Context, a actor.Actor, id int64, answer
 		if err != nil {
 			return err
 		}
-		if err := editable(r, asg, acc); err != nil {
+		if err := editable(r, asg, acc, Today(s.now())); err != nil {
 			return err
 		}
 		if baseVersion != r.Version {
@@ -202,7 +211,7 @@ func (s *Service) Sign(ctx context.Context, a actor.Actor, id int64, version int
 		if r.PartnerID.Valid {
 			return apperr.Fields("Only joint responses are signed.", map[string]string{"version": "Only joint responses are signed."})
 		}
-		if err := editable(r, asg, acc); err != nil {
+		if err := editable(r, asg, acc, Today(s.now())); err != nil {
 			return err
 		}
 		if version != r.Version {
@@ -240,7 +249,7 @@ func (s *Service) Submit(ctx context.Context, a actor.Actor, id int64) error {
 		if err != nil {
 			return err
 		}
-		if err := editable(r, asg, acc); err != nil {
+		if err := editable(r, asg, acc, Today(s.now())); err != nil {
 			return err
 		}
 		sc, err := schemaOf(ctx, tx, asg)

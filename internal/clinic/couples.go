@@ -15,6 +15,7 @@ import (
 	"github.com/mend-clinic/mend/internal/account"
 	"github.com/mend-clinic/mend/internal/actor"
 	"github.com/mend-clinic/mend/internal/apperr"
+	"github.com/mend-clinic/mend/internal/assignment"
 	"github.com/mend-clinic/mend/internal/audit"
 	"github.com/mend-clinic/mend/internal/db"
 	"github.com/mend-clinic/mend/internal/paging"
@@ -455,14 +456,15 @@ func (s *Service) Caseload(ctx context.Context, a actor.Actor) ([]CaseloadCouple
 		w.due, w.overdue, w.awaiting_review, w.next_due
 		FROM couples c
 		LEFT JOIN LATERAL (SELECT
-			count(*) FILTER (WHERE r.status IN ('draft', 'revision_requested') AND (r.occurs_on IS NULL OR r.occurs_on <= current_date)) AS due,
+			count(*) FILTER (WHERE r.status IN ('draft', 'revision_requested') AND `+assignment.DayHasComeSQL("r", "$3")+`) AS due,
 			count(*) FILTER (WHERE r.status IN ('draft', 'revision_requested') AND r.due_at < now()) AS overdue,
 			count(*) FILTER (WHERE r.status = 'submitted') AS awaiting_review,
 			min(r.due_at) FILTER (WHERE r.status IN ('draft', 'revision_requested') AND r.due_at >= now()) AS next_due
 			FROM responses r JOIN assignments a ON a.id = r.assignment_id AND a.status = 'active'
 			WHERE r.couple_id = c.id) w ON true
 		WHERE c.clinic_id = $1 AND c.counselor_id = $2
-		ORDER BY c.status = 'closed', lower(c.label), c.id LIMIT 1000`, a.ClinicID, a.UserID)
+		ORDER BY c.status = 'closed', lower(c.label), c.id LIMIT 1000`, a.ClinicID, a.UserID,
+		assignment.Today(time.Now()).Format(time.DateOnly))
 	return out, err
 }
 

@@ -281,7 +281,7 @@ func (s *Server) showResponse(c echo.Context, status int, id int64, typed map[st
 	if d.Reveal == assignment.RevealTogether {
 		v.RevealNote = assignment.RevealTogetherNote
 	}
-	v.Editable = rv.Mine && d.Status == assignment.StatusActive && d.CoupleStatus != "closed" &&
+	v.Editable = rv.Mine && d.Status == assignment.StatusActive && d.CoupleStatus != "closed" && !rv.Upcoming &&
 		(rv.Status == assignment.Draft || rv.Status == assignment.RevisionRequested)
 	answers := rv.Answers
 	if typed != nil {
