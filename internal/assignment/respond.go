@@ -200,7 +200,8 @@ func (s *Service) Share(ctx context.Context, a actor.Actor, id int64, shared boo
 }
 
 // Sign records the caller's signature of a joint response's current
-// version. The version names what they read; a stale one is refused.
+// version. The version names what they read (0: missing, a field error);
+// a stale one is refused.
 func (s *Service) Sign(ctx context.Context, a actor.Actor, id int64, version int) ([]Signature, error) {
 	var sigs []Signature
 	err := db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
@@ -210,6 +211,11 @@ func (s *Service) Sign(ctx context.Context, a actor.Actor, id int64, version int
 		}
 		if r.PartnerID.Valid {
 			return apperr.Fields("Only joint responses are signed.", map[string]string{"version": "Only joint responses are signed."})
+		}
+		if version < 1 {
+			// Missing is a missing field, not a stale version (which would
+			// hand back the current text): you sign the version you read.
+			return apperr.Fields("version is required: the version you read and sign.", map[string]string{"version": "Required: the version you read."})
 		}
 		if err := editable(r, asg, acc, Today(s.now())); err != nil {
 			return err

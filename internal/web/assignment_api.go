@@ -263,12 +263,11 @@ func (s *Server) apiSignResponse(c echo.Context) error {
 	if err := bindJSON(c, &in); err != nil {
 		return err
 	}
-	// A missing version is a missing field (422 naming it), not a stale one
-	// (409 with the current text): you sign the version you read.
-	if in.Version == nil || *in.Version < 1 {
-		return apperr.Fields("version is required: the version you read and sign.", map[string]string{"version": "Required: the version you read."})
+	version := 0 // missing: the service answers 422 naming the field, once it knows the caller writes this response
+	if in.Version != nil {
+		version = *in.Version
 	}
-	sigs, err := s.Assignments.Sign(c.Request().Context(), mustActor(c), id, *in.Version)
+	sigs, err := s.Assignments.Sign(c.Request().Context(), mustActor(c), id, version)
 	if err != nil {
 		return err
 	}
