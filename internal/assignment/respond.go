@@ -158,9 +158,11 @@ func (s *Service) SaveDraft(ctx context.Context, a actor.Actor, id int64, answer
 		if _, err := tx.ExecContext(ctx, `UPDATE couples SET last_activity_at = now() WHERE id = $1`, r.CoupleID); err != nil {
 			return err
 		}
-		// A state change like any other: the version, never the text.
-		return s.audit.Log(ctx, tx, a, audit.Event{Action: "response.save", ObjectType: "response", ObjectID: id, CoupleID: r.CoupleID,
-			Detail: map[string]any{"version": out.Version, "signatures_cleared": out.SignaturesCleared}})
+		// Writing one's own draft is not an audit event: it discloses
+		// nothing, and the trail would show the clinic when a client drafts.
+		// The submission is audited, and keeps the signatures it was
+		// submitted with.
+		return nil
 	})
 	return out, err
 }
@@ -232,12 +234,10 @@ func (s *Service) Sign(ctx context.Context, a actor.Actor, id int64, version int
 		if _, fe := sc.ValidateAnswers(ans, true); len(fe) > 0 {
 			return apperr.Fields("Complete every required answer before signing.", fe)
 		}
+		// Signing a joint draft is part of writing it, like a save: not an
+		// audit event. The submission keeps who signed which version, when.
 		if _, err := tx.ExecContext(ctx, `INSERT INTO signatures (response_id, partner_id, version) VALUES ($1, $2, $3)
 			ON CONFLICT (response_id, partner_id) DO UPDATE SET version = EXCLUDED.version, signed_at = now()`, id, acc.PartnerID, version); err != nil {
-			return err
-		}
-		if err := s.audit.Log(ctx, tx, a, audit.Event{Action: "response.sign", ObjectType: "response", ObjectID: id, CoupleID: r.CoupleID,
-			Detail: map[string]any{"version": version}}); err != nil {
 			return err
 		}
 		sigs, err = signaturesOf(ctx, tx, id)

@@ -180,8 +180,8 @@ func TestRepliesHTTP(t *testing.T) {
 	}
 }
 
-// Autosave and the Save button read nothing out: no read is audited; the
-// save is, as a state change without content. The other partner's draft
+// Autosave and the Save button read nothing out: no read is audited, and
+// writing one's draft is no audit event either. The other partner's draft
 // carries no version in API bodies.
 func TestSavePathsAuditNoReadHTTP(t *testing.T) {
 	p := newPractice(t)
@@ -203,10 +203,10 @@ func TestSavePathsAuditNoReadHTTP(t *testing.T) {
 	if n := p.reads(t, "alex@h.test"); n != before {
 		t.Errorf("save paths audited %d reads", n-before)
 	}
-	var details []string
-	p.app.DB.Select(&details, `SELECT detail FROM audit_log WHERE action = 'response.save' AND object_id = $1`, rid)
-	if len(details) != 2 || strings.Contains(strings.Join(details, ""), "SECRET") {
-		t.Fatalf("save events: %v", details)
+	var events int
+	p.app.DB.Get(&events, `SELECT count(*) FROM audit_log WHERE object_id = $1 AND action LIKE 'response.%'`, rid)
+	if events != 0 {
+		t.Fatalf("draft saves audited: %d events", events)
 	}
 	// The partner and the counselor: the draft's version is not theirs to know.
 	for _, who := range []string{"blair@h.test", "cora@h.test", "ada@h.test"} {
