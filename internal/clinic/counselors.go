@@ -149,11 +149,12 @@ func (s *Service) InviteCounselor(ctx context.Context, a actor.Actor, name, emai
 			}
 			return &apperr.Error{Code: apperr.Conflict, Message: msg, Fields: map[string]string{"email": msg}}
 		}
-		if client, err := hasRole(ctx, tx, a.ClinicID, e, actor.RoleClient); err != nil {
+		// A client is never staff of the same clinic, whether they have
+		// joined yet or are only invited as a partner.
+		if client, err := clientOf(ctx, tx, a.ClinicID, e); err != nil {
 			return err
 		} else if client {
-			msg := "This address belongs to a client of this clinic; a counselor needs their own address."
-			return apperr.Fields(msg, map[string]string{"email": msg})
+			return &apperr.Error{Code: apperr.Conflict, Message: msgClientAsStaff, Fields: map[string]string{"email": msgClientAsStaff}}
 		}
 		if err := s.revokePending(ctx, tx, a, `lower(email) = $2 AND role = 'counselor'`, e); err != nil {
 			return err

@@ -262,23 +262,23 @@ func (s *Service) CreateCouple(ctx context.Context, a actor.Actor, in NewCouple)
 	var id int64
 	var invs []Invitation
 	err = db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		if err := s.checkCounselor(ctx, tx, a, in.CounselorID); err != nil {
+		if err := s.checkCounselor(ctx, tx, a, in.CounselorID, 0); err != nil {
 			return err
 		}
 		// A client is never also staff of the same clinic: a counselor would
-		// otherwise sit in their own caseload.
+		// otherwise sit in their own caseload (or read a partner's flags).
 		staff := map[string]string{}
 		for i, p := range in.Partners {
-			taken, err := hasRole(ctx, tx, a.ClinicID, p.Email, actor.RoleAdmin, actor.RoleCounselor)
+			taken, err := staffOf(ctx, tx, a.ClinicID, p.Email)
 			if err != nil {
 				return err
 			}
 			if taken {
-				staff[fmt.Sprintf("partners.%d.email", i)] = "This address belongs to a staff member of this clinic; a partner needs their own address."
+				staff[fmt.Sprintf("partners.%d.email", i)] = msgStaffAsPartner
 			}
 		}
 		if len(staff) > 0 {
-			return apperr.Fields("Please correct the highlighted fields.", staff)
+			return &apperr.Error{Code: apperr.Conflict, Message: msgStaffAsPartner, Fields: staff}
 		}
 		if err := tx.GetContext(ctx, &id, `INSERT INTO couples (clinic_id, label, counselor_id) VALUES ($1, $2, $3) RETURNING id`,
 			a.ClinicID, label, in.CounselorID); err != nil {
@@ -308,15 +308,33 @@ func (s *Service) CreateCouple(ctx context.Context, a actor.Actor, in NewCouple)
 	return c, invs, err
 }
 
-// checkCounselor confirms that uid is an active counselor of the actor's clinic.
-func (s *Service) checkCounselor(ctx context.Context, q sqlx.QueryerContext, a actor.Actor, uid int64) error {
-	var ok bool
-	if err := sqlx.GetContext(ctx, q, &ok, `SELECT EXISTS (SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id
-		WHERE m.user_id = $1 AND m.clinic_id = $2 AND m.role = 'counselor' AND m.active AND u.active)`, uid, a.ClinicID); err != nil {
+// checkCounselor confirms that uid is an active counselor of the actor's
+// clinic, and not a client of it: never a partner of the couple (coupleID,
+// 0 for a new one), nor of another couple of the clinic (staff and clients
+// stay apart even where older data mixed them).
+func (s *Service) checkCounselor(ctx context.Context, q sqlx.QueryerContext, a actor.Actor, uid, coupleID int64) error {
+	var st struct {
+		Counselor bool `db:"counselor"`
+		OwnCouple bool `db:"own_couple"`
+		Client    bool `db:"client"`
+	}
+	if err := sqlx.GetContext(ctx, q, &st, `SELECT
+		EXISTS (SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id
+			WHERE m.user_id = $1 AND m.clinic_id = $2 AND m.role = 'counselor' AND m.active AND u.active) AS counselor,
+		EXISTS (SELECT 1 FROM partners p LEFT JOIN users u ON u.id = $1
+			WHERE p.couple_id = $3 AND p.clinic_id = $2 AND (p.user_id = $1 OR lower(p.email) = lower(u.email))) AS own_couple,
+		`+clientOfSQL("(SELECT email FROM users WHERE id = $1)", "$2")+` AS client`, uid, a.ClinicID, coupleID); err != nil {
 		return err
 	}
-	if !ok {
+	switch {
+	case !st.Counselor:
 		return apperr.Fields("Choose an active counselor of this clinic.", map[string]string{"counselor_id": "Choose an active counselor of this clinic."})
+	case st.OwnCouple:
+		msg := "This counselor is one of this couple's partners: a couple's counselor is never one of them."
+		return &apperr.Error{Code: apperr.Conflict, Message: msg, Fields: map[string]string{"counselor_id": msg}}
+	case st.Client:
+		msg := "This counselor is also a client of this clinic (a partner of a couple): choose another counselor."
+		return &apperr.Error{Code: apperr.Conflict, Message: msg, Fields: map[string]string{"counselor_id": msg}}
 	}
 	return nil
 }
@@ -391,7 +409,7 @@ func (s *Service) UpdateCouple(ctx context.Context, a actor.Actor, id int64, p C
 		// A new counselor, or a couple coming back from closed, needs an
 		// active counselor of this clinic.
 		if counselor != cur.CounselorID || (cur.Status == StatusClosed && status != StatusClosed) {
-			if err := s.checkCounselor(ctx, tx, a, counselor); err != nil {
+			if err := s.checkCounselor(ctx, tx, a, counselor, id); err != nil {
 				return err
 			}
 		}
@@ -506,11 +524,39 @@ func (s *Service) AllCaseloads(ctx context.Context, a actor.Actor) (Caseloads, e
 	return out, err
 }
 
-// hasRole reports whether an email has an active membership with one of the
-// roles in the clinic.
-func hasRole(ctx context.Context, q sqlx.QueryerContext, clinicID int64, email string, roles ...string) (bool, error) {
+// A client is never also staff of the same clinic. These are the two sides
+// of that rule, checked wherever someone becomes one or the other (a couple
+// created, a counselor invited, an invitation accepted, a counselor chosen).
+const (
+	msgStaffAsPartner = "This address belongs to a staff member of this clinic (or someone invited as counselor); a partner needs their own address."
+	msgClientAsStaff  = "This address belongs to a client of this clinic (a partner of a couple, joined or invited); a counselor needs their own address."
+)
+
+// clientOfSQL is the rule "email (an SQL expression) is a client of the
+// clinic (the placeholder clinic)": a client membership, or a partner of one
+// of its couples, joined or only invited.
+func clientOfSQL(email, clinic string) string {
+	return `(EXISTS (SELECT 1 FROM memberships m JOIN users mu ON mu.id = m.user_id
+			WHERE m.clinic_id = ` + clinic + ` AND m.role = 'client' AND lower(mu.email) = lower(` + email + `))
+		OR EXISTS (SELECT 1 FROM partners p LEFT JOIN users pu ON pu.id = p.user_id
+			WHERE p.clinic_id = ` + clinic + ` AND (lower(p.email) = lower(` + email + `) OR lower(pu.email) = lower(` + email + `))))`
+}
+
+// clientOf reports whether an email is a client of the clinic (clientOfSQL).
+func clientOf(ctx context.Context, q sqlx.QueryerContext, clinicID int64, email string) (bool, error) {
+	var ok bool
+	err := sqlx.GetContext(ctx, q, &ok, `SELECT `+clientOfSQL("$1::text", "$2"), email, clinicID)
+	return ok, err
+}
+
+// staffOf reports whether an email is staff of the clinic: an active admin
+// or counselor membership, or a pending counselor invitation.
+func staffOf(ctx context.Context, q sqlx.QueryerContext, clinicID int64, email string) (bool, error) {
 	var ok bool
 	err := sqlx.GetContext(ctx, q, &ok, `SELECT EXISTS (SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id
-		WHERE m.clinic_id = $1 AND m.active AND lower(u.email) = lower($2) AND m.role = ANY($3))`, clinicID, email, pq.Array(roles))
+			WHERE m.clinic_id = $1 AND m.active AND lower(u.email) = lower($2) AND m.role = ANY($3))
+		OR EXISTS (SELECT 1 FROM invitations i WHERE i.clinic_id = $1 AND i.role = 'counselor' AND lower(i.email) = lower($2)
+			AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > now())`,
+		clinicID, email, pq.Array([]string{actor.RoleAdmin, actor.RoleCounselor}))
 	return ok, err
 }
