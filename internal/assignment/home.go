@@ -28,6 +28,9 @@ type HomeItem struct {
 	Joint          bool         `db:"joint"`
 	Started        bool         `db:"started"`
 	Overdue        bool         `db:"-"`
+	// State is the coarse state of the other partner's work (PartnerWork):
+	// StateToDo or StateDone, all they learn of it.
+	State string `db:"-"`
 }
 
 // ClientHome is what a partner sees first, grouped.
@@ -39,7 +42,7 @@ type ClientHome struct {
 	Feedback    []HomeItem // reviewed with unread feedback
 	Done        []HomeItem // accepted, most recent first
 	Withdrawn   []HomeItem
-	PartnerWork []HomeItem // the other partner's individual work: status only
+	PartnerWork []HomeItem // the other partner's individual work: title and coarse State only
 	Missed      int        // recurring occurrences left unfilled more than two days ago
 	More        int        // completed items not listed
 	// WithdrawnMore and PartnerMore count the items those lists leave out.
@@ -85,8 +88,11 @@ var homeLists = []homeList{
 	{"done", `mine AND assignment_status = 'active' AND status = 'accepted' AND NOT feedback_unread`,
 		`reviewed_at DESC NULLS LAST, response_id DESC`, HomeRecent, true},
 	{"withdrawn", `mine AND assignment_status = 'cancelled'`, `assignment_updated_at DESC, response_id DESC`, HomeRecent, true},
-	// The other partner's individual work, never their safety check.
-	{"partner", `NOT mine AND NOT private AND assignment_status = 'active'`, `assignment_id DESC`, HomeRecent, true},
+	// The other partner's individual work, never their safety check. Their
+	// one-partner work stays listed whatever the counselor does with it (a
+	// withdrawal is not theirs to learn); each-partner work the caller
+	// shares leaves with the caller's own when withdrawn.
+	{"partner", `NOT mine AND NOT private AND (assignment_status = 'active' OR mode = 'individual')`, `assignment_id DESC`, HomeRecent, true},
 }
 
 // homeQuery is every list in one statement (one round trip, one plan):
@@ -182,7 +188,14 @@ func (s *Service) Home(ctx context.Context, a actor.Actor) (ClientHome, error) {
 			h.Withdrawn = append(h.Withdrawn, x)
 			h.WithdrawnMore = r.Total - len(h.Withdrawn)
 		case "partner":
-			x.Started = false // what it is and its status: no trace of drafting
+			// What it is and a coarse state: no status (a revision asked
+			// for), no dates, no trace of drafting.
+			x.State = StateToDo
+			if x.SubmittedAt.Valid {
+				x.State = StateDone // coarseState
+			}
+			x.Status, x.Started, x.Overdue, x.FeedbackUnread = "", false, false, false
+			x.DueAt, x.SubmittedAt = sql.NullTime{}, sql.NullTime{}
 			h.PartnerWork = append(h.PartnerWork, x)
 			h.PartnerMore = r.Total - len(h.PartnerWork)
 		}

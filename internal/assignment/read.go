@@ -127,6 +127,11 @@ func (s *Service) detail(ctx context.Context, a actor.Actor, id int64) (Detail, 
 		return d, errNotFound
 	}
 	d.Assignment, d.access = asg, acc
+	if acc.othersAssignment(asg) {
+		// The other partner's one-partner work: what it is and its coarse
+		// state (set with its responses), nothing of its setting or dates.
+		d.Assignment = asg.forOtherPartner(StateToDo)
+	}
 	if !acc.contentReader() {
 		d.Instructions = "" // the counselor's words to the couple: not for an admin
 		return d, nil
@@ -158,6 +163,9 @@ func (s *Service) Get(ctx context.Context, a actor.Actor, id int64) (Detail, err
 	if d.Responses, err = s.views(ctx, d.access, d.Assignment, rs, true); err != nil {
 		return d, err
 	}
+	if d.PartnerView() {
+		d.State = stateOf(rs, Today(s.now()))
+	}
 	if err := s.withReplyOf(ctx, a, &d); err != nil {
 		return d, err
 	}
@@ -186,6 +194,9 @@ func (s *Service) response(ctx context.Context, a actor.Actor, id int64) (Detail
 	vs, err := s.views(ctx, d.access, d.Assignment, rs, true)
 	if err != nil {
 		return d, ResponseView{}, err
+	}
+	if d.PartnerView() {
+		d.State = stateOf(rs, Today(s.now()))
 	}
 	for _, v := range vs {
 		if v.ID != id {
@@ -350,6 +361,12 @@ func (s *Service) views(ctx context.Context, acc access, asg Assignment, rs []Re
 			// Sharing does not apply to a revealed-together exercise.
 			v.Shared, v.Revealed = false, revealed
 		}
+		if acc.othersResponse(r) {
+			// The other partner's own work: that it exists and a coarse
+			// state; never its status (a revision asked for), due date or
+			// times (SubmittedAt is the shared text's, below).
+			v.Status, v.DueAt, v.SubmittedAt, v.Overdue = coarseState(r), nil, nil, false
+		}
 		if acc.Counselor && len(r.ConcernFields) > 0 {
 			v.Concerns = r.ConcernFields
 		}
@@ -399,6 +416,9 @@ func (s *Service) views(ctx context.Context, acc access, asg Assignment, rs []Re
 				v.Answers = map[string]any{}
 			}
 			v.AnswersFrom, v.SubmissionID, v.Version = "submitted", sub.ID, sub.Version
+			if acc.othersResponse(v.raw) {
+				v.SubmittedAt = &sub.SubmittedAt // when the text they read was submitted
+			}
 			if v.PartnerID == nil {
 				// You read what was signed: the submitted version's signatures.
 				v.Signatures = append([]Signature{}, sub.Signatures...)
@@ -420,6 +440,29 @@ func (s *Service) views(ctx context.Context, acc access, asg Assignment, rs []Re
 		}
 	}
 	return out, nil
+}
+
+// stateOf is the coarse state of the other partner's work from its
+// responses: done once every occurrence whose day has come was submitted.
+func stateOf(rs []Response, today time.Time) string {
+	state := StateToDo
+	for _, r := range rs {
+		if !DayHasCome(r.OccursOn, today) {
+			continue
+		}
+		if coarseState(r) == StateToDo {
+			return StateToDo
+		}
+		state = StateDone
+	}
+	return state
+}
+
+// stateOfSQL is stateOf for the assignments alias a and today's date
+// placeholder.
+func stateOfSQL(a, today string) string {
+	return `(SELECT CASE WHEN count(*) > 0 AND bool_and(r.submitted_at IS NOT NULL) THEN 'done' ELSE 'to_do' END
+		FROM responses r WHERE r.assignment_id = ` + a + `.id AND ` + DayHasComeSQL("r", today) + `)`
 }
 
 func containsID(ids []int64, id int64) bool {
@@ -532,6 +575,11 @@ func (s *Service) repliesTo(ctx context.Context, a actor.Actor, acc access, orig
 		info := ReplyInfo{AssignmentID: x.ID, ResponseID: r.ID, Title: x.TemplateTitle, Status: r.Status,
 			Withdrawn: x.Status == StatusCancelled, PartnerName: "Both partners",
 			Readable: acc.readable(x, r, submitted[occ{r.AssignmentID, occKey(r)}] >= 2) != ""}
+		if acc.othersResponse(r) {
+			// The other partner's reply: a coarse state, and nothing of what
+			// the counselor did with it (a withdrawal neither).
+			info.Status, info.Withdrawn = coarseState(r), info.Withdrawn && !acc.othersAssignment(x)
+		}
 		if r.PartnerID.Valid {
 			info.PartnerName = acc.Names[r.PartnerID.Int64]
 		}
@@ -599,6 +647,10 @@ type Summary struct {
 	Waiting       int   `db:"waiting"`
 	Done          int   `db:"done"`
 	OverdueN      int   `db:"overdue"`
+	// OthersWork: the other partner's one-partner work (othersAssignment),
+	// with its coarse state.
+	OthersWork  bool   `db:"others_work"`
+	OthersState string `db:"others_state"`
 }
 
 // ListFilter narrows a list of assignments.
@@ -629,20 +681,34 @@ func (s *Service) List(ctx context.Context, a actor.Actor, f ListFilter) ([]Summ
 	// partner's safety check (a person may be staff and client in one clinic).
 	scope += ` AND NOT EXISTS (SELECT 1 FROM partners me WHERE me.couple_id = c.id AND me.user_id = $2
 			AND ` + privateExpr + ` AND a.partner_id IS DISTINCT FROM me.id)`
+	// A partner's counts cover their own and joint responses: the other
+	// partner's statuses (a revision, an acceptance) are not theirs to know.
+	// The other partner's one-partner work shows its coarse state only, and
+	// stays where it was whatever happens to it (a withdrawal too), so the
+	// status filter takes it as active.
+	counted := `r.assignment_id = a.id AND NOT ` + othersResponseSQL("r", "$2")
+	others := othersAssignmentSQL("a", "$2")
 	items := []Summary{}
 	err := s.db.SelectContext(ctx, &items, `SELECT `+assignmentCols+`, c.counselor_id AS couple_counselor_id,
 		EXISTS (SELECT 1 FROM partners me WHERE me.couple_id = c.id AND me.user_id = $2) AS caller_partner,
-		(SELECT count(*) FROM responses r WHERE r.assignment_id = a.id) AS total,
-		(SELECT count(*) FROM responses r WHERE r.assignment_id = a.id AND r.status IN ('draft','revision_requested')
+		(SELECT count(*) FROM responses r WHERE `+counted+`) AS total,
+		(SELECT count(*) FROM responses r WHERE `+counted+` AND r.status IN ('draft','revision_requested')
 			AND `+DayHasComeSQL("r", "$7")+`) AS open,
-		(SELECT count(*) FROM responses r WHERE r.assignment_id = a.id AND r.status = 'submitted') AS waiting,
-		(SELECT count(*) FROM responses r WHERE r.assignment_id = a.id AND r.status = 'accepted') AS done,
-		(SELECT count(*) FROM responses r WHERE r.assignment_id = a.id AND r.status IN ('draft','revision_requested') AND r.due_at < now()) AS overdue
+		(SELECT count(*) FROM responses r WHERE `+counted+` AND r.status = 'submitted') AS waiting,
+		(SELECT count(*) FROM responses r WHERE `+counted+` AND r.status = 'accepted') AS done,
+		(SELECT count(*) FROM responses r WHERE `+counted+` AND r.status IN ('draft','revision_requested') AND r.due_at < now()) AS overdue,
+		`+others+` AS others_work, `+stateOfSQL("a", "$7")+` AS others_state
 		`+assignmentFrom+` WHERE a.clinic_id = $1 AND `+scope+`
-		AND ($3 = 0 OR a.couple_id = $3) AND ($4 = '' OR a.status = $4) AND ($5 = 0 OR a.id < $5)
+		AND ($3 = 0 OR a.couple_id = $3) AND ($4 = '' OR (CASE WHEN `+others+` THEN 'active' ELSE a.status END) = $4)
+		AND ($5 = 0 OR a.id < $5)
 		ORDER BY a.id DESC LIMIT $6`, a.ClinicID, a.UserID, f.CoupleID, f.Status, f.After, f.Limit, s.today())
 	if err != nil {
 		return nil, err
+	}
+	for i := range items {
+		if items[i].OthersWork {
+			items[i].Assignment = items[i].Assignment.forOtherPartner(items[i].OthersState)
+		}
 	}
 	// The counselor's instructions are clinical content: an admin (who is
 	// not the couple's counselor) gets statuses and dates only.
@@ -666,8 +732,13 @@ func (d Detail) MarshalJSON() ([]byte, error) {
 	return withAssignment(d.Assignment, extra)
 }
 
-// MarshalJSON writes the assignment with its counts.
+// MarshalJSON writes the assignment with its counts (null for the other
+// partner's one-partner work, which shows its coarse "state" only).
 func (s Summary) MarshalJSON() ([]byte, error) {
+	if s.PartnerView() {
+		return withAssignment(s.Assignment, map[string]any{"responses": nil, "open": nil,
+			"awaiting_review": nil, "accepted": nil, "overdue": nil})
+	}
 	return withAssignment(s.Assignment, map[string]any{"responses": s.Total, "open": s.Open,
 		"awaiting_review": s.Waiting, "accepted": s.Done, "overdue": s.OverdueN})
 }

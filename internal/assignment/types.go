@@ -76,10 +76,36 @@ type Assignment struct {
 	CreatedBy       int64          `db:"created_by" json:"-"`
 	CreatedAt       time.Time      `db:"created_at" json:"created_at"`
 	UpdatedAt       time.Time      `db:"updated_at" json:"updated_at"`
+	// partnerView: this is the other partner's one-partner work, as its
+	// other partner sees it (othersAssignment): what it is and State only.
+	partnerView bool
+	// State is the coarse state of the other partner's work (partnerView).
+	State string `db:"-" json:"-"`
 }
 
-// MarshalJSON writes nullable fields as null or values.
+// PartnerView reports whether the assignment is the other partner's
+// one-partner work as its other partner sees it: its title and coarse
+// State, nothing of its instructions, dates, status or review.
+func (a Assignment) PartnerView() bool { return a.partnerView }
+
+// forOtherPartner is the assignment as the other partner may see it.
+func (a Assignment) forOtherPartner(state string) Assignment {
+	return Assignment{ID: a.ID, ClinicID: a.ClinicID, CoupleID: a.CoupleID, CoupleLabel: a.CoupleLabel, CoupleStatus: a.CoupleStatus,
+		TemplateID: a.TemplateID, TemplateVersion: a.TemplateVersion, TemplateTitle: a.TemplateTitle, Private: a.Private, Mode: a.Mode,
+		PartnerID: a.PartnerID, Reveal: a.Reveal, ReplyTo: a.ReplyTo, Status: StatusActive, partnerView: true, State: state}
+}
+
+// MarshalJSON writes nullable fields as null or values. The other partner's
+// one-partner work (PartnerView) keeps the same keys, its status, times,
+// instructions and recurrence null, with its coarse "state".
 func (a Assignment) MarshalJSON() ([]byte, error) {
+	if a.partnerView {
+		return json.Marshal(map[string]any{"id": a.ID, "couple_id": a.CoupleID, "couple_label": a.CoupleLabel,
+			"template_id": a.TemplateID, "template_version": a.TemplateVersion, "template_title": a.TemplateTitle,
+			"private_to_counselor": false, "mode": a.Mode, "partner_id": ptrInt(a.PartnerID), "reveal": a.Reveal,
+			"reply_to": ptrInt(a.ReplyTo), "state": a.State, "status": nil, "instructions": nil, "due_at": nil,
+			"recurrence": nil, "created_at": nil, "updated_at": nil})
+	}
 	type plain Assignment
 	out := struct {
 		plain
