@@ -263,12 +263,14 @@ func (s *Service) Checkins(ctx context.Context, a actor.Actor, coupleID int64) (
 		Day          time.Time       `db:"occurs_on"`
 		Current      json.RawMessage `db:"current"`
 		Submitted    json.RawMessage `db:"submitted"`
+		Shared       json.RawMessage `db:"shared"`
 		PartnerMay   bool            `db:"partner_reads"`
 		WasSubmitted bool            `db:"was_submitted"`
 	}
 	err = s.db.SelectContext(ctx, &rows, `SELECT r.id, r.partner_id, p.name, r.occurs_on, r.answers AS current,
 			r.submitted_at IS NOT NULL AS was_submitted, `+partnerReadsExpr+` AS partner_reads,
-			coalesce((SELECT s.answers FROM submissions s WHERE s.response_id = r.id ORDER BY s.id DESC LIMIT 1), 'null') AS submitted
+			coalesce((SELECT s.answers FROM submissions s WHERE s.response_id = r.id ORDER BY s.id DESC LIMIT 1), 'null') AS submitted,
+			coalesce((SELECT s.answers FROM submissions s WHERE s.id = r.shared_submission_id), 'null') AS shared
 		FROM responses r
 		JOIN assignments a ON a.id = r.assignment_id
 		JOIN exercise_templates t ON t.id = a.template_id AND t.recurring
@@ -290,7 +292,7 @@ func (s *Service) Checkins(ctx context.Context, a actor.Actor, coupleID int64) (
 			if !r.PartnerMay {
 				continue
 			}
-			src = r.Submitted
+			src = r.Shared // the submission its author shared
 		case acc.Counselor && r.WasSubmitted:
 			src = r.Submitted
 		default:

@@ -26,8 +26,14 @@ type ResponseView struct {
 	// its authors, the submitted snapshot's for the counselor and the other
 	// partner. It is 0 (null in JSON) for a response the caller may not
 	// read: saves must leave no trace there.
-	Version     int            `json:"version"`
-	Shared      bool           `json:"shared"`
+	Version int `json:"version"`
+	// Shared: the other partner may read a submission of it (the one its
+	// author shared, SharedSubmissionID: for its authors and the counselor).
+	Shared             bool  `json:"shared"`
+	SharedSubmissionID int64 `json:"shared_submission_id,omitempty"`
+	// ShareChoice is the author's last choice, which pre-sets the question
+	// at their next submission (for its author only).
+	ShareChoice bool           `json:"-"`
 	Signatures  []Signature    `json:"signatures"`
 	OccursOn    *string        `json:"occurs_on"`
 	DueAt       *time.Time     `json:"due_at"`
@@ -325,9 +331,9 @@ func (s *Service) views(ctx context.Context, acc access, asg Assignment, rs []Re
 	now := s.now()
 	today := Today(now)
 	out := make([]ResponseView, 0, len(rs))
-	var snapIDs, sigIDs, fbIDs []int64
+	var snapIDs, sharedIDs, sigIDs, fbIDs []int64
 	for _, r := range rs {
-		v := ResponseView{ID: r.ID, PartnerID: ptrInt(r.PartnerID), Status: r.Status, Version: r.Version, Shared: r.Shared,
+		v := ResponseView{ID: r.ID, PartnerID: ptrInt(r.PartnerID), Status: r.Status, Version: r.Version, Shared: r.SharedSubmissionID.Valid,
 			DueAt: ptrTime(r.DueAt), Overdue: r.Overdue(now), SubmittedAt: ptrTime(r.SubmittedAt), Mine: acc.mine(r),
 			Signatures: []Signature{}, raw: r}
 		if asg.Status == StatusCancelled && r.Status != Accepted {
@@ -355,7 +361,17 @@ func (s *Service) views(ctx context.Context, acc access, asg Assignment, rs []Re
 				sigIDs = append(sigIDs, r.ID)
 			}
 		case "submitted":
-			snapIDs = append(snapIDs, r.ID)
+			if acc.othersResponse(r) {
+				sharedIDs = append(sharedIDs, r.SharedSubmissionID.Int64) // what its author shared
+			} else {
+				snapIDs = append(snapIDs, r.ID) // the counselor: the latest
+			}
+		}
+		if v.Mine {
+			v.ShareChoice = r.Shared
+		}
+		if v.Mine || acc.Counselor {
+			v.SharedSubmissionID = r.SharedSubmissionID.Int64
 		}
 		if asg.Reveal == RevealTogether {
 			// Sharing does not apply to a revealed-together exercise.
@@ -376,14 +392,18 @@ func (s *Service) views(ctx context.Context, acc access, asg Assignment, rs []Re
 		}
 		out = append(out, v)
 	}
-	snaps := map[int64]Submission{}
-	if len(snapIDs) > 0 {
+	snaps := map[int64]Submission{} // by response
+	if len(snapIDs)+len(sharedIDs) > 0 {
 		var list []Submission
-		if err := s.db.SelectContext(ctx, &list, `SELECT DISTINCT ON (response_id) * FROM submissions
+		if err := s.db.SelectContext(ctx, &list, `SELECT DISTINCT ON (response_id) `+submissionCols+` FROM submissions
 			WHERE response_id = ANY($1) ORDER BY response_id, id DESC`, pq.Array(snapIDs)); err != nil {
 			return nil, err
 		}
-		for _, sub := range list {
+		var shared []Submission
+		if err := s.db.SelectContext(ctx, &shared, `SELECT `+submissionCols+` FROM submissions WHERE id = ANY($1)`, pq.Array(sharedIDs)); err != nil {
+			return nil, err
+		}
+		for _, sub := range append(list, shared...) {
 			snaps[sub.ResponseID] = sub
 		}
 	}
@@ -464,6 +484,9 @@ func stateOfSQL(a, today string) string {
 	return `(SELECT CASE WHEN count(*) > 0 AND bool_and(r.submitted_at IS NOT NULL) THEN 'done' ELSE 'to_do' END
 		FROM responses r WHERE r.assignment_id = ` + a + `.id AND ` + DayHasComeSQL("r", today) + `)`
 }
+
+// submissionCols are the columns of a Submission.
+const submissionCols = `id, response_id, version, answers, submitted_by, submitted_at, signatures`
 
 func containsID(ids []int64, id int64) bool {
 	for _, x := range ids {

@@ -178,27 +178,54 @@ func (s *Service) Share(ctx context.Context, a actor.Actor, id int64, shared boo
 		if err != nil {
 			return err
 		}
-		switch {
-		case asg.Private:
-			return apperr.Fields("The safety check is private to your counselor and can never be shared.",
-				map[string]string{"shared": "The safety check cannot be shared."})
-		case !r.PartnerID.Valid:
-			return apperr.Fields("A joint response is already visible to both of you.", map[string]string{"shared": "Joint responses are always shared."})
-		case asg.Reveal == RevealTogether && shared:
-			return apperr.Fields(RevealTogetherNote, map[string]string{"shared": RevealTogetherNote})
-		case acc.CoupleStatus == "closed" && shared:
-			// Withdrawing consent stays possible on closed work; sharing more does not.
-			return apperr.New(apperr.Conflict, "This couple's work is closed and read-only.")
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE responses SET shared = $2, updated_at = now() WHERE id = $1`, id, shared); err != nil {
+		if err := shareable(r, asg, acc, shared); err != nil {
 			return err
 		}
-		action := "response.share"
 		if !shared {
-			action = "response.unshare"
+			// Withdrawing consent: the partner reads nothing of it any more
+			// (a revealed-together answer stays revealed: sharing does not
+			// apply there).
+			if _, err := tx.ExecContext(ctx, `UPDATE responses SET shared = false,
+				shared_submission_id = CASE WHEN $2 THEN shared_submission_id END, updated_at = now() WHERE id = $1`,
+				id, asg.Reveal == RevealTogether); err != nil {
+				return err
+			}
+			return s.audit.Log(ctx, tx, a, audit.Event{Action: "response.unshare", ObjectType: "response", ObjectID: id, CoupleID: r.CoupleID})
 		}
-		return s.audit.Log(ctx, tx, a, audit.Event{Action: action, ObjectType: "response", ObjectID: id, CoupleID: r.CoupleID})
+		if !r.SubmittedAt.Valid {
+			msg := "Submit it first: you decide about each submission whether your partner may read it."
+			return &apperr.Error{Code: apperr.Conflict, Message: msg, Fields: map[string]string{"shared": msg}}
+		}
+		// A share covers the text that is shared: the latest submission.
+		var sub int64
+		if err := tx.GetContext(ctx, &sub, `UPDATE responses SET shared = true, updated_at = now(),
+			shared_submission_id = (SELECT max(id) FROM submissions WHERE response_id = $1) WHERE id = $1 RETURNING shared_submission_id`, id); err != nil {
+			return err
+		}
+		return s.audit.Log(ctx, tx, a, audit.Event{Action: "response.share", ObjectType: "response", ObjectID: id, CoupleID: r.CoupleID,
+			Detail: map[string]any{"submission_id": sub}})
 	})
+}
+
+// shareable refuses a share (or, with shared false, a withdrawal) the
+// response does not allow: the safety check never, joint responses are
+// always both partners', a revealed-together answer is revealed, not shared
+// (though a later submission may be shared once it is), and a closed
+// couple's work only lets consent be withdrawn.
+func shareable(r Response, asg Assignment, acc access, shared bool) error {
+	switch {
+	case asg.Private:
+		return apperr.Fields("The safety check is private to your counselor and can never be shared.",
+			map[string]string{"shared": "The safety check cannot be shared."})
+	case !r.PartnerID.Valid:
+		return apperr.Fields("A joint response is already visible to both of you.", map[string]string{"shared": "Joint responses are always shared."})
+	case asg.Reveal == RevealTogether && shared:
+		return apperr.Fields(RevealTogetherNote, map[string]string{"shared": RevealTogetherNote})
+	case acc.CoupleStatus == "closed" && shared:
+		// Withdrawing consent stays possible on closed work; sharing more does not.
+		return apperr.New(apperr.Conflict, "This couple's work is closed and read-only.")
+	}
+	return nil
 }
 
 // Sign records the caller's signature of a joint response's current
@@ -246,10 +273,20 @@ func (s *Service) Sign(ctx context.Context, a actor.Actor, id int64, version int
 	return sigs, err
 }
 
-// Submit hands the response to the counselor: every required answer must be
-// there, and a joint response needs both partners' signatures of this
-// version. Each submission is kept as a snapshot.
+// Submit hands the response to the counselor without sharing it (see
+// SubmitShared).
 func (s *Service) Submit(ctx context.Context, a actor.Actor, id int64) error {
+	return s.SubmitShared(ctx, a, id, false)
+}
+
+// SubmitShared hands the response to the counselor: every required answer
+// must be there, and a joint response needs both partners' signatures of
+// this version. Each submission is kept as a snapshot. share is the
+// author's decision for this submission: a share covers the text shared,
+// so a resubmission reaches the other partner only when the author says so
+// again (an earlier shared submission stays readable until withdrawn). The
+// first submission of a revealed-together answer is shared by the reveal.
+func (s *Service) SubmitShared(ctx context.Context, a actor.Actor, id int64, share bool) error {
 	return db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		r, asg, acc, err := s.writable(ctx, tx, a, id, true)
 		if err != nil {
@@ -257,6 +294,11 @@ func (s *Service) Submit(ctx context.Context, a actor.Actor, id int64) error {
 		}
 		if err := editable(r, asg, acc, Today(s.now())); err != nil {
 			return err
+		}
+		if share && asg.Reveal != RevealTogether {
+			if err := shareable(r, asg, acc, true); err != nil {
+				return err
+			}
 		}
 		sc, err := schemaOf(ctx, tx, asg)
 		if err != nil {
@@ -278,10 +320,11 @@ func (s *Service) Submit(ctx context.Context, a actor.Actor, id int64) error {
 		}
 		// The snapshot keeps the signatures of its version: the live ones
 		// are cleared by the next edit, but who signed what stays visible.
-		if _, err := tx.ExecContext(ctx, `INSERT INTO submissions (response_id, version, answers, submitted_by, signatures)
+		var subID int64
+		if err := tx.GetContext(ctx, &subID, `INSERT INTO submissions (response_id, version, answers, submitted_by, signatures)
 			VALUES ($1, $2, $3, $4, (SELECT coalesce(jsonb_agg(jsonb_build_object('partner_id', g.partner_id, 'version', g.version,
-				'signed_at', g.signed_at) ORDER BY g.signed_at), '[]') FROM signatures g WHERE g.response_id = $1 AND g.version = $2))`,
-			id, r.Version, r.Answers, a.UserID); err != nil {
+				'signed_at', g.signed_at) ORDER BY g.signed_at), '[]') FROM signatures g WHERE g.response_id = $1 AND g.version = $2))
+			RETURNING id`, id, r.Version, r.Answers, a.UserID); err != nil {
 			return err
 		}
 		// A safety check with concerning answers is flagged for the counselor.
@@ -301,8 +344,31 @@ func (s *Service) Submit(ctx context.Context, a actor.Actor, id int64) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE couples SET last_activity_at = now() WHERE id = $1`, r.CoupleID); err != nil {
 			return err
 		}
-		return s.audit.Log(ctx, tx, a, audit.Event{Action: "response.submit", ObjectType: "response", ObjectID: id, CoupleID: r.CoupleID,
-			Detail: map[string]any{"version": r.Version}})
+		if err := s.audit.Log(ctx, tx, a, audit.Event{Action: "response.submit", ObjectType: "response", ObjectID: id, CoupleID: r.CoupleID,
+			Detail: map[string]any{"version": r.Version}}); err != nil {
+			return err
+		}
+		// The share decision for this submission.
+		reveal := asg.Reveal == RevealTogether && !r.SubmittedAt.Valid
+		switch {
+		case !r.PartnerID.Valid || asg.Private:
+			return nil // joint: always both partners'; the safety check: never
+		case reveal && !share:
+			// The reveal's own share, part of the submission: not the
+			// author's choice, so it does not pre-set the next question.
+			_, err = tx.ExecContext(ctx, `UPDATE responses SET shared_submission_id = $2 WHERE id = $1`, id, subID)
+			return err
+		case share:
+			if _, err := tx.ExecContext(ctx, `UPDATE responses SET shared = true, shared_submission_id = $2 WHERE id = $1`, id, subID); err != nil {
+				return err
+			}
+			return s.audit.Log(ctx, tx, a, audit.Event{Action: "response.share", ObjectType: "response", ObjectID: id, CoupleID: r.CoupleID,
+				Detail: map[string]any{"submission_id": subID, "at_submission": true}})
+		}
+		// Not shared: the partner keeps reading what was shared before, if
+		// anything; the choice pre-sets the question next time.
+		_, err = tx.ExecContext(ctx, `UPDATE responses SET shared = false WHERE id = $1`, id)
+		return err
 	})
 }
 

@@ -122,22 +122,26 @@ func (a Assignment) MarshalJSON() ([]byte, error) {
 
 // Response is one partner's (or the couple's joint) work on an assignment.
 type Response struct {
-	ID             int64           `db:"id"`
-	ClinicID       int64           `db:"clinic_id"`
-	CoupleID       int64           `db:"couple_id"`
-	AssignmentID   int64           `db:"assignment_id"`
-	PartnerID      sql.NullInt64   `db:"partner_id"`
-	OccursOn       sql.NullTime    `db:"occurs_on"`
-	DueAt          sql.NullTime    `db:"due_at"`
-	Status         string          `db:"status"`
-	Answers        json.RawMessage `db:"answers"`
-	Version        int             `db:"version"`
-	Shared         bool            `db:"shared"`
-	StartedAt      sql.NullTime    `db:"started_at"`
-	SubmittedAt    sql.NullTime    `db:"submitted_at"`
-	ReviewedAt     sql.NullTime    `db:"reviewed_at"`
-	FeedbackUnread bool            `db:"feedback_unread"`
-	UpdatedAt      time.Time       `db:"updated_at"`
+	ID           int64           `db:"id"`
+	ClinicID     int64           `db:"clinic_id"`
+	CoupleID     int64           `db:"couple_id"`
+	AssignmentID int64           `db:"assignment_id"`
+	PartnerID    sql.NullInt64   `db:"partner_id"`
+	OccursOn     sql.NullTime    `db:"occurs_on"`
+	DueAt        sql.NullTime    `db:"due_at"`
+	Status       string          `db:"status"`
+	Answers      json.RawMessage `db:"answers"`
+	Version      int             `db:"version"`
+	// Shared is the author's last choice about sharing (it pre-sets the
+	// question at the next submission); SharedSubmissionID is what the other
+	// partner may read: the submission the author shared, or none.
+	Shared             bool          `db:"shared"`
+	SharedSubmissionID sql.NullInt64 `db:"shared_submission_id"`
+	StartedAt          sql.NullTime  `db:"started_at"`
+	SubmittedAt        sql.NullTime  `db:"submitted_at"`
+	ReviewedAt         sql.NullTime  `db:"reviewed_at"`
+	FeedbackUnread     bool          `db:"feedback_unread"`
+	UpdatedAt          time.Time     `db:"updated_at"`
 	// ConcernFields are the keys of a safety check's concerning answers.
 	ConcernFields pq.StringArray `db:"concern_fields"`
 }

@@ -279,10 +279,22 @@ func (s *Server) apiSubmitResponse(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Assignments.Submit(c.Request().Context(), mustActor(c), id); err != nil {
+	// {"shared": true} shares this submission with the other partner; a
+	// body is optional, and without one nothing new is shared: a share
+	// covers the text that was shared, never a later one by itself.
+	var in struct {
+		Shared *bool `json:"shared"`
+	}
+	if c.Request().Header.Get(echo.HeaderContentType) != "" {
+		if err := bindJSON(c, &in); err != nil {
+			return err
+		}
+	}
+	share := in.Shared != nil && *in.Shared
+	if err := s.Assignments.SubmitShared(c.Request().Context(), mustActor(c), id, share); err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"status": assignment.Submitted})
+	return c.JSON(http.StatusOK, map[string]any{"status": assignment.Submitted, "shared": share})
 }
 
 func (s *Server) apiReviewResponse(c echo.Context) error {

@@ -232,6 +232,8 @@ type responseView struct {
 	ReviewErrors  map[string]string
 	// RevealNote explains why a revealed-together answer has no Share button.
 	RevealNote string
+	// SharesLatest: the submission the author shared is their latest one.
+	SharesLatest bool
 }
 
 // submissionChange is one submission with what changed against the one
@@ -281,6 +283,7 @@ func (s *Server) showResponse(c echo.Context, status int, id int64, typed map[st
 	if d.Reveal == assignment.RevealTogether {
 		v.RevealNote = assignment.RevealTogetherNote
 	}
+	v.SharesLatest = len(rv.History) > 0 && rv.History[0].ID == rv.SharedSubmissionID
 	v.Editable = rv.Mine && d.Status == assignment.StatusActive && d.CoupleStatus != "closed" && !rv.Upcoming &&
 		(rv.Status == assignment.Draft || rv.Status == assignment.RevisionRequested)
 	answers := rv.Answers
@@ -419,10 +422,17 @@ func (s *Server) responseAction(c echo.Context) error {
 	}
 	switch op {
 	case "submit":
-		if err := s.Assignments.Submit(ctx, a, id); err != nil {
+		// The share question is asked at every submission (pre-set to the
+		// author's last choice): a share covers the text that was shared.
+		share := c.FormValue("share") == "1"
+		if err := s.Assignments.SubmitShared(ctx, a, id, share); err != nil {
 			return s.responseError(c, id, typed, err)
 		}
-		s.flash(c, "Submitted. Your counselor will review it.")
+		if share {
+			s.flash(c, "Submitted. Your counselor will review it, and your partner can read it.")
+		} else {
+			s.flash(c, "Submitted. Your counselor will review it.")
+		}
 		return c.Redirect(http.StatusSeeOther, "/")
 	case "sign":
 		if _, err := s.Assignments.Sign(ctx, a, id, saved.Version); err != nil {
