@@ -155,13 +155,11 @@ func (s *Service) SaveDraft(ctx context.Context, a actor.Actor, id int64, answer
 			started_at = coalesce(started_at, now()), updated_at = now() WHERE id = $1 RETURNING version`, id, js); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE couples SET last_activity_at = now() WHERE id = $1`, r.CoupleID); err != nil {
-			return err
-		}
-		// Writing one's own draft is not an audit event: it discloses
-		// nothing, and the trail would show the clinic when a client drafts.
-		// The submission is audited, and keeps the signatures it was
-		// submitted with.
+		// Writing one's own draft is not an audit event, nor the couple's
+		// activity: it discloses nothing, and the trail (or the couple's
+		// "last activity") would show the clinic, the counselor or the other
+		// partner when a client drafts. The submission is audited, and keeps
+		// the signatures it was submitted with.
 		return nil
 	})
 	return out, err

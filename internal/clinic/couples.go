@@ -40,15 +40,19 @@ const (
 // Couple is a couple as staff see it: statuses, dates and people, never
 // clinical content.
 type Couple struct {
-	ID             int64     `db:"id" json:"id"`
-	Label          string    `db:"label" json:"label"`
-	Status         string    `db:"status" json:"status"`
-	CounselorID    int64     `db:"counselor_id" json:"counselor_id"`
-	CounselorName  string    `db:"counselor_name" json:"counselor_name"`
-	CreatedAt      time.Time `db:"created_at" json:"created_at"`
-	UpdatedAt      time.Time `db:"updated_at" json:"updated_at"`
-	LastActivityAt time.Time `db:"last_activity_at" json:"last_activity_at"`
-	Partners       []Partner `db:"-" json:"partners,omitempty"`
+	ID            int64     `db:"id" json:"id"`
+	Label         string    `db:"label" json:"label"`
+	Status        string    `db:"status" json:"status"`
+	CounselorID   int64     `db:"counselor_id" json:"counselor_id"`
+	CounselorName string    `db:"counselor_name" json:"counselor_name"`
+	CreatedAt     time.Time `db:"created_at" json:"created_at"`
+	UpdatedAt     time.Time `db:"updated_at" json:"updated_at"`
+	// LastActivityAt is when work was last assigned or submitted: events
+	// its staff see, never a draft. A partner of the couple does not get it
+	// (nil): the other partner's submissions and the counselor's work for
+	// them are not all theirs to see.
+	LastActivityAt *time.Time `db:"last_activity_at" json:"last_activity_at,omitempty"`
+	Partners       []Partner  `db:"-" json:"partners,omitempty"`
 }
 
 // Partner is one partner of a couple.
@@ -170,7 +174,13 @@ func validStatus(s string) bool { return s == StatusActive || s == StatusPaused 
 // couple they are a partner of. Anything else is NotFound.
 func (s *Service) Couple(ctx context.Context, a actor.Actor, id int64) (Couple, error) {
 	var c Couple
-	err := s.db.GetContext(ctx, &c, `SELECT `+coupleCols+` FROM couples c JOIN users u ON u.id = c.counselor_id
+	var row struct {
+		Couple
+		CallerPartner bool `db:"caller_partner"`
+	}
+	err := s.db.GetContext(ctx, &row, `SELECT `+coupleCols+`,
+			EXISTS (SELECT 1 FROM partners p WHERE p.couple_id = c.id AND p.user_id = $5) AS caller_partner
+		FROM couples c JOIN users u ON u.id = c.counselor_id
 		WHERE c.id = $1 AND c.clinic_id = $2 AND ($3 OR ($4 AND c.counselor_id = $5)
 			OR ($6 AND EXISTS (SELECT 1 FROM partners p WHERE p.couple_id = c.id AND p.user_id = $5)))`,
 		id, a.ClinicID, a.Has(actor.RoleAdmin), a.Has(actor.RoleCounselor), a.UserID, a.Has(actor.RoleClient))
@@ -179,6 +189,12 @@ func (s *Service) Couple(ctx context.Context, a actor.Actor, id int64) (Couple, 
 	}
 	if err != nil {
 		return c, err
+	}
+	c = row.Couple
+	if row.CallerPartner {
+		// Whatever else the caller is: activity comes from events a partner
+		// may not all see (the other's submissions, work assigned to them).
+		c.LastActivityAt = nil
 	}
 	c.Partners = []Partner{}
 	if err := s.db.SelectContext(ctx, &c.Partners, `SELECT id, slot, name, email, user_id, user_id IS NOT NULL AS joined
