@@ -98,6 +98,9 @@ func stale(r Response) error {
 	return &apperr.Error{Code: apperr.Conflict, Message: msg, Data: map[string]any{"answers": cur, "version": r.Version}}
 }
 
+// ReviewBeforeSharingNote explains why an answer cannot be shared yet.
+const ReviewBeforeSharingNote = "Your counselor would like to read this with you first: you can share it with your partner once they have accepted it."
+
 // RevealTogetherNote explains why a revealed-together answer is not shared.
 const RevealTogetherNote = "Your counselor set this exercise to be revealed together: your partner reads your answer once you have both submitted, and you read theirs. It cannot be shared before."
 
@@ -208,8 +211,9 @@ func (s *Service) Share(ctx context.Context, a actor.Actor, id int64, shared boo
 // shareable refuses a share (or, with shared false, a withdrawal) the
 // response does not allow: the safety check never, joint responses are
 // always both partners', a revealed-together answer is revealed, not shared
-// (though a later submission may be shared once it is), and a closed
-// couple's work only lets consent be withdrawn.
+// (though a later submission may be shared once it is), a closed couple's
+// work only lets consent be withdrawn, and "review before sharing" work is
+// shared once the counselor has accepted it.
 func shareable(r Response, asg Assignment, acc access, shared bool) error {
 	switch {
 	case asg.Private:
@@ -222,6 +226,9 @@ func shareable(r Response, asg Assignment, acc access, shared bool) error {
 	case acc.CoupleStatus == "closed" && shared:
 		// Withdrawing consent stays possible on closed work; sharing more does not.
 		return apperr.New(apperr.Conflict, "This couple's work is closed and read-only.")
+	case asg.ReviewBeforeSharing && shared && r.Status != Accepted:
+		// The counselor reads it with the author first: shared once accepted.
+		return &apperr.Error{Code: apperr.Conflict, Message: ReviewBeforeSharingNote, Fields: map[string]string{"shared": ReviewBeforeSharingNote}}
 	}
 	return nil
 }

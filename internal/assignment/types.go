@@ -73,9 +73,12 @@ type Assignment struct {
 	RecurEvery      sql.NullString `db:"recur_every" json:"-"`
 	RecurUntil      sql.NullTime   `db:"recur_until" json:"-"`
 	Status          string         `db:"status" json:"status"`
-	CreatedBy       int64          `db:"created_by" json:"-"`
-	CreatedAt       time.Time      `db:"created_at" json:"created_at"`
-	UpdatedAt       time.Time      `db:"updated_at" json:"updated_at"`
+	// ReviewBeforeSharing: its authors may share a submission with the other
+	// partner only once the counselor has accepted it.
+	ReviewBeforeSharing bool      `db:"review_before_sharing" json:"review_before_sharing"`
+	CreatedBy           int64     `db:"created_by" json:"-"`
+	CreatedAt           time.Time `db:"created_at" json:"created_at"`
+	UpdatedAt           time.Time `db:"updated_at" json:"updated_at"`
 	// partnerView: this is the other partner's one-partner work, as its
 	// other partner sees it (othersAssignment): what it is and State only.
 	partnerView bool
@@ -92,7 +95,8 @@ func (a Assignment) PartnerView() bool { return a.partnerView }
 func (a Assignment) forOtherPartner(state string) Assignment {
 	return Assignment{ID: a.ID, ClinicID: a.ClinicID, CoupleID: a.CoupleID, CoupleLabel: a.CoupleLabel, CoupleStatus: a.CoupleStatus,
 		TemplateID: a.TemplateID, TemplateVersion: a.TemplateVersion, TemplateTitle: a.TemplateTitle, Private: a.Private, Mode: a.Mode,
-		PartnerID: a.PartnerID, Reveal: a.Reveal, ReplyTo: a.ReplyTo, Status: StatusActive, partnerView: true, State: state}
+		PartnerID: a.PartnerID, Reveal: a.Reveal, ReplyTo: a.ReplyTo, Status: StatusActive, ReviewBeforeSharing: a.ReviewBeforeSharing,
+		partnerView: true, State: state}
 }
 
 // MarshalJSON writes nullable fields as null or values. The other partner's

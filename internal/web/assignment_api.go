@@ -31,7 +31,9 @@ type assignmentInput struct {
 	ReplyTo      int64  `json:"reply_to"`
 	DueAt        string `json:"due_at"`
 	Instructions string `json:"instructions"`
-	Recurrence   *struct {
+	// ReviewBeforeSharing: the authors share only once accepted.
+	ReviewBeforeSharing bool `json:"review_before_sharing"`
+	Recurrence          *struct {
 		Every string `json:"every"`
 		Until string `json:"until"`
 	} `json:"recurrence"`
@@ -39,7 +41,7 @@ type assignmentInput struct {
 
 func (in assignmentInput) toNew() (assignment.NewAssignment, error) {
 	out := assignment.NewAssignment{TemplateID: in.TemplateID, Mode: in.Mode, PartnerID: in.PartnerID, Reveal: in.Reveal,
-		ReplyTo: in.ReplyTo, Instructions: in.Instructions}
+		ReplyTo: in.ReplyTo, Instructions: in.Instructions, ReviewBeforeSharing: in.ReviewBeforeSharing}
 	if in.DueAt != "" {
 		t, err := time.Parse(time.RFC3339, in.DueAt)
 		if err != nil {
@@ -159,6 +161,13 @@ func (s *Server) apiPatchAssignment(c echo.Context) error {
 			return apperr.Fields("instructions must be text.", map[string]string{"instructions": "Must be text."})
 		}
 		ch.Instructions = &str
+	}
+	if v, ok := raw["review_before_sharing"]; ok {
+		var b bool
+		if err := json.Unmarshal(v, &b); err != nil {
+			return apperr.Fields("review_before_sharing must be true or false.", map[string]string{"review_before_sharing": "Must be true or false."})
+		}
+		ch.ReviewBeforeSharing = &b
 	}
 	if v, ok := raw["status"]; ok {
 		var str string

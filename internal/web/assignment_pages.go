@@ -63,9 +63,10 @@ func (s *Server) assignSubmit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f := formValues(c, "template_id", "mode", "partner_id", "reveal", "due_date", "due_time", "instructions", "repeat", "until", "reply_to")
+	f := formValues(c, "template_id", "mode", "partner_id", "reveal", "due_date", "due_time", "instructions", "repeat", "until", "reply_to",
+		"review_before_sharing")
 	errs := map[string]string{}
-	in := assignment.NewAssignment{Mode: f["mode"], Instructions: f["instructions"]}
+	in := assignment.NewAssignment{Mode: f["mode"], Instructions: f["instructions"], ReviewBeforeSharing: f["review_before_sharing"] == "1"}
 	in.TemplateID, _ = strconv.ParseInt(f["template_id"], 10, 64)
 	in.PartnerID, _ = strconv.ParseInt(f["partner_id"], 10, 64)
 	in.ReplyTo, _ = strconv.ParseInt(f["reply_to"], 10, 64)
@@ -146,6 +147,9 @@ func (s *Server) assignmentPage(c echo.Context) error {
 		return err
 	}
 	form := map[string]string{"instructions": d.Instructions}
+	if d.ReviewBeforeSharing {
+		form["review_before_sharing"] = "1"
+	}
 	if d.DueAt.Valid {
 		form["due_date"] = d.DueAt.Time.UTC().Format(time.DateOnly)
 		form["due_time"] = d.DueAt.Time.UTC().Format("15:04")
@@ -175,6 +179,10 @@ func (s *Server) assignmentUpdate(c echo.Context) error {
 	} else {
 		instr := c.FormValue("instructions")
 		ch.Instructions = &instr
+		if c.FormValue("review_before_sharing_shown") == "1" { // an unticked box sends nothing
+			rbs := c.FormValue("review_before_sharing") == "1"
+			ch.ReviewBeforeSharing = &rbs
+		}
 		var due *time.Time
 		if d := c.FormValue("due_date"); d != "" {
 			t, err := parseDue(d, c.FormValue("due_time"))
@@ -183,7 +191,7 @@ func (s *Server) assignmentUpdate(c echo.Context) error {
 				if gerr != nil {
 					return gerr
 				}
-				return s.renderAssignment(c, http.StatusUnprocessableEntity, det, formValues(c, "instructions", "due_date", "due_time"),
+				return s.renderAssignment(c, http.StatusUnprocessableEntity, det, formValues(c, "instructions", "due_date", "due_time", "review_before_sharing"),
 					map[string]string{"due_date": err.Error()})
 			}
 			due = &t
@@ -200,7 +208,7 @@ func (s *Server) assignmentUpdate(c echo.Context) error {
 		for k, v := range ae.Fields {
 			errs[formKey(k)] = v
 		}
-		p := formValues(c, "instructions", "due_date", "due_time")
+		p := formValues(c, "instructions", "due_date", "due_time", "review_before_sharing")
 		counselor, admin, partner := det.Access()
 		return s.render(c, statusOf[ae.Code], "assignment", page{Title: det.TemplateTitle, Form: p, Errors: errs, Error: ae.Message,
 			Data: map[string]any{"D": det, "Counselor": counselor, "Admin": admin, "PartnerID": partner, "Now": time.Now()}})
@@ -234,6 +242,9 @@ type responseView struct {
 	RevealNote string
 	// SharesLatest: the submission the author shared is their latest one.
 	SharesLatest bool
+	// ShareLater explains why the author cannot share yet ("review before
+	// sharing", not accepted yet).
+	ShareLater string
 }
 
 // submissionChange is one submission with what changed against the one
@@ -284,6 +295,9 @@ func (s *Server) showResponse(c echo.Context, status int, id int64, typed map[st
 		v.RevealNote = assignment.RevealTogetherNote
 	}
 	v.SharesLatest = len(rv.History) > 0 && rv.History[0].ID == rv.SharedSubmissionID
+	if d.ReviewBeforeSharing && rv.Mine && rv.Status != assignment.Accepted {
+		v.ShareLater = assignment.ReviewBeforeSharingNote
+	}
 	v.Editable = rv.Mine && d.Status == assignment.StatusActive && d.CoupleStatus != "closed" && !rv.Upcoming &&
 		(rv.Status == assignment.Draft || rv.Status == assignment.RevisionRequested)
 	answers := rv.Answers
