@@ -360,6 +360,9 @@ type CouplePatch struct {
 	Label       *string `json:"label"`
 	Status      *string `json:"status"`
 	CounselorID *int64  `json:"counselor_id"`
+	// Reason is required when an admin assigns the couple to themself (a
+	// takeover); it is shown to every admin and the previous counselor.
+	Reason *string `json:"reason"`
 }
 
 // allowed status transitions: active<->paused, active/paused->closed, closed->active.
@@ -429,6 +432,16 @@ func (s *Service) UpdateCouple(ctx context.Context, a actor.Actor, id int64, p C
 				return err
 			}
 		}
+		// An admin assigning the couple to themself takes over its clinical
+		// content: a deliberate act, with a reason everyone concerned sees.
+		takeover := counselor != cur.CounselorID && counselor == a.UserID && a.Has(actor.RoleAdmin)
+		var reason string
+		if takeover {
+			var msg string
+			if reason, msg = checkReason(p.Reason); msg != "" {
+				return apperr.Fields("Say why you are taking this couple over.", map[string]string{"reason": msg})
+			}
+		}
 		if label == cur.Label && status == cur.Status && counselor == cur.CounselorID {
 			return nil
 		}
@@ -439,7 +452,19 @@ func (s *Service) UpdateCouple(ctx context.Context, a actor.Actor, id int64, p C
 		log := func(action string, detail map[string]any) error {
 			return s.audit.Log(ctx, tx, a, audit.Event{Action: action, ObjectType: "couple", ObjectID: id, CoupleID: id, Detail: detail})
 		}
-		if counselor != cur.CounselorID {
+		switch {
+		case takeover:
+			var tid int64
+			if err := tx.GetContext(ctx, &tid, `INSERT INTO couple_takeovers (clinic_id, couple_id, admin_id, previous_counselor_id, reason)
+				VALUES ($1, $2, $3, $4, $5) RETURNING id`, a.ClinicID, id, a.UserID, cur.CounselorID, reason); err != nil {
+				return err
+			}
+			// Its own event (the reason stays in the takeover: ids here).
+			if err := log("couple.takeover", map[string]any{"from_counselor_id": cur.CounselorID, "to_counselor_id": counselor,
+				"takeover_id": tid}); err != nil {
+				return err
+			}
+		case counselor != cur.CounselorID:
 			if err := log("couple.reassign", map[string]any{"from_counselor_id": cur.CounselorID, "to_counselor_id": counselor}); err != nil {
 				return err
 			}
