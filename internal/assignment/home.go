@@ -67,6 +67,10 @@ var homeBase = `SELECT r.id AS response_id, r.assignment_id, v.title AS template
 	JOIN template_versions v ON v.template_id = a.template_id AND v.version = a.template_version
 	WHERE r.couple_id = $2 AND r.clinic_id = $3 AND ` + dayHasComeHome
 
+// homeCols are the columns of homeBase, which every list reads.
+const homeCols = `response_id, assignment_id, template_title, mode, status, assignment_status, occurs_on, due_at,
+	submitted_at, feedback_unread, joint, started, assignment_updated_at, reviewed_at, mine, private`
+
 // dayHasComeHome: the home lists hold only work whose day has come.
 var dayHasComeHome = DayHasComeSQL("r", "$4")
 
@@ -103,11 +107,11 @@ var homeQuery = func() string {
 	for _, l := range homeLists {
 		src, where := "base", " WHERE "+l.where
 		if l.latest {
-			src = `(SELECT DISTINCT ON (assignment_id) * FROM base WHERE ` + l.where +
+			src = `(SELECT DISTINCT ON (assignment_id) ` + homeCols + ` FROM base WHERE ` + l.where +
 				` ORDER BY assignment_id, occurs_on DESC NULLS LAST, response_id DESC)`
 			where = ""
 		}
-		b := `(SELECT '` + l.name + `' AS list, x.*, count(*) OVER () AS total, row_number() OVER (ORDER BY ` + l.order + `) AS pos
+		b := `(SELECT '` + l.name + `' AS list, ` + homeCols + `, count(*) OVER () AS total, row_number() OVER (ORDER BY ` + l.order + `) AS pos
 			FROM ` + src + ` x` + where + ` ORDER BY ` + l.order
 		if l.limit > 0 {
 			b += ` LIMIT ` + strconv.Itoa(l.limit)
@@ -115,7 +119,7 @@ var homeQuery = func() string {
 		branches = append(branches, b+`)`)
 	}
 	return `WITH base AS MATERIALIZED (` + homeBase + `)
-		SELECT * FROM (` + strings.Join(branches, "\nUNION ALL\n") + `) lists ORDER BY list, pos`
+		SELECT list, ` + homeCols + `, total, pos FROM (` + strings.Join(branches, "\nUNION ALL\n") + `) lists ORDER BY list, pos`
 }()
 
 // Home lists the partner's own and joint work in their couple, and the

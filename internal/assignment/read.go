@@ -163,7 +163,7 @@ func (s *Service) Get(ctx context.Context, a actor.Actor, id int64) (Detail, err
 		return d, err
 	}
 	var rs []Response
-	if err := s.db.SelectContext(ctx, &rs, `SELECT * FROM responses WHERE assignment_id = $1 ORDER BY occurs_on NULLS FIRST, partner_id NULLS FIRST, id`, id); err != nil {
+	if err := s.db.SelectContext(ctx, &rs, `SELECT `+responseCols+` FROM responses WHERE assignment_id = $1 ORDER BY occurs_on NULLS FIRST, partner_id NULLS FIRST, id`, id); err != nil {
 		return d, err
 	}
 	if d.Responses, err = s.views(ctx, d.access, d.Assignment, rs, true); err != nil {
@@ -182,7 +182,7 @@ func (s *Service) Get(ctx context.Context, a actor.Actor, id int64) (Detail, err
 // may read) with its assignment; nothing is audited here.
 func (s *Service) response(ctx context.Context, a actor.Actor, id int64) (Detail, ResponseView, error) {
 	var r Response
-	err := s.db.GetContext(ctx, &r, `SELECT * FROM responses WHERE id = $1 AND clinic_id = $2`, id, a.ClinicID)
+	err := s.db.GetContext(ctx, &r, `SELECT `+responseCols+` FROM responses WHERE id = $1 AND clinic_id = $2`, id, a.ClinicID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Detail{}, ResponseView{}, errNotFound
 	}
@@ -224,7 +224,7 @@ func (s *Service) occurrence(ctx context.Context, asg Assignment, r Response) ([
 		return []Response{r}, nil
 	}
 	var rs []Response
-	err := s.db.SelectContext(ctx, &rs, `SELECT * FROM responses WHERE assignment_id = $1 AND occurs_on IS NOT DISTINCT FROM $2 ORDER BY partner_id, id`,
+	err := s.db.SelectContext(ctx, &rs, `SELECT `+responseCols+` FROM responses WHERE assignment_id = $1 AND occurs_on IS NOT DISTINCT FROM $2 ORDER BY partner_id, id`,
 		r.AssignmentID, r.OccursOn)
 	return rs, err
 }
@@ -240,7 +240,7 @@ func (s *Service) GetResponse(ctx context.Context, a actor.Actor, id int64) (Det
 	}
 	var subs []int64
 	if v.Mine || d.access.Counselor {
-		if err := s.db.SelectContext(ctx, &v.History, `SELECT * FROM submissions WHERE response_id = $1 ORDER BY id DESC`, v.ID); err != nil {
+		if err := s.db.SelectContext(ctx, &v.History, `SELECT `+submissionCols+` FROM submissions WHERE response_id = $1 ORDER BY id DESC`, v.ID); err != nil {
 			return d, v, err
 		}
 		for i := range v.History {
@@ -292,7 +292,7 @@ func (s *Service) Snapshot(ctx context.Context, a actor.Actor, responseID, submi
 	if !history && (v.AnswersFrom != "submitted" || v.SubmissionID != submissionID) {
 		return d, v, snap, errNotFound
 	}
-	err = s.db.GetContext(ctx, &snap, `SELECT s.*,
+	err = s.db.GetContext(ctx, &snap, `SELECT s.id, s.response_id, s.version, s.answers, s.submitted_by, s.submitted_at, s.signatures,
 			(SELECT count(*) FROM submissions x WHERE x.response_id = s.response_id AND x.id <= s.id) AS number,
 			(SELECT count(*) FROM submissions x WHERE x.response_id = s.response_id) AS of
 		FROM submissions s WHERE s.id = $1 AND s.response_id = $2`, submissionID, responseID)
@@ -421,7 +421,7 @@ func (s *Service) views(ctx context.Context, acc access, asg Assignment, rs []Re
 	feedback := map[int64][]Review{}
 	if len(fbIDs) > 0 {
 		var list []Review
-		if err := s.db.SelectContext(ctx, &list, `SELECT * FROM reviews WHERE response_id = ANY($1) ORDER BY id DESC`, pq.Array(fbIDs)); err != nil {
+		if err := s.db.SelectContext(ctx, &list, `SELECT `+reviewCols+` FROM reviews WHERE response_id = ANY($1) ORDER BY id DESC`, pq.Array(fbIDs)); err != nil {
 			return nil, err
 		}
 		for _, rv := range list {
@@ -485,9 +485,6 @@ func stateOfSQL(a, today string) string {
 		FROM responses r WHERE r.assignment_id = ` + a + `.id AND ` + DayHasComeSQL("r", today) + `)`
 }
 
-// submissionCols are the columns of a Submission.
-const submissionCols = `id, response_id, version, answers, submitted_by, submitted_at, signatures`
-
 func containsID(ids []int64, id int64) bool {
 	for _, x := range ids {
 		if x == id {
@@ -510,7 +507,7 @@ func (s *Service) withReplyOf(ctx context.Context, a actor.Actor, d *Detail) err
 		return nil
 	}
 	var orig Response
-	err := s.db.GetContext(ctx, &orig, `SELECT * FROM responses WHERE id = $1 AND clinic_id = $2 AND couple_id = $3`,
+	err := s.db.GetContext(ctx, &orig, `SELECT `+responseCols+` FROM responses WHERE id = $1 AND clinic_id = $2 AND couple_id = $3`,
 		d.ReplyTo.Int64, a.ClinicID, d.CoupleID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
@@ -577,7 +574,7 @@ func (s *Service) repliesTo(ctx context.Context, a actor.Actor, acc access, orig
 		return nil, nil
 	}
 	var rs []Response
-	if err := s.db.SelectContext(ctx, &rs, `SELECT * FROM responses r WHERE r.assignment_id = ANY($1)
+	if err := s.db.SelectContext(ctx, &rs, `SELECT `+responseCols+` FROM responses r WHERE r.assignment_id = ANY($1)
 		AND `+DayHasComeSQL("r", "$2")+` ORDER BY r.assignment_id, r.occurs_on, r.partner_id, r.id`,
 		pq.Array(ids), s.today()); err != nil {
 		return nil, err

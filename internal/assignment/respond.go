@@ -23,7 +23,7 @@ import (
 // row for update (q is then the transaction).
 func (s *Service) writable(ctx context.Context, q sqlx.QueryerContext, a actor.Actor, id int64, lock bool) (Response, Assignment, access, error) {
 	var r Response
-	query := `SELECT * FROM responses WHERE id = $1 AND clinic_id = $2`
+	query := `SELECT ` + responseCols + ` FROM responses WHERE id = $1 AND clinic_id = $2`
 	if lock {
 		query += ` FOR UPDATE`
 	}

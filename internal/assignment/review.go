@@ -30,7 +30,7 @@ func (s *Service) Review(ctx context.Context, a actor.Actor, id int64, decision,
 	}
 	return db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		var r Response
-		err := tx.GetContext(ctx, &r, `SELECT * FROM responses WHERE id = $1 AND clinic_id = $2 FOR UPDATE`, id, a.ClinicID)
+		err := tx.GetContext(ctx, &r, `SELECT `+responseCols+` FROM responses WHERE id = $1 AND clinic_id = $2 FOR UPDATE`, id, a.ClinicID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return errNotFound
 		}

@@ -150,6 +150,17 @@ type Response struct {
 	ConcernFields pq.StringArray `db:"concern_fields"`
 }
 
+// The columns each struct reads, named so an instance of this release keeps
+// working while a newer one adds columns: never a
+// star (all columns), which sqlx refuses to scan once the table has a
+// column the struct does not know ("missing destination name").
+const (
+	responseCols = `id, clinic_id, couple_id, assignment_id, partner_id, occurs_on, due_at, status, answers,
+		version, shared, shared_submission_id, started_at, submitted_at, reviewed_at, feedback_unread, updated_at, concern_fields`
+	submissionCols = `id, response_id, version, answers, submitted_by, submitted_at, signatures`
+	reviewCols     = `id, response_id, submission_id, counselor_id, decision, comment, created_at`
+)
+
 // Signature is one partner's signature of a joint response's version.
 type Signature struct {
 	ResponseID int64     `db:"response_id" json:"-"`
