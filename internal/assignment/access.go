@@ -110,27 +110,29 @@ func (acc access) readable(asg Assignment, r Response, revealed bool) string {
 }
 
 // partnerReads is the one rule for the other partner reading an individual
-// response (its latest submitted snapshot): never the safety check, never
-// before it is submitted; for "reveal together" only once both partners
-// have submitted that occurrence (sharing does not apply: it would defeat
-// the reveal); otherwise while its author shares it. partnerReadsExpr is
-// the same rule in SQL.
+// response: never the safety check, never before it is submitted, and only
+// the submission its author shared (SharedSubmissionID: a share covers the
+// text that was shared, not the resubmissions after it). For "reveal
+// together" the first submission is shared by the reveal itself, read once
+// both partners have submitted that occurrence (sharing first would defeat
+// it). partnerReadsExpr is the same rule in SQL.
 func partnerReads(asg Assignment, r Response, revealed bool) bool {
 	switch {
-	case asg.Private || !r.SubmittedAt.Valid || !r.PartnerID.Valid:
+	case asg.Private || !r.SubmittedAt.Valid || !r.PartnerID.Valid || !r.SharedSubmissionID.Valid:
 		return false
 	case asg.Reveal == RevealTogether:
 		return revealed
 	}
-	return r.Shared
+	return true
 }
 
 // partnerReadsExpr is partnerReads for the other partner of r, in SQL. It
 // needs the aliases r (responses), a (assignments), t and v (see privateExpr).
-const partnerReadsExpr = `(r.submitted_at IS NOT NULL AND r.partner_id IS NOT NULL AND NOT ` + privateExpr + ` AND CASE
+const partnerReadsExpr = `(r.submitted_at IS NOT NULL AND r.partner_id IS NOT NULL AND r.shared_submission_id IS NOT NULL
+	AND NOT ` + privateExpr + ` AND CASE
 	WHEN a.reveal = 'together' THEN EXISTS (SELECT 1 FROM responses pair WHERE pair.assignment_id = r.assignment_id
 		AND pair.occurs_on IS NOT DISTINCT FROM r.occurs_on AND pair.id <> r.id AND pair.submitted_at IS NOT NULL)
-	ELSE r.shared END)`
+	ELSE true END)`
 
 // visibleAssignment reports whether the caller may know the assignment
 // exists: partners never learn of the other's private safety check.
@@ -148,6 +150,60 @@ func (acc access) visibleAssignment(asg Assignment) bool {
 		return false
 	}
 	return acc.PartnerID != 0
+}
+
+// othersResponse reports whether r is the other partner's individual
+// response, the caller being a partner of the couple. Of it they learn that
+// it exists and its coarse state (coarseState); its text only where
+// partnerReads allows; never its status, review, feedback or times.
+// othersResponseSQL is the same rule in SQL.
+func (acc access) othersResponse(r Response) bool {
+	return acc.PartnerID != 0 && r.PartnerID.Valid && r.PartnerID.Int64 != acc.PartnerID
+}
+
+// othersResponseSQL is othersResponse for the responses alias r and the
+// caller's user id placeholder: the caller is a partner of r's couple and r
+// is the other partner's.
+func othersResponseSQL(r, user string) string {
+	return `EXISTS (SELECT 1 FROM partners me WHERE me.couple_id = ` + r + `.couple_id AND me.user_id = ` + user + `
+		AND ` + r + `.partner_id IS NOT NULL AND ` + r + `.partner_id <> me.id)`
+}
+
+// othersAssignment reports whether asg is one-partner work of the other
+// partner (the caller being a partner): they see what it is and its coarse
+// state only, never its instructions, due date, times, status or review
+// setting; and nothing that happens to it later (a revision, a new due
+// date, a withdrawal) shows. othersAssignmentSQL is the same in SQL.
+func (acc access) othersAssignment(asg Assignment) bool {
+	return acc.PartnerID != 0 && asg.Mode == ModeIndividual && asg.PartnerID.Valid && asg.PartnerID.Int64 != acc.PartnerID
+}
+
+// othersAssignmentSQL is othersAssignment for the assignments alias a and
+// the caller's user id placeholder.
+func othersAssignmentSQL(a, user string) string {
+	return `EXISTS (SELECT 1 FROM partners me WHERE me.couple_id = ` + a + `.couple_id AND me.user_id = ` + user + `
+		AND ` + a + `.mode = 'individual' AND ` + a + `.partner_id <> me.id)`
+}
+
+// Coarse states: all the other partner learns of a response's progress.
+const (
+	StateToDo = "to_do"
+	StateDone = "done"
+)
+
+// coarseState is "done" once a response was first submitted, and it never
+// goes back: a revision requested is the counselor's word to the author,
+// so it must not show as "to do" again. coarseStateSQL is the same in SQL.
+func coarseState(r Response) string {
+	if r.SubmittedAt.Valid {
+		return StateDone
+	}
+	return StateToDo
+}
+
+// coarseStateSQL is coarseState for the responses alias r.
+func coarseStateSQL(r string) string {
+	return `CASE WHEN ` + r + `.submitted_at IS NOT NULL THEN 'done' ELSE 'to_do' END`
 }
 
 // contentReader reports whether the caller may read anything clinical of

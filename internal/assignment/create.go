@@ -27,7 +27,11 @@ type NewAssignment struct {
 	ReplyTo      int64      `json:"reply_to"`
 	DueAt        *time.Time `json:"due_at"`
 	Instructions string     `json:"instructions"`
-	Recurrence   *struct {
+	// ReviewBeforeSharing: the authors share only once the counselor has
+	// accepted (one-partner and each-partner exercises, not revealed
+	// together).
+	ReviewBeforeSharing bool `json:"review_before_sharing"`
+	Recurrence          *struct {
 		Every string `json:"every"`
 		Until string `json:"until"`
 	} `json:"recurrence"`
@@ -93,10 +97,10 @@ func (s *Service) Create(ctx context.Context, a actor.Actor, coupleID int64, in 
 		}
 		var id int64
 		err = tx.GetContext(ctx, &id, `INSERT INTO assignments (clinic_id, couple_id, template_id, template_version, mode,
-			partner_id, reveal, reply_to, due_at, instructions, recur_every, recur_until, created_by)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
+			partner_id, reveal, reply_to, due_at, instructions, recur_every, recur_until, created_by, review_before_sharing)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
 			a.ClinicID, coupleID, t.ID, t.Version, in.Mode, partner, in.Reveal, reply, in.DueAt, in.Instructions,
-			rec.every, rec.until, a.UserID)
+			rec.every, rec.until, a.UserID, in.ReviewBeforeSharing)
 		if err != nil {
 			return err
 		}
@@ -134,7 +138,8 @@ func (s *Service) Create(ctx context.Context, a actor.Actor, coupleID int64, in 
 			return err
 		}
 		if err := s.audit.Log(ctx, tx, a, audit.Event{Action: "assignment.create", ObjectType: "assignment", ObjectID: id,
-			CoupleID: coupleID, Detail: map[string]any{"template_id": t.ID, "version": t.Version, "mode": in.Mode, "responses": len(occ) * len(authors)}}); err != nil {
+			CoupleID: coupleID, Detail: map[string]any{"template_id": t.ID, "version": t.Version, "mode": in.Mode, "responses": len(occ) * len(authors),
+				"review_before_sharing": in.ReviewBeforeSharing}}); err != nil {
 			return err
 		}
 		out, err = getAssignment(ctx, tx, a.ClinicID, id)
@@ -188,6 +193,9 @@ func (s *Service) checkNew(ctx context.Context, tx *sqlx.Tx, acc access, t templ
 		}
 	default:
 		fields["reveal"] = "Choose private or together."
+	}
+	if msg := reviewBeforeSharingFits(in.ReviewBeforeSharing, in.Mode, in.Reveal, t.Private); msg != "" && fields["mode"] == "" && fields["reveal"] == "" {
+		fields["review_before_sharing"] = msg
 	}
 	if in.ReplyTo != 0 {
 		var orig struct {
@@ -255,11 +263,30 @@ func (s *Service) checkNew(ctx context.Context, tx *sqlx.Tx, acc access, t templ
 	return occ, rec, nil
 }
 
+// reviewBeforeSharingFits says why "review before sharing" does not fit an
+// exercise ("" when it does): only a partner's own answers are shared, so
+// not joint work nor the safety check; a revealed-together answer is
+// revealed when both have submitted, not shared.
+func reviewBeforeSharingFits(on bool, mode, reveal string, private bool) string {
+	switch {
+	case !on:
+		return ""
+	case private:
+		return "The safety check is never shared: there is nothing to review before."
+	case mode == ModeJoint:
+		return "A joint response is always both partners': there is no sharing to hold back."
+	case reveal == RevealTogether:
+		return "Revealed-together answers are revealed once both have submitted; choose one or the other."
+	}
+	return ""
+}
+
 // Change is what a counselor may edit on an assignment.
 type Change struct {
-	DueAt        **time.Time `json:"-"`
-	Instructions *string     `json:"-"`
-	Status       *string     `json:"-"`
+	DueAt               **time.Time `json:"-"`
+	Instructions        *string     `json:"-"`
+	Status              *string     `json:"-"`
+	ReviewBeforeSharing *bool       `json:"-"`
 }
 
 // Update edits the due date or instructions, or cancels the assignment
@@ -287,6 +314,12 @@ func (s *Service) Update(ctx context.Context, a actor.Actor, id int64, ch Change
 		if ch.Status != nil && *ch.Status != StatusCancelled && *ch.Status != asg.Status {
 			fields["status"] = `Only "cancelled" can be set.`
 		}
+		if ch.ReviewBeforeSharing != nil {
+			if msg := reviewBeforeSharingFits(*ch.ReviewBeforeSharing, asg.Mode, asg.Reveal, asg.Private); msg != "" {
+				fields["review_before_sharing"] = msg
+			}
+			asg.ReviewBeforeSharing = *ch.ReviewBeforeSharing
+		}
 		if len(fields) > 0 {
 			return apperr.Fields("Please correct the highlighted fields.", fields)
 		}
@@ -305,11 +338,16 @@ func (s *Service) Update(ctx context.Context, a actor.Actor, id int64, ch Change
 			asg.Status = StatusCancelled
 			action = "assignment.cancel"
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE assignments SET due_at = $2, instructions = $3, status = $4, updated_at = now() WHERE id = $1`,
-			id, asg.DueAt, asg.Instructions, asg.Status); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE assignments SET due_at = $2, instructions = $3, status = $4, review_before_sharing = $5,
+			updated_at = now() WHERE id = $1`, id, asg.DueAt, asg.Instructions, asg.Status, asg.ReviewBeforeSharing); err != nil {
 			return err
 		}
-		if err := s.audit.Log(ctx, tx, a, audit.Event{Action: action, ObjectType: "assignment", ObjectID: id, CoupleID: asg.CoupleID}); err != nil {
+		var detail map[string]any
+		if ch.ReviewBeforeSharing != nil {
+			detail = map[string]any{"review_before_sharing": asg.ReviewBeforeSharing}
+		}
+		if err := s.audit.Log(ctx, tx, a, audit.Event{Action: action, ObjectType: "assignment", ObjectID: id, CoupleID: asg.CoupleID,
+			Detail: detail}); err != nil {
 			return err
 		}
 		out, err = getAssignment(ctx, tx, a.ClinicID, id)
@@ -339,7 +377,7 @@ func (s *Service) loadForCounselor(ctx context.Context, q sqlx.QueryerContext, a
 
 const assignmentCols = `a.id, a.clinic_id, a.couple_id, c.label AS couple_label, c.status AS couple_status, a.template_id,
 	a.template_version, v.title AS template_title, ` + privateExpr + ` AS private_to_counselor, a.mode, a.partner_id, a.reveal, a.reply_to,
-	a.due_at, a.instructions, a.recur_every, a.recur_until, a.status, a.created_by, a.created_at, a.updated_at`
+	a.due_at, a.instructions, a.recur_every, a.recur_until, a.status, a.review_before_sharing, a.created_by, a.created_at, a.updated_at`
 
 const assignmentFrom = ` FROM assignments a JOIN couples c ON c.id = a.couple_id
 	JOIN exercise_templates t ON t.id = a.template_id

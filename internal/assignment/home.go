@@ -29,6 +29,9 @@ type HomeItem struct {
 	Joint          bool         `db:"joint"`
 	Started        bool         `db:"started"`
 	Overdue        bool         `db:"-"`
+	// State is the coarse state of the other partner's work (PartnerWork):
+	// StateToDo or StateDone, all they learn of it.
+	State string `db:"-"`
 }
 
 // ClientHome is what a partner sees first, grouped.
@@ -40,7 +43,7 @@ type ClientHome struct {
 	Feedback    []HomeItem // reviewed with unread feedback
 	Done        []HomeItem // accepted, most recent first
 	Withdrawn   []HomeItem
-	PartnerWork []HomeItem // the other partner's individual work: status only
+	PartnerWork []HomeItem // the other partner's individual work: title and coarse State only
 	Missed      int        // recurring occurrences left unfilled more than two days ago
 	More        int        // completed items not listed
 	// WithdrawnMore and PartnerMore count the items those lists leave out.
@@ -55,7 +58,7 @@ const HomeRecent = 10
 // homeBase is the couple's work whose day has come, once per request: $1
 // is the partner, $2 the couple, $3 the clinic, $4 today. Each list of the
 // home page reads it with its own filter, order and bound.
-const homeBase = `SELECT r.id AS response_id, r.assignment_id, v.title AS template_title, a.mode,
+var homeBase = `SELECT r.id AS response_id, r.assignment_id, v.title AS template_title, a.mode,
 		r.status, a.status AS assignment_status, r.occurs_on, r.due_at, r.submitted_at, r.feedback_unread,
 		r.partner_id IS NULL AS joint, r.started_at IS NOT NULL AS started, a.updated_at AS assignment_updated_at,
 		r.reviewed_at, (r.partner_id IS NULL OR r.partner_id = $1) AS mine, ` + privateExpr + ` AS private
@@ -63,11 +66,14 @@ const homeBase = `SELECT r.id AS response_id, r.assignment_id, v.title AS templa
 	JOIN assignments a ON a.id = r.assignment_id
 	JOIN exercise_templates t ON t.id = a.template_id
 	JOIN template_versions v ON v.template_id = a.template_id AND v.version = a.template_version
-	WHERE r.couple_id = $2 AND r.clinic_id = $3 AND (r.occurs_on IS NULL OR r.occurs_on <= $4::date)`
+	WHERE r.couple_id = $2 AND r.clinic_id = $3 AND ` + dayHasComeHome
 
 // homeCols are the columns of homeBase, which every list reads.
 const homeCols = `response_id, assignment_id, template_title, mode, status, assignment_status, occurs_on, due_at,
 	submitted_at, feedback_unread, joint, started, assignment_updated_at, reviewed_at, mine, private`
+
+// dayHasComeHome: the home lists hold only work whose day has come.
+var dayHasComeHome = DayHasComeSQL("r", "$4")
 
 // homeList is one list of the home page: which work, in what order, how
 // many at most (0: all), and whether a recurring exercise shows only its
@@ -87,8 +93,11 @@ var homeLists = []homeList{
 	{"done", `mine AND assignment_status = 'active' AND status = 'accepted' AND NOT feedback_unread`,
 		`reviewed_at DESC NULLS LAST, response_id DESC`, HomeRecent, true},
 	{"withdrawn", `mine AND assignment_status = 'cancelled'`, `assignment_updated_at DESC, response_id DESC`, HomeRecent, true},
-	// The other partner's individual work, never their safety check.
-	{"partner", `NOT mine AND NOT private AND assignment_status = 'active'`, `assignment_id DESC`, HomeRecent, true},
+	// The other partner's individual work, never their safety check. Their
+	// one-partner work stays listed whatever the counselor does with it (a
+	// withdrawal is not theirs to learn); each-partner work the caller
+	// shares leaves with the caller's own when withdrawn.
+	{"partner", `NOT mine AND NOT private AND (assignment_status = 'active' OR mode = 'individual')`, `assignment_id DESC`, HomeRecent, true},
 }
 
 // homeQuery is every list in one statement (one round trip, one plan):
@@ -184,7 +193,14 @@ func (s *Service) Home(ctx context.Context, a actor.Actor) (ClientHome, error) {
 			h.Withdrawn = append(h.Withdrawn, x)
 			h.WithdrawnMore = r.Total - len(h.Withdrawn)
 		case "partner":
-			x.Started = false // what it is and its status: no trace of drafting
+			// What it is and a coarse state: no status (a revision asked
+			// for), no dates, no trace of drafting.
+			x.State = StateToDo
+			if x.SubmittedAt.Valid {
+				x.State = StateDone // coarseState
+			}
+			x.Status, x.Started, x.Overdue, x.FeedbackUnread = "", false, false, false
+			x.DueAt, x.SubmittedAt = sql.NullTime{}, sql.NullTime{}
 			h.PartnerWork = append(h.PartnerWork, x)
 			h.PartnerMore = r.Total - len(h.PartnerWork)
 		}
@@ -255,18 +271,20 @@ func (s *Service) Checkins(ctx context.Context, a actor.Actor, coupleID int64) (
 		Day          time.Time       `db:"occurs_on"`
 		Current      json.RawMessage `db:"current"`
 		Submitted    json.RawMessage `db:"submitted"`
+		Shared       json.RawMessage `db:"shared"`
 		PartnerMay   bool            `db:"partner_reads"`
 		WasSubmitted bool            `db:"was_submitted"`
 	}
 	err = s.db.SelectContext(ctx, &rows, `SELECT r.id, r.partner_id, p.name, r.occurs_on, r.answers AS current,
 			r.submitted_at IS NOT NULL AS was_submitted, `+partnerReadsExpr+` AS partner_reads,
-			coalesce((SELECT s.answers FROM submissions s WHERE s.response_id = r.id ORDER BY s.id DESC LIMIT 1), 'null') AS submitted
+			coalesce((SELECT s.answers FROM submissions s WHERE s.response_id = r.id ORDER BY s.id DESC LIMIT 1), 'null') AS submitted,
+			coalesce((SELECT s.answers FROM submissions s WHERE s.id = r.shared_submission_id), 'null') AS shared
 		FROM responses r
 		JOIN assignments a ON a.id = r.assignment_id
 		JOIN exercise_templates t ON t.id = a.template_id AND t.recurring
 		JOIN template_versions v ON v.template_id = a.template_id AND v.version = a.template_version AND NOT `+privateExpr+`
 		JOIN partners p ON p.id = r.partner_id
-		WHERE r.couple_id = $1 AND r.clinic_id = $2 AND r.occurs_on IS NOT NULL AND r.occurs_on <= $3::date
+		WHERE r.couple_id = $1 AND r.clinic_id = $2 AND r.occurs_on IS NOT NULL AND `+DayHasComeSQL("r", "$3")+`
 		ORDER BY p.slot, r.occurs_on`, coupleID, a.ClinicID, s.today())
 	if err != nil {
 		return nil, err
@@ -282,7 +300,7 @@ func (s *Service) Checkins(ctx context.Context, a actor.Actor, coupleID int64) (
 			if !r.PartnerMay {
 				continue
 			}
-			src = r.Submitted
+			src = r.Shared // the submission its author shared
 		case acc.Counselor && r.WasSubmitted:
 			src = r.Submitted
 		default:

@@ -265,11 +265,14 @@ func TestPrivacyReviewReassignAndStrangers(t *testing.T) {
 // revision) and the partner the other's line only where revealed.
 func TestPrivacyReviewRevealPerOccurrenceAndChart(t *testing.T) {
 	w := newWorld(t)
-	in := assignment.NewAssignment{TemplateID: w.tpl["daily-check-in"], Mode: "each", Reveal: "together"}
+	// Two occurrences whose day has come: yesterday's and today's (an
+	// occurrence opens on its own day, never before).
+	lateYesterday := assignment.Today(time.Now()).Add(-time.Minute)
+	in := assignment.NewAssignment{TemplateID: w.tpl["daily-check-in"], Mode: "each", Reveal: "together", DueAt: &lateYesterday}
 	in.Recurrence = &struct {
 		Every string `json:"every"`
 		Until string `json:"until"`
-	}{"day", time.Now().UTC().AddDate(0, 0, 1).Format(time.DateOnly)}
+	}{"day", time.Now().UTC().Format(time.DateOnly)}
 	d := w.mustAssign(in)
 	days := map[string]map[int64]int64{} // occurs_on → partner → response
 	var order []string
@@ -283,7 +286,7 @@ func TestPrivacyReviewRevealPerOccurrenceAndChart(t *testing.T) {
 	if len(order) != 2 {
 		t.Fatalf("occurrences: %v", order)
 	}
-	today, tomorrow := order[0], order[1]
+	yesterday, today := order[0], order[1]
 	save := func(who actor.Actor, rid int64, trust float64, submit bool) {
 		t.Helper()
 		ans := fill(d.Schema, "note")
@@ -301,31 +304,31 @@ func TestPrivacyReviewRevealPerOccurrenceAndChart(t *testing.T) {
 			}
 		}
 	}
-	// Today both submit; tomorrow only A.
-	save(w.a, days[today][w.partnerA], 3, true)
-	save(w.b, days[today][w.partnerB], 5, true)
-	save(w.a, days[tomorrow][w.partnerA], 4, true)
+	// Yesterday both submit; today only A.
+	save(w.a, days[yesterday][w.partnerA], 3, true)
+	save(w.b, days[yesterday][w.partnerB], 5, true)
+	save(w.a, days[today][w.partnerA], 4, true)
 	bd, _ := w.get(w.b, d.ID)
 	for _, r := range bd.Responses {
 		if *r.PartnerID != w.partnerA {
 			continue
 		}
-		if *r.OccursOn == today && r.Answers == nil {
-			t.Error("today's pair is complete but not revealed")
+		if *r.OccursOn == yesterday && r.Answers == nil {
+			t.Error("yesterday's pair is complete but not revealed")
 		}
-		if *r.OccursOn == tomorrow && r.Answers != nil {
-			t.Error("tomorrow's answer revealed before B submitted tomorrow's")
+		if *r.OccursOn == today && r.Answers != nil {
+			t.Error("today's answer revealed before B submitted today's")
 		}
 	}
-	if _, _, err := w.svc.GetResponse(w.ctx, w.b, days[tomorrow][w.partnerA]); code(err) != apperr.NotFound {
+	if _, _, err := w.svc.GetResponse(w.ctx, w.b, days[today][w.partnerA]); code(err) != apperr.NotFound {
 		t.Errorf("B opens A's unrevealed occurrence: %v", err)
 	}
 	// The chart: B never sees A's line unshared; the counselor sees the
 	// submitted value, not a revision draft.
-	if err := w.svc.Review(w.ctx, w.counselor, days[today][w.partnerA], "revise", "Again, please."); err != nil {
+	if err := w.svc.Review(w.ctx, w.counselor, days[yesterday][w.partnerA], "revise", "Again, please."); err != nil {
 		t.Fatal(err)
 	}
-	save(w.a, days[today][w.partnerA], 9, false)
+	save(w.a, days[yesterday][w.partnerA], 9, false)
 	series := func(who actor.Actor) map[int64][]assignment.Point {
 		s, err := w.svc.Checkins(w.ctx, who, w.couple)
 		if err != nil {
@@ -337,18 +340,18 @@ func TestPrivacyReviewRevealPerOccurrenceAndChart(t *testing.T) {
 		}
 		return out
 	}
-	if pts := series(w.counselor)[w.partnerA]; len(pts) != 1 || pts[0].Trust != 3 {
-		t.Errorf("counselor's chart of A: %+v (want the submitted 3, not the draft 9)", pts)
+	if pts := series(w.counselor)[w.partnerA]; len(pts) != 2 || pts[0].Trust != 3 || pts[1].Trust != 4 {
+		t.Errorf("counselor's chart of A: %+v (want the submitted 3, not the draft 9, then 4)", pts)
 	}
-	// Today's pair is revealed together: B's chart shows A's submitted
+	// Yesterday's pair is revealed together: B's chart shows A's submitted
 	// value (not the revision draft); sharing does not apply to it.
 	if pts := series(w.b)[w.partnerA]; len(pts) != 1 || pts[0].Trust != 3 {
 		t.Errorf("B's chart of A's revealed check-in: %+v", pts)
 	}
-	if err := w.svc.Share(w.ctx, w.a, days[today][w.partnerA], true); code(err) != apperr.Invalid {
+	if err := w.svc.Share(w.ctx, w.a, days[yesterday][w.partnerA], true); code(err) != apperr.Invalid {
 		t.Fatalf("sharing a revealed-together check-in: %v", err)
 	}
-	if pts := series(w.a)[w.partnerA]; len(pts) != 1 || pts[0].Trust != 9 {
+	if pts := series(w.a)[w.partnerA]; len(pts) != 2 || pts[0].Trust != 9 {
 		t.Errorf("A's own line: %+v", pts)
 	}
 }

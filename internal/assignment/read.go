@@ -26,8 +26,14 @@ type ResponseView struct {
 	// its authors, the submitted snapshot's for the counselor and the other
 	// partner. It is 0 (null in JSON) for a response the caller may not
 	// read: saves must leave no trace there.
-	Version     int            `json:"version"`
-	Shared      bool           `json:"shared"`
+	Version int `json:"version"`
+	// Shared: the other partner may read a submission of it (the one its
+	// author shared, SharedSubmissionID: for its authors and the counselor).
+	Shared             bool  `json:"shared"`
+	SharedSubmissionID int64 `json:"shared_submission_id,omitempty"`
+	// ShareChoice is the author's last choice, which pre-sets the question
+	// at their next submission (for its author only).
+	ShareChoice bool           `json:"-"`
 	Signatures  []Signature    `json:"signatures"`
 	OccursOn    *string        `json:"occurs_on"`
 	DueAt       *time.Time     `json:"due_at"`
@@ -51,6 +57,9 @@ type ResponseView struct {
 	// Revealed tells, for "reveal together", that both partners have
 	// submitted this occurrence (so each reads the other's).
 	Revealed bool `json:"-"`
+	// Upcoming: an occurrence whose day has not come yet (DayHasCome); it
+	// cannot be written before.
+	Upcoming bool `json:"-"`
 	raw      Response
 }
 
@@ -124,6 +133,11 @@ func (s *Service) detail(ctx context.Context, a actor.Actor, id int64) (Detail, 
 		return d, errNotFound
 	}
 	d.Assignment, d.access = asg, acc
+	if acc.othersAssignment(asg) {
+		// The other partner's one-partner work: what it is and its coarse
+		// state (set with its responses), nothing of its setting or dates.
+		d.Assignment = asg.forOtherPartner(StateToDo)
+	}
 	if !acc.contentReader() {
 		d.Instructions = "" // the counselor's words to the couple: not for an admin
 		return d, nil
@@ -155,6 +169,9 @@ func (s *Service) Get(ctx context.Context, a actor.Actor, id int64) (Detail, err
 	if d.Responses, err = s.views(ctx, d.access, d.Assignment, rs, true); err != nil {
 		return d, err
 	}
+	if d.PartnerView() {
+		d.State = stateOf(rs, Today(s.now()))
+	}
 	if err := s.withReplyOf(ctx, a, &d); err != nil {
 		return d, err
 	}
@@ -183,6 +200,9 @@ func (s *Service) response(ctx context.Context, a actor.Actor, id int64) (Detail
 	vs, err := s.views(ctx, d.access, d.Assignment, rs, true)
 	if err != nil {
 		return d, ResponseView{}, err
+	}
+	if d.PartnerView() {
+		d.State = stateOf(rs, Today(s.now()))
 	}
 	for _, v := range vs {
 		if v.ID != id {
@@ -309,10 +329,11 @@ func (s *Service) views(ctx context.Context, acc access, asg Assignment, rs []Re
 		}
 	}
 	now := s.now()
+	today := Today(now)
 	out := make([]ResponseView, 0, len(rs))
-	var snapIDs, sigIDs, fbIDs []int64
+	var snapIDs, sharedIDs, sigIDs, fbIDs []int64
 	for _, r := range rs {
-		v := ResponseView{ID: r.ID, PartnerID: ptrInt(r.PartnerID), Status: r.Status, Version: r.Version, Shared: r.Shared,
+		v := ResponseView{ID: r.ID, PartnerID: ptrInt(r.PartnerID), Status: r.Status, Version: r.Version, Shared: r.SharedSubmissionID.Valid,
 			DueAt: ptrTime(r.DueAt), Overdue: r.Overdue(now), SubmittedAt: ptrTime(r.SubmittedAt), Mine: acc.mine(r),
 			Signatures: []Signature{}, raw: r}
 		if asg.Status == StatusCancelled && r.Status != Accepted {
@@ -327,6 +348,7 @@ func (s *Service) views(ctx context.Context, acc access, asg Assignment, rs []Re
 			d := r.OccursOn.Time.Format(time.DateOnly)
 			v.OccursOn = &d
 		}
+		v.Upcoming = !DayHasCome(r.OccursOn, today)
 		revealed := submittedBoth[occKey(r)] >= 2
 		switch acc.readable(asg, r, revealed) {
 		case "current":
@@ -339,11 +361,27 @@ func (s *Service) views(ctx context.Context, acc access, asg Assignment, rs []Re
 				sigIDs = append(sigIDs, r.ID)
 			}
 		case "submitted":
-			snapIDs = append(snapIDs, r.ID)
+			if acc.othersResponse(r) {
+				sharedIDs = append(sharedIDs, r.SharedSubmissionID.Int64) // what its author shared
+			} else {
+				snapIDs = append(snapIDs, r.ID) // the counselor: the latest
+			}
+		}
+		if v.Mine {
+			v.ShareChoice = r.Shared
+		}
+		if v.Mine || acc.Counselor {
+			v.SharedSubmissionID = r.SharedSubmissionID.Int64
 		}
 		if asg.Reveal == RevealTogether {
 			// Sharing does not apply to a revealed-together exercise.
 			v.Shared, v.Revealed = false, revealed
+		}
+		if acc.othersResponse(r) {
+			// The other partner's own work: that it exists and a coarse
+			// state; never its status (a revision asked for), due date or
+			// times (SubmittedAt is the shared text's, below).
+			v.Status, v.DueAt, v.SubmittedAt, v.Overdue = coarseState(r), nil, nil, false
 		}
 		if acc.Counselor && len(r.ConcernFields) > 0 {
 			v.Concerns = r.ConcernFields
@@ -354,14 +392,18 @@ func (s *Service) views(ctx context.Context, acc access, asg Assignment, rs []Re
 		}
 		out = append(out, v)
 	}
-	snaps := map[int64]Submission{}
-	if len(snapIDs) > 0 {
+	snaps := map[int64]Submission{} // by response
+	if len(snapIDs)+len(sharedIDs) > 0 {
 		var list []Submission
 		if err := s.db.SelectContext(ctx, &list, `SELECT DISTINCT ON (response_id) `+submissionCols+` FROM submissions
 			WHERE response_id = ANY($1) ORDER BY response_id, id DESC`, pq.Array(snapIDs)); err != nil {
 			return nil, err
 		}
-		for _, sub := range list {
+		var shared []Submission
+		if err := s.db.SelectContext(ctx, &shared, `SELECT `+submissionCols+` FROM submissions WHERE id = ANY($1)`, pq.Array(sharedIDs)); err != nil {
+			return nil, err
+		}
+		for _, sub := range append(list, shared...) {
 			snaps[sub.ResponseID] = sub
 		}
 	}
@@ -394,6 +436,9 @@ func (s *Service) views(ctx context.Context, acc access, asg Assignment, rs []Re
 				v.Answers = map[string]any{}
 			}
 			v.AnswersFrom, v.SubmissionID, v.Version = "submitted", sub.ID, sub.Version
+			if acc.othersResponse(v.raw) {
+				v.SubmittedAt = &sub.SubmittedAt // when the text they read was submitted
+			}
 			if v.PartnerID == nil {
 				// You read what was signed: the submitted version's signatures.
 				v.Signatures = append([]Signature{}, sub.Signatures...)
@@ -415,6 +460,29 @@ func (s *Service) views(ctx context.Context, acc access, asg Assignment, rs []Re
 		}
 	}
 	return out, nil
+}
+
+// stateOf is the coarse state of the other partner's work from its
+// responses: done once every occurrence whose day has come was submitted.
+func stateOf(rs []Response, today time.Time) string {
+	state := StateToDo
+	for _, r := range rs {
+		if !DayHasCome(r.OccursOn, today) {
+			continue
+		}
+		if coarseState(r) == StateToDo {
+			return StateToDo
+		}
+		state = StateDone
+	}
+	return state
+}
+
+// stateOfSQL is stateOf for the assignments alias a and today's date
+// placeholder.
+func stateOfSQL(a, today string) string {
+	return `(SELECT CASE WHEN count(*) > 0 AND bool_and(r.submitted_at IS NOT NULL) THEN 'done' ELSE 'to_do' END
+		FROM responses r WHERE r.assignment_id = ` + a + `.id AND ` + DayHasComeSQL("r", today) + `)`
 }
 
 func containsID(ids []int64, id int64) bool {
@@ -506,8 +574,8 @@ func (s *Service) repliesTo(ctx context.Context, a actor.Actor, acc access, orig
 		return nil, nil
 	}
 	var rs []Response
-	if err := s.db.SelectContext(ctx, &rs, `SELECT `+responseCols+` FROM responses WHERE assignment_id = ANY($1)
-		AND (occurs_on IS NULL OR occurs_on <= $2::date) ORDER BY assignment_id, occurs_on, partner_id, id`,
+	if err := s.db.SelectContext(ctx, &rs, `SELECT `+responseCols+` FROM responses r WHERE r.assignment_id = ANY($1)
+		AND `+DayHasComeSQL("r", "$2")+` ORDER BY r.assignment_id, r.occurs_on, r.partner_id, r.id`,
 		pq.Array(ids), s.today()); err != nil {
 		return nil, err
 	}
@@ -527,6 +595,11 @@ func (s *Service) repliesTo(ctx context.Context, a actor.Actor, acc access, orig
 		info := ReplyInfo{AssignmentID: x.ID, ResponseID: r.ID, Title: x.TemplateTitle, Status: r.Status,
 			Withdrawn: x.Status == StatusCancelled, PartnerName: "Both partners",
 			Readable: acc.readable(x, r, submitted[occ{r.AssignmentID, occKey(r)}] >= 2) != ""}
+		if acc.othersResponse(r) {
+			// The other partner's reply: a coarse state, and nothing of what
+			// the counselor did with it (a withdrawal neither).
+			info.Status, info.Withdrawn = coarseState(r), info.Withdrawn && !acc.othersAssignment(x)
+		}
 		if r.PartnerID.Valid {
 			info.PartnerName = acc.Names[r.PartnerID.Int64]
 		}
@@ -538,9 +611,6 @@ func (s *Service) repliesTo(ctx context.Context, a actor.Actor, acc access, orig
 	}
 	return out, nil
 }
-
-// today is the current day (UTC, as occurrences are made).
-func (s *Service) today() string { return s.now().UTC().Format(time.DateOnly) }
 
 // FormSchema returns the pinned schema of a response the caller writes, to
 // read a posted form. It reads no answers, so it audits nothing; whoever
@@ -597,6 +667,10 @@ type Summary struct {
 	Waiting       int   `db:"waiting"`
 	Done          int   `db:"done"`
 	OverdueN      int   `db:"overdue"`
+	// OthersWork: the other partner's one-partner work (othersAssignment),
+	// with its coarse state.
+	OthersWork  bool   `db:"others_work"`
+	OthersState string `db:"others_state"`
 }
 
 // ListFilter narrows a list of assignments.
@@ -627,20 +701,34 @@ func (s *Service) List(ctx context.Context, a actor.Actor, f ListFilter) ([]Summ
 	// partner's safety check (a person may be staff and client in one clinic).
 	scope += ` AND NOT EXISTS (SELECT 1 FROM partners me WHERE me.couple_id = c.id AND me.user_id = $2
 			AND ` + privateExpr + ` AND a.partner_id IS DISTINCT FROM me.id)`
+	// A partner's counts cover their own and joint responses: the other
+	// partner's statuses (a revision, an acceptance) are not theirs to know.
+	// The other partner's one-partner work shows its coarse state only, and
+	// stays where it was whatever happens to it (a withdrawal too), so the
+	// status filter takes it as active.
+	counted := `r.assignment_id = a.id AND NOT ` + othersResponseSQL("r", "$2")
+	others := othersAssignmentSQL("a", "$2")
 	items := []Summary{}
 	err := s.db.SelectContext(ctx, &items, `SELECT `+assignmentCols+`, c.counselor_id AS couple_counselor_id,
 		EXISTS (SELECT 1 FROM partners me WHERE me.couple_id = c.id AND me.user_id = $2) AS caller_partner,
-		(SELECT count(*) FROM responses r WHERE r.assignment_id = a.id) AS total,
-		(SELECT count(*) FROM responses r WHERE r.assignment_id = a.id AND r.status IN ('draft','revision_requested')
-			AND (r.occurs_on IS NULL OR r.occurs_on <= current_date)) AS open,
-		(SELECT count(*) FROM responses r WHERE r.assignment_id = a.id AND r.status = 'submitted') AS waiting,
-		(SELECT count(*) FROM responses r WHERE r.assignment_id = a.id AND r.status = 'accepted') AS done,
-		(SELECT count(*) FROM responses r WHERE r.assignment_id = a.id AND r.status IN ('draft','revision_requested') AND r.due_at < now()) AS overdue
+		(SELECT count(*) FROM responses r WHERE `+counted+`) AS total,
+		(SELECT count(*) FROM responses r WHERE `+counted+` AND r.status IN ('draft','revision_requested')
+			AND `+DayHasComeSQL("r", "$7")+`) AS open,
+		(SELECT count(*) FROM responses r WHERE `+counted+` AND r.status = 'submitted') AS waiting,
+		(SELECT count(*) FROM responses r WHERE `+counted+` AND r.status = 'accepted') AS done,
+		(SELECT count(*) FROM responses r WHERE `+counted+` AND r.status IN ('draft','revision_requested') AND r.due_at < now()) AS overdue,
+		`+others+` AS others_work, `+stateOfSQL("a", "$7")+` AS others_state
 		`+assignmentFrom+` WHERE a.clinic_id = $1 AND `+scope+`
-		AND ($3 = 0 OR a.couple_id = $3) AND ($4 = '' OR a.status = $4) AND ($5 = 0 OR a.id < $5)
-		ORDER BY a.id DESC LIMIT $6`, a.ClinicID, a.UserID, f.CoupleID, f.Status, f.After, f.Limit)
+		AND ($3 = 0 OR a.couple_id = $3) AND ($4 = '' OR (CASE WHEN `+others+` THEN 'active' ELSE a.status END) = $4)
+		AND ($5 = 0 OR a.id < $5)
+		ORDER BY a.id DESC LIMIT $6`, a.ClinicID, a.UserID, f.CoupleID, f.Status, f.After, f.Limit, s.today())
 	if err != nil {
 		return nil, err
+	}
+	for i := range items {
+		if items[i].OthersWork {
+			items[i].Assignment = items[i].Assignment.forOtherPartner(items[i].OthersState)
+		}
 	}
 	// The counselor's instructions are clinical content: an admin (who is
 	// not the couple's counselor) gets statuses and dates only.
@@ -664,8 +752,13 @@ func (d Detail) MarshalJSON() ([]byte, error) {
 	return withAssignment(d.Assignment, extra)
 }
 
-// MarshalJSON writes the assignment with its counts.
+// MarshalJSON writes the assignment with its counts (null for the other
+// partner's one-partner work, which shows its coarse "state" only).
 func (s Summary) MarshalJSON() ([]byte, error) {
+	if s.PartnerView() {
+		return withAssignment(s.Assignment, map[string]any{"responses": nil, "open": nil,
+			"awaiting_review": nil, "accepted": nil, "overdue": nil})
+	}
 	return withAssignment(s.Assignment, map[string]any{"responses": s.Total, "open": s.Open,
 		"awaiting_review": s.Waiting, "accepted": s.Done, "overdue": s.OverdueN})
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -51,9 +52,12 @@ func (s *Service) writable(ctx context.Context, q sqlx.QueryerContext, a actor.A
 	return r, asg, acc, nil
 }
 
-// editable refuses changes to work that is closed, withdrawn or waiting.
-func editable(r Response, asg Assignment, acc access) error {
+// editable refuses changes to work that is closed, withdrawn, waiting, or
+// whose day has not come (today: see Today).
+func editable(r Response, asg Assignment, acc access, today time.Time) error {
 	switch {
+	case !DayHasCome(r.OccursOn, today):
+		return notYet(r)
 	case acc.CoupleStatus == "closed":
 		return apperr.New(apperr.Conflict, "This couple's work is closed and read-only.")
 	case asg.Status == StatusCancelled:
@@ -64,6 +68,11 @@ func editable(r Response, asg Assignment, acc access) error {
 		return apperr.New(apperr.Conflict, "Your counselor accepted this response; it is complete.")
 	}
 	return nil
+}
+
+// notYet refuses work on an occurrence before its day.
+func notYet(r Response) error {
+	return apperr.New(apperr.Conflict, "This is for %s: it opens on that day, not before.", r.OccursOn.Time.Format("Monday 2 January 2006"))
 }
 
 // schemaOf loads the pinned template version's schema.
@@ -90,6 +99,9 @@ func stale(r Response) error {
 	return &apperr.Error{Code: apperr.Conflict, Message: msg, Data: map[string]any{"answers": cur, "version": r.Version}}
 }
 
+// ReviewBeforeSharingNote explains why an answer cannot be shared yet.
+const ReviewBeforeSharingNote = "Your counselor would like to read this with you first: you can share it with your partner once they have accepted it."
+
 // RevealTogetherNote explains why a revealed-together answer is not shared.
 const RevealTogetherNote = "Your counselor set this exercise to be revealed together: your partner reads your answer once you have both submitted, and you read theirs. It cannot be shared before."
 
@@ -109,7 +121,7 @@ func (s *Service) SaveDraft(ctx context.Context, a actor.Actor, id int64, answer
 		if err != nil {
 			return err
 		}
-		if err := editable(r, asg, acc); err != nil {
+		if err := editable(r, asg, acc, Today(s.now())); err != nil {
 			return err
 		}
 		if baseVersion != r.Version {
@@ -147,12 +159,12 @@ func (s *Service) SaveDraft(ctx context.Context, a actor.Actor, id int64, answer
 			started_at = coalesce(started_at, now()), updated_at = now() WHERE id = $1 RETURNING version`, id, js); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE couples SET last_activity_at = now() WHERE id = $1`, r.CoupleID); err != nil {
-			return err
-		}
-		// A state change like any other: the version, never the text.
-		return s.audit.Log(ctx, tx, a, audit.Event{Action: "response.save", ObjectType: "response", ObjectID: id, CoupleID: r.CoupleID,
-			Detail: map[string]any{"version": out.Version, "signatures_cleared": out.SignaturesCleared}})
+		// Writing one's own draft is not an audit event, nor the couple's
+		// activity: it discloses nothing, and the trail (or the couple's
+		// "last activity") would show the clinic, the counselor or the other
+		// partner when a client drafts. The submission is audited, and keeps
+		// the signatures it was submitted with.
+		return nil
 	})
 	return out, err
 }
@@ -168,38 +180,77 @@ func (s *Service) Share(ctx context.Context, a actor.Actor, id int64, shared boo
 		if err != nil {
 			return err
 		}
-		switch {
-		case asg.Private:
-			return apperr.Fields("The safety check is private to your counselor and can never be shared.",
-				map[string]string{"shared": "The safety check cannot be shared."})
-		case !r.PartnerID.Valid:
-			return apperr.Fields("A joint response is already visible to both of you.", map[string]string{"shared": "Joint responses are always shared."})
-		case asg.Reveal == RevealTogether && shared:
-			return apperr.Fields(RevealTogetherNote, map[string]string{"shared": RevealTogetherNote})
-		case acc.CoupleStatus == "closed" && shared:
-			// Withdrawing consent stays possible on closed work; sharing more does not.
-			return apperr.New(apperr.Conflict, "This couple's work is closed and read-only.")
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE responses SET shared = $2, updated_at = now() WHERE id = $1`, id, shared); err != nil {
+		if err := shareable(r, asg, acc, shared); err != nil {
 			return err
 		}
-		action := "response.share"
 		if !shared {
-			action = "response.unshare"
-		} else if !r.Shared && r.SubmittedAt.Valid && acc.OtherID != 0 {
-			// The other partner is told once it is readable to them (a
-			// draft shared early is told of at its first submission).
-			if err := s.tell(ctx, tx, a, notify.Event{Kind: notify.WorkShared, CoupleID: r.CoupleID, AssignmentID: r.AssignmentID,
-				ResponseID: id}, r.CoupleID, acc.OtherID); err != nil {
+			// Withdrawing consent: the partner reads nothing of it any more
+			// (a revealed-together answer stays revealed: sharing does not
+			// apply there).
+			if _, err := tx.ExecContext(ctx, `UPDATE responses SET shared = false,
+				shared_submission_id = CASE WHEN $2 THEN shared_submission_id END, updated_at = now() WHERE id = $1`,
+				id, asg.Reveal == RevealTogether); err != nil {
 				return err
 			}
+			return s.audit.Log(ctx, tx, a, audit.Event{Action: "response.unshare", ObjectType: "response", ObjectID: id, CoupleID: r.CoupleID})
 		}
-		return s.audit.Log(ctx, tx, a, audit.Event{Action: action, ObjectType: "response", ObjectID: id, CoupleID: r.CoupleID})
+		if !r.SubmittedAt.Valid {
+			msg := "Submit it first: you decide about each submission whether your partner may read it."
+			return &apperr.Error{Code: apperr.Conflict, Message: msg, Fields: map[string]string{"shared": msg}}
+		}
+		// A share covers the text that is shared: the latest submission.
+		var sub int64
+		if err := tx.GetContext(ctx, &sub, `UPDATE responses SET shared = true, updated_at = now(),
+			shared_submission_id = (SELECT max(id) FROM submissions WHERE response_id = $1) WHERE id = $1 RETURNING shared_submission_id`, id); err != nil {
+			return err
+		}
+		if err := s.tellShared(ctx, tx, a, r, acc, sub); err != nil {
+			return err
+		}
+		return s.audit.Log(ctx, tx, a, audit.Event{Action: "response.share", ObjectType: "response", ObjectID: id, CoupleID: r.CoupleID,
+			Detail: map[string]any{"submission_id": sub}})
 	})
 }
 
+// tellShared tells the other partner that a submission is theirs to read
+// now, when it was not before (a share of the same submission again says
+// nothing new).
+func (s *Service) tellShared(ctx context.Context, tx *sqlx.Tx, a actor.Actor, r Response, acc access, sub int64) error {
+	if acc.OtherID == 0 || r.Shared && r.SharedSubmissionID.Valid && r.SharedSubmissionID.Int64 == sub {
+		return nil
+	}
+	return s.tell(ctx, tx, a, notify.Event{Kind: notify.WorkShared, CoupleID: r.CoupleID, AssignmentID: r.AssignmentID, ResponseID: r.ID},
+		r.CoupleID, acc.OtherID)
+}
+
+// shareable refuses a share (or, with shared false, a withdrawal) the
+// response does not allow: the safety check never, joint responses are
+// always both partners', a revealed-together answer is revealed, not shared
+// (though a later submission may be shared once it is), a closed couple's
+// work only lets consent be withdrawn, and "review before sharing" work is
+// shared once the counselor has accepted it.
+func shareable(r Response, asg Assignment, acc access, shared bool) error {
+	switch {
+	case asg.Private:
+		return apperr.Fields("The safety check is private to your counselor and can never be shared.",
+			map[string]string{"shared": "The safety check cannot be shared."})
+	case !r.PartnerID.Valid:
+		return apperr.Fields("A joint response is already visible to both of you.", map[string]string{"shared": "Joint responses are always shared."})
+	case asg.Reveal == RevealTogether && shared:
+		return apperr.Fields(RevealTogetherNote, map[string]string{"shared": RevealTogetherNote})
+	case acc.CoupleStatus == "closed" && shared:
+		// Withdrawing consent stays possible on closed work; sharing more does not.
+		return apperr.New(apperr.Conflict, "This couple's work is closed and read-only.")
+	case asg.ReviewBeforeSharing && shared && r.Status != Accepted:
+		// The counselor reads it with the author first: shared once accepted.
+		return &apperr.Error{Code: apperr.Conflict, Message: ReviewBeforeSharingNote, Fields: map[string]string{"shared": ReviewBeforeSharingNote}}
+	}
+	return nil
+}
+
 // Sign records the caller's signature of a joint response's current
-// version. The version names what they read; a stale one is refused.
+// version. The version names what they read (0: missing, a field error);
+// a stale one is refused.
 func (s *Service) Sign(ctx context.Context, a actor.Actor, id int64, version int) ([]Signature, error) {
 	var sigs []Signature
 	err := db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
@@ -210,7 +261,12 @@ func (s *Service) Sign(ctx context.Context, a actor.Actor, id int64, version int
 		if r.PartnerID.Valid {
 			return apperr.Fields("Only joint responses are signed.", map[string]string{"version": "Only joint responses are signed."})
 		}
-		if err := editable(r, asg, acc); err != nil {
+		if version < 1 {
+			// Missing is a missing field, not a stale version (which would
+			// hand back the current text): you sign the version you read.
+			return apperr.Fields("version is required: the version you read and sign.", map[string]string{"version": "Required: the version you read."})
+		}
+		if err := editable(r, asg, acc, Today(s.now())); err != nil {
 			return err
 		}
 		if version != r.Version {
@@ -225,12 +281,10 @@ func (s *Service) Sign(ctx context.Context, a actor.Actor, id int64, version int
 		if _, fe := sc.ValidateAnswers(ans, true); len(fe) > 0 {
 			return apperr.Fields("Complete every required answer before signing.", fe)
 		}
+		// Signing a joint draft is part of writing it, like a save: not an
+		// audit event. The submission keeps who signed which version, when.
 		if _, err := tx.ExecContext(ctx, `INSERT INTO signatures (response_id, partner_id, version) VALUES ($1, $2, $3)
 			ON CONFLICT (response_id, partner_id) DO UPDATE SET version = EXCLUDED.version, signed_at = now()`, id, acc.PartnerID, version); err != nil {
-			return err
-		}
-		if err := s.audit.Log(ctx, tx, a, audit.Event{Action: "response.sign", ObjectType: "response", ObjectID: id, CoupleID: r.CoupleID,
-			Detail: map[string]any{"version": version}}); err != nil {
 			return err
 		}
 		sigs, err = signaturesOf(ctx, tx, id)
@@ -239,17 +293,32 @@ func (s *Service) Sign(ctx context.Context, a actor.Actor, id int64, version int
 	return sigs, err
 }
 
-// Submit hands the response to the counselor: every required answer must be
-// there, and a joint response needs both partners' signatures of this
-// version. Each submission is kept as a snapshot.
+// Submit hands the response to the counselor without sharing it (see
+// SubmitShared).
 func (s *Service) Submit(ctx context.Context, a actor.Actor, id int64) error {
+	return s.SubmitShared(ctx, a, id, false)
+}
+
+// SubmitShared hands the response to the counselor: every required answer
+// must be there, and a joint response needs both partners' signatures of
+// this version. Each submission is kept as a snapshot. share is the
+// author's decision for this submission: a share covers the text shared,
+// so a resubmission reaches the other partner only when the author says so
+// again (an earlier shared submission stays readable until withdrawn). The
+// first submission of a revealed-together answer is shared by the reveal.
+func (s *Service) SubmitShared(ctx context.Context, a actor.Actor, id int64, share bool) error {
 	return db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		r, asg, acc, err := s.writable(ctx, tx, a, id, true)
 		if err != nil {
 			return err
 		}
-		if err := editable(r, asg, acc); err != nil {
+		if err := editable(r, asg, acc, Today(s.now())); err != nil {
 			return err
+		}
+		if share && asg.Reveal != RevealTogether {
+			if err := shareable(r, asg, acc, true); err != nil {
+				return err
+			}
 		}
 		sc, err := schemaOf(ctx, tx, asg)
 		if err != nil {
@@ -271,10 +340,11 @@ func (s *Service) Submit(ctx context.Context, a actor.Actor, id int64) error {
 		}
 		// The snapshot keeps the signatures of its version: the live ones
 		// are cleared by the next edit, but who signed what stays visible.
-		if _, err := tx.ExecContext(ctx, `INSERT INTO submissions (response_id, version, answers, submitted_by, signatures)
+		var subID int64
+		if err := tx.GetContext(ctx, &subID, `INSERT INTO submissions (response_id, version, answers, submitted_by, signatures)
 			VALUES ($1, $2, $3, $4, (SELECT coalesce(jsonb_agg(jsonb_build_object('partner_id', g.partner_id, 'version', g.version,
-				'signed_at', g.signed_at) ORDER BY g.signed_at), '[]') FROM signatures g WHERE g.response_id = $1 AND g.version = $2))`,
-			id, r.Version, r.Answers, a.UserID); err != nil {
+				'signed_at', g.signed_at) ORDER BY g.signed_at), '[]') FROM signatures g WHERE g.response_id = $1 AND g.version = $2))
+			RETURNING id`, id, r.Version, r.Answers, a.UserID); err != nil {
 			return err
 		}
 		// A safety check with concerning answers is flagged for the counselor.
@@ -297,8 +367,34 @@ func (s *Service) Submit(ctx context.Context, a actor.Actor, id int64) error {
 		if err := s.submitted(ctx, tx, a, asg, acc, r, len(concern) > 0); err != nil {
 			return err
 		}
-		return s.audit.Log(ctx, tx, a, audit.Event{Action: "response.submit", ObjectType: "response", ObjectID: id, CoupleID: r.CoupleID,
-			Detail: map[string]any{"version": r.Version}})
+		if err := s.audit.Log(ctx, tx, a, audit.Event{Action: "response.submit", ObjectType: "response", ObjectID: id, CoupleID: r.CoupleID,
+			Detail: map[string]any{"version": r.Version}}); err != nil {
+			return err
+		}
+		// The share decision for this submission.
+		reveal := asg.Reveal == RevealTogether && !r.SubmittedAt.Valid
+		switch {
+		case !r.PartnerID.Valid || asg.Private:
+			return nil // joint: always both partners'; the safety check: never
+		case reveal && !share:
+			// The reveal's own share, part of the submission: not the
+			// author's choice, so it does not pre-set the next question.
+			_, err = tx.ExecContext(ctx, `UPDATE responses SET shared_submission_id = $2 WHERE id = $1`, id, subID)
+			return err
+		case share:
+			if _, err := tx.ExecContext(ctx, `UPDATE responses SET shared = true, shared_submission_id = $2 WHERE id = $1`, id, subID); err != nil {
+				return err
+			}
+			if err := s.tellShared(ctx, tx, a, r, acc, subID); err != nil {
+				return err
+			}
+			return s.audit.Log(ctx, tx, a, audit.Event{Action: "response.share", ObjectType: "response", ObjectID: id, CoupleID: r.CoupleID,
+				Detail: map[string]any{"submission_id": subID, "at_submission": true}})
+		}
+		// Not shared: the partner keeps reading what was shared before, if
+		// anything; the choice pre-sets the question next time.
+		_, err = tx.ExecContext(ctx, `UPDATE responses SET shared = false WHERE id = $1`, id)
+		return err
 	})
 }
 
@@ -311,8 +407,7 @@ func signaturesOf(ctx context.Context, q sqlx.QueryerContext, id int64) ([]Signa
 // submitted tells who needs to know of a submission: the counselor (in the
 // app; by mail only in the morning digest, or at once for a concerning
 // safety check), and, when a reveal-together pair is now complete, both
-// partners (each may read the other's answer from now on); the other
-// partner is told of a response shared before its first submission.
+// partners (each may read the other's answer from now on).
 func (s *Service) submitted(ctx context.Context, tx *sqlx.Tx, a actor.Actor, asg Assignment, acc access, r Response, concern bool) error {
 	kind := notify.WorkSubmitted
 	if concern {
@@ -326,15 +421,8 @@ func (s *Service) submitted(ctx context.Context, tx *sqlx.Tx, a actor.Actor, asg
 			return err
 		}
 	}
-	if !r.PartnerID.Valid || asg.Private {
+	if !r.PartnerID.Valid || asg.Private || asg.Reveal != RevealTogether {
 		return nil
-	}
-	if asg.Reveal != RevealTogether {
-		if !r.Shared || r.SubmittedAt.Valid || acc.OtherID == 0 {
-			return nil
-		}
-		return s.tell(ctx, tx, a, notify.Event{Kind: notify.WorkShared, CoupleID: r.CoupleID, AssignmentID: r.AssignmentID, ResponseID: r.ID},
-			r.CoupleID, acc.OtherID)
 	}
 	var pair struct {
 		ID      int64 `db:"id"`

@@ -251,7 +251,7 @@ func TestRepliesListedAndUnsharedMarked(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, av, _ := w.svc.GetResponse(w.ctx, w.a, rid)
-	if len(av.Replies) != 1 || av.Replies[0].Readable || av.Replies[0].Status != assignment.Submitted {
+	if len(av.Replies) != 1 || av.Replies[0].Readable || av.Replies[0].Status != assignment.StateDone {
 		t.Fatalf("Alex's list of replies: %+v", av.Replies)
 	}
 	w.svc.Share(w.ctx, w.b, rr, true)
@@ -401,7 +401,7 @@ func TestBatchedViewsAndSaveAudit(t *testing.T) {
 	if got := ids(w.lastRead(w.a), "responses"); len(got) != 1 || got[0] != ra {
 		t.Errorf("response page audits %v, want [%d]", got, ra)
 	}
-	// Saves: a response.save event with the version and no text; no read.
+	// Saves: no read is audited, and writing one's draft is no event at all.
 	letter := w.mustAssign(assignment.NewAssignment{TemplateID: w.tpl["apology-letter"], Mode: "individual", PartnerID: w.partnerA})
 	lr := letter.Responses[0].ID
 	before := w.reads(w.a)
@@ -414,12 +414,9 @@ func TestBatchedViewsAndSaveAudit(t *testing.T) {
 	if w.reads(w.a) != before {
 		t.Error("the save path audited a read")
 	}
-	var detail string
-	if err := w.db.Get(&detail, `SELECT detail FROM audit_log WHERE action = 'response.save' AND object_id = $1 ORDER BY seq DESC LIMIT 1`, lr); err != nil {
-		t.Fatalf("save not audited: %v", err)
-	}
-	if strings.Contains(detail, "SECRET") || !strings.Contains(detail, `"version": 2`) && !strings.Contains(detail, `"version":2`) {
-		t.Errorf("save audit detail: %s", detail)
+	var events int
+	if err := w.db.Get(&events, `SELECT count(*) FROM audit_log WHERE object_id = $1 AND action = 'response.save'`, lr); err != nil || events != 0 {
+		t.Errorf("draft save audited: %d %v", events, err)
 	}
 	// The form schema is for the response's writers only.
 	if _, err := w.svc.FormSchema(w.ctx, w.b, lr); code(err) != apperr.NotFound {

@@ -98,13 +98,43 @@ type Assignment struct {
 	RecurEvery      sql.NullString `db:"recur_every" json:"-"`
 	RecurUntil      sql.NullTime   `db:"recur_until" json:"-"`
 	Status          string         `db:"status" json:"status"`
-	CreatedBy       int64          `db:"created_by" json:"-"`
-	CreatedAt       time.Time      `db:"created_at" json:"created_at"`
-	UpdatedAt       time.Time      `db:"updated_at" json:"updated_at"`
+	// ReviewBeforeSharing: its authors may share a submission with the other
+	// partner only once the counselor has accepted it.
+	ReviewBeforeSharing bool      `db:"review_before_sharing" json:"review_before_sharing"`
+	CreatedBy           int64     `db:"created_by" json:"-"`
+	CreatedAt           time.Time `db:"created_at" json:"created_at"`
+	UpdatedAt           time.Time `db:"updated_at" json:"updated_at"`
+	// partnerView: this is the other partner's one-partner work, as its
+	// other partner sees it (othersAssignment): what it is and State only.
+	partnerView bool
+	// State is the coarse state of the other partner's work (partnerView).
+	State string `db:"-" json:"-"`
 }
 
-// MarshalJSON writes nullable fields as null or values.
+// PartnerView reports whether the assignment is the other partner's
+// one-partner work as its other partner sees it: its title and coarse
+// State, nothing of its instructions, dates, status or review.
+func (a Assignment) PartnerView() bool { return a.partnerView }
+
+// forOtherPartner is the assignment as the other partner may see it.
+func (a Assignment) forOtherPartner(state string) Assignment {
+	return Assignment{ID: a.ID, ClinicID: a.ClinicID, CoupleID: a.CoupleID, CoupleLabel: a.CoupleLabel, CoupleStatus: a.CoupleStatus,
+		TemplateID: a.TemplateID, TemplateVersion: a.TemplateVersion, TemplateTitle: a.TemplateTitle, Private: a.Private, Mode: a.Mode,
+		PartnerID: a.PartnerID, Reveal: a.Reveal, ReplyTo: a.ReplyTo, Status: StatusActive, ReviewBeforeSharing: a.ReviewBeforeSharing,
+		partnerView: true, State: state}
+}
+
+// MarshalJSON writes nullable fields as null or values. The other partner's
+// one-partner work (PartnerView) keeps the same keys, its status, times,
+// instructions and recurrence null, with its coarse "state".
 func (a Assignment) MarshalJSON() ([]byte, error) {
+	if a.partnerView {
+		return json.Marshal(map[string]any{"id": a.ID, "couple_id": a.CoupleID, "couple_label": a.CoupleLabel,
+			"template_id": a.TemplateID, "template_version": a.TemplateVersion, "template_title": a.TemplateTitle,
+			"private_to_counselor": false, "mode": a.Mode, "partner_id": ptrInt(a.PartnerID), "reveal": a.Reveal,
+			"reply_to": ptrInt(a.ReplyTo), "state": a.State, "status": nil, "instructions": nil, "due_at": nil,
+			"recurrence": nil, "created_at": nil, "updated_at": nil})
+	}
 	type plain Assignment
 	out := struct {
 		plain
@@ -121,22 +151,26 @@ func (a Assignment) MarshalJSON() ([]byte, error) {
 
 // Response is one partner's (or the couple's joint) work on an assignment.
 type Response struct {
-	ID             int64           `db:"id"`
-	ClinicID       int64           `db:"clinic_id"`
-	CoupleID       int64           `db:"couple_id"`
-	AssignmentID   int64           `db:"assignment_id"`
-	PartnerID      sql.NullInt64   `db:"partner_id"`
-	OccursOn       sql.NullTime    `db:"occurs_on"`
-	DueAt          sql.NullTime    `db:"due_at"`
-	Status         string          `db:"status"`
-	Answers        json.RawMessage `db:"answers"`
-	Version        int             `db:"version"`
-	Shared         bool            `db:"shared"`
-	StartedAt      sql.NullTime    `db:"started_at"`
-	SubmittedAt    sql.NullTime    `db:"submitted_at"`
-	ReviewedAt     sql.NullTime    `db:"reviewed_at"`
-	FeedbackUnread bool            `db:"feedback_unread"`
-	UpdatedAt      time.Time       `db:"updated_at"`
+	ID           int64           `db:"id"`
+	ClinicID     int64           `db:"clinic_id"`
+	CoupleID     int64           `db:"couple_id"`
+	AssignmentID int64           `db:"assignment_id"`
+	PartnerID    sql.NullInt64   `db:"partner_id"`
+	OccursOn     sql.NullTime    `db:"occurs_on"`
+	DueAt        sql.NullTime    `db:"due_at"`
+	Status       string          `db:"status"`
+	Answers      json.RawMessage `db:"answers"`
+	Version      int             `db:"version"`
+	// Shared is the author's last choice about sharing (it pre-sets the
+	// question at the next submission); SharedSubmissionID is what the other
+	// partner may read: the submission the author shared, or none.
+	Shared             bool          `db:"shared"`
+	SharedSubmissionID sql.NullInt64 `db:"shared_submission_id"`
+	StartedAt          sql.NullTime  `db:"started_at"`
+	SubmittedAt        sql.NullTime  `db:"submitted_at"`
+	ReviewedAt         sql.NullTime  `db:"reviewed_at"`
+	FeedbackUnread     bool          `db:"feedback_unread"`
+	UpdatedAt          time.Time     `db:"updated_at"`
 	// ConcernFields are the keys of a safety check's concerning answers.
 	ConcernFields pq.StringArray `db:"concern_fields"`
 }
@@ -147,7 +181,7 @@ type Response struct {
 // column the struct does not know ("missing destination name").
 const (
 	responseCols = `id, clinic_id, couple_id, assignment_id, partner_id, occurs_on, due_at, status, answers,
-		version, shared, started_at, submitted_at, reviewed_at, feedback_unread, updated_at, concern_fields`
+		version, shared, shared_submission_id, started_at, submitted_at, reviewed_at, feedback_unread, updated_at, concern_fields`
 	submissionCols = `id, response_id, version, answers, submitted_by, submitted_at, signatures`
 	reviewCols     = `id, response_id, submission_id, counselor_id, decision, comment, created_at`
 )

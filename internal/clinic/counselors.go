@@ -3,8 +3,6 @@ package clinic
 import (
 	"context"
 	"database/sql"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -17,6 +15,7 @@ import (
 	"github.com/mend-clinic/mend/internal/apperr"
 	"github.com/mend-clinic/mend/internal/audit"
 	"github.com/mend-clinic/mend/internal/db"
+	"github.com/mend-clinic/mend/internal/paging"
 )
 
 // Counselor is a line of the counselors list: a member (ID set) or a
@@ -76,10 +75,14 @@ func (s *Service) CounselorPage(ctx context.Context, a actor.Actor, limit int, a
 	args := []any{a.ClinicID, limit + 1}
 	cond := ""
 	if after != "" {
+		// One decoder for every list's cursor: a forged one (a NUL in the
+		// name, say) is a bad request, never a database error.
 		var cur counselorCursor
-		b, err := base64.RawURLEncoding.DecodeString(after)
-		if err != nil || json.Unmarshal(b, &cur) != nil || (cur.I == 0 && cur.V == 0) {
-			return CounselorList{}, apperr.New(apperr.BadRequest, "The page cursor is not valid: use the \"next\" value of a previous page.")
+		if err := paging.DecodeCursor(after, &cur); err != nil {
+			return CounselorList{}, err
+		}
+		if cur.I < 0 || cur.V < 0 || (cur.I == 0 && cur.V == 0) {
+			return CounselorList{}, paging.ErrBadCursor
 		}
 		args = append(args, cur.L, cur.V, cur.I)
 		cond = ` WHERE (lower(x.name), x.invitation_id, x.id) > ($3, $4, $5)`
@@ -100,8 +103,7 @@ func (s *Service) CounselorPage(ctx context.Context, a actor.Actor, limit int, a
 	if len(out) > limit {
 		out = out[:limit]
 		last := out[len(out)-1]
-		b, _ := json.Marshal(counselorCursor{L: strings.ToLower(last.Name), I: last.ID, V: last.InvitationID})
-		p.Next = base64.RawURLEncoding.EncodeToString(b)
+		p.Next = paging.EncodeCursor(counselorCursor{L: strings.ToLower(last.Name), I: last.ID, V: last.InvitationID})
 	}
 	p.Items = out
 	return p, nil
@@ -148,11 +150,12 @@ func (s *Service) InviteCounselor(ctx context.Context, a actor.Actor, name, emai
 			}
 			return &apperr.Error{Code: apperr.Conflict, Message: msg, Fields: map[string]string{"email": msg}}
 		}
-		if client, err := hasRole(ctx, tx, a.ClinicID, e, actor.RoleClient); err != nil {
+		// A client is never staff of the same clinic, whether they have
+		// joined yet or are only invited as a partner.
+		if client, err := clientOf(ctx, tx, a.ClinicID, e); err != nil {
 			return err
 		} else if client {
-			msg := "This address belongs to a client of this clinic; a counselor needs their own address."
-			return apperr.Fields(msg, map[string]string{"email": msg})
+			return &apperr.Error{Code: apperr.Conflict, Message: msgClientAsStaff, Fields: map[string]string{"email": msgClientAsStaff}}
 		}
 		if err := s.revokePending(ctx, tx, a, `lower(email) = $2 AND role = 'counselor'`, e); err != nil {
 			return err

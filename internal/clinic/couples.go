@@ -3,8 +3,6 @@ package clinic
 import (
 	"context"
 	"database/sql"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -17,8 +15,10 @@ import (
 	"github.com/mend-clinic/mend/internal/account"
 	"github.com/mend-clinic/mend/internal/actor"
 	"github.com/mend-clinic/mend/internal/apperr"
+	"github.com/mend-clinic/mend/internal/assignment"
 	"github.com/mend-clinic/mend/internal/audit"
 	"github.com/mend-clinic/mend/internal/db"
+	"github.com/mend-clinic/mend/internal/notify"
 	"github.com/mend-clinic/mend/internal/paging"
 )
 
@@ -41,15 +41,19 @@ const (
 // Couple is a couple as staff see it: statuses, dates and people, never
 // clinical content.
 type Couple struct {
-	ID             int64     `db:"id" json:"id"`
-	Label          string    `db:"label" json:"label"`
-	Status         string    `db:"status" json:"status"`
-	CounselorID    int64     `db:"counselor_id" json:"counselor_id"`
-	CounselorName  string    `db:"counselor_name" json:"counselor_name"`
-	CreatedAt      time.Time `db:"created_at" json:"created_at"`
-	UpdatedAt      time.Time `db:"updated_at" json:"updated_at"`
-	LastActivityAt time.Time `db:"last_activity_at" json:"last_activity_at"`
-	Partners       []Partner `db:"-" json:"partners,omitempty"`
+	ID            int64     `db:"id" json:"id"`
+	Label         string    `db:"label" json:"label"`
+	Status        string    `db:"status" json:"status"`
+	CounselorID   int64     `db:"counselor_id" json:"counselor_id"`
+	CounselorName string    `db:"counselor_name" json:"counselor_name"`
+	CreatedAt     time.Time `db:"created_at" json:"created_at"`
+	UpdatedAt     time.Time `db:"updated_at" json:"updated_at"`
+	// LastActivityAt is when work was last assigned or submitted: events
+	// its staff see, never a draft. A partner of the couple does not get it
+	// (nil): the other partner's submissions and the counselor's work for
+	// them are not all theirs to see.
+	LastActivityAt *time.Time `db:"last_activity_at" json:"last_activity_at,omitempty"`
+	Partners       []Partner  `db:"-" json:"partners,omitempty"`
 }
 
 // Partner is one partner of a couple.
@@ -84,17 +88,16 @@ type cursor struct {
 }
 
 func encodeCursor(label string, id int64) string {
-	b, _ := json.Marshal(cursor{L: strings.ToLower(label), I: id})
-	return base64.RawURLEncoding.EncodeToString(b)
+	return paging.EncodeCursor(cursor{L: strings.ToLower(label), I: id})
 }
 
 func decodeCursor(s string) (cursor, error) {
 	var c cursor
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	// A forged cursor may carry bytes PostgreSQL refuses in text (NUL,
-	// invalid UTF-8): a bad request, not a database error.
-	if err != nil || json.Unmarshal(b, &c) != nil || c.I <= 0 || strings.ContainsRune(c.L, 0) || !utf8.ValidString(c.L) {
-		return c, apperr.New(apperr.BadRequest, "The page cursor is not valid: use the \"next\" value of a previous page.")
+	if err := paging.DecodeCursor(s, &c); err != nil {
+		return c, err
+	}
+	if c.I <= 0 {
+		return c, paging.ErrBadCursor
 	}
 	return c, nil
 }
@@ -172,7 +175,13 @@ func validStatus(s string) bool { return s == StatusActive || s == StatusPaused 
 // couple they are a partner of. Anything else is NotFound.
 func (s *Service) Couple(ctx context.Context, a actor.Actor, id int64) (Couple, error) {
 	var c Couple
-	err := s.db.GetContext(ctx, &c, `SELECT `+coupleCols+` FROM couples c JOIN users u ON u.id = c.counselor_id
+	var row struct {
+		Couple
+		CallerPartner bool `db:"caller_partner"`
+	}
+	err := s.db.GetContext(ctx, &row, `SELECT `+coupleCols+`,
+			EXISTS (SELECT 1 FROM partners p WHERE p.couple_id = c.id AND p.user_id = $5) AS caller_partner
+		FROM couples c JOIN users u ON u.id = c.counselor_id
 		WHERE c.id = $1 AND c.clinic_id = $2 AND ($3 OR ($4 AND c.counselor_id = $5)
 			OR ($6 AND EXISTS (SELECT 1 FROM partners p WHERE p.couple_id = c.id AND p.user_id = $5)))`,
 		id, a.ClinicID, a.Has(actor.RoleAdmin), a.Has(actor.RoleCounselor), a.UserID, a.Has(actor.RoleClient))
@@ -181,6 +190,12 @@ func (s *Service) Couple(ctx context.Context, a actor.Actor, id int64) (Couple, 
 	}
 	if err != nil {
 		return c, err
+	}
+	c = row.Couple
+	if row.CallerPartner {
+		// Whatever else the caller is: activity comes from events a partner
+		// may not all see (the other's submissions, work assigned to them).
+		c.LastActivityAt = nil
 	}
 	c.Partners = []Partner{}
 	if err := s.db.SelectContext(ctx, &c.Partners, `SELECT id, slot, name, email, user_id, user_id IS NOT NULL AS joined
@@ -264,23 +279,23 @@ func (s *Service) CreateCouple(ctx context.Context, a actor.Actor, in NewCouple)
 	var id int64
 	var invs []Invitation
 	err = db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		if err := s.checkCounselor(ctx, tx, a, in.CounselorID); err != nil {
+		if err := s.checkCounselor(ctx, tx, a, in.CounselorID, 0); err != nil {
 			return err
 		}
 		// A client is never also staff of the same clinic: a counselor would
-		// otherwise sit in their own caseload.
+		// otherwise sit in their own caseload (or read a partner's flags).
 		staff := map[string]string{}
 		for i, p := range in.Partners {
-			taken, err := hasRole(ctx, tx, a.ClinicID, p.Email, actor.RoleAdmin, actor.RoleCounselor)
+			taken, err := staffOf(ctx, tx, a.ClinicID, p.Email)
 			if err != nil {
 				return err
 			}
 			if taken {
-				staff[fmt.Sprintf("partners.%d.email", i)] = "This address belongs to a staff member of this clinic; a partner needs their own address."
+				staff[fmt.Sprintf("partners.%d.email", i)] = msgStaffAsPartner
 			}
 		}
 		if len(staff) > 0 {
-			return apperr.Fields("Please correct the highlighted fields.", staff)
+			return &apperr.Error{Code: apperr.Conflict, Message: msgStaffAsPartner, Fields: staff}
 		}
 		if err := tx.GetContext(ctx, &id, `INSERT INTO couples (clinic_id, label, counselor_id) VALUES ($1, $2, $3) RETURNING id`,
 			a.ClinicID, label, in.CounselorID); err != nil {
@@ -310,15 +325,33 @@ func (s *Service) CreateCouple(ctx context.Context, a actor.Actor, in NewCouple)
 	return c, invs, err
 }
 
-// checkCounselor confirms that uid is an active counselor of the actor's clinic.
-func (s *Service) checkCounselor(ctx context.Context, q sqlx.QueryerContext, a actor.Actor, uid int64) error {
-	var ok bool
-	if err := sqlx.GetContext(ctx, q, &ok, `SELECT EXISTS (SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id
-		WHERE m.user_id = $1 AND m.clinic_id = $2 AND m.role = 'counselor' AND m.active AND u.active)`, uid, a.ClinicID); err != nil {
+// checkCounselor confirms that uid is an active counselor of the actor's
+// clinic, and not a client of it: never a partner of the couple (coupleID,
+// 0 for a new one), nor of another couple of the clinic (staff and clients
+// stay apart even where older data mixed them).
+func (s *Service) checkCounselor(ctx context.Context, q sqlx.QueryerContext, a actor.Actor, uid, coupleID int64) error {
+	var st struct {
+		Counselor bool `db:"counselor"`
+		OwnCouple bool `db:"own_couple"`
+		Client    bool `db:"client"`
+	}
+	if err := sqlx.GetContext(ctx, q, &st, `SELECT
+		EXISTS (SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id
+			WHERE m.user_id = $1 AND m.clinic_id = $2 AND m.role = 'counselor' AND m.active AND u.active) AS counselor,
+		EXISTS (SELECT 1 FROM partners p LEFT JOIN users u ON u.id = $1
+			WHERE p.couple_id = $3 AND p.clinic_id = $2 AND (p.user_id = $1 OR lower(p.email) = lower(u.email))) AS own_couple,
+		`+clientOfSQL("(SELECT email FROM users WHERE id = $1)", "$2")+` AS client`, uid, a.ClinicID, coupleID); err != nil {
 		return err
 	}
-	if !ok {
+	switch {
+	case !st.Counselor:
 		return apperr.Fields("Choose an active counselor of this clinic.", map[string]string{"counselor_id": "Choose an active counselor of this clinic."})
+	case st.OwnCouple:
+		msg := "This counselor is one of this couple's partners: a couple's counselor is never one of them."
+		return &apperr.Error{Code: apperr.Conflict, Message: msg, Fields: map[string]string{"counselor_id": msg}}
+	case st.Client:
+		msg := "This counselor is also a client of this clinic (a partner of a couple): choose another counselor."
+		return &apperr.Error{Code: apperr.Conflict, Message: msg, Fields: map[string]string{"counselor_id": msg}}
 	}
 	return nil
 }
@@ -328,6 +361,9 @@ type CouplePatch struct {
 	Label       *string `json:"label"`
 	Status      *string `json:"status"`
 	CounselorID *int64  `json:"counselor_id"`
+	// Reason is required when an admin assigns the couple to themself (a
+	// takeover); it is shown to every admin and the previous counselor.
+	Reason *string `json:"reason"`
 }
 
 // allowed status transitions: active<->paused, active/paused->closed, closed->active.
@@ -393,8 +429,18 @@ func (s *Service) UpdateCouple(ctx context.Context, a actor.Actor, id int64, p C
 		// A new counselor, or a couple coming back from closed, needs an
 		// active counselor of this clinic.
 		if counselor != cur.CounselorID || (cur.Status == StatusClosed && status != StatusClosed) {
-			if err := s.checkCounselor(ctx, tx, a, counselor); err != nil {
+			if err := s.checkCounselor(ctx, tx, a, counselor, id); err != nil {
 				return err
+			}
+		}
+		// An admin assigning the couple to themself takes over its clinical
+		// content: a deliberate act, with a reason everyone concerned sees.
+		takeover := counselor != cur.CounselorID && counselor == a.UserID && a.Has(actor.RoleAdmin)
+		var reason string
+		if takeover {
+			var msg string
+			if reason, msg = checkReason(p.Reason); msg != "" {
+				return apperr.Fields("Say why you are taking this couple over.", map[string]string{"reason": msg})
 			}
 		}
 		if label == cur.Label && status == cur.Status && counselor == cur.CounselorID {
@@ -407,7 +453,24 @@ func (s *Service) UpdateCouple(ctx context.Context, a actor.Actor, id int64, p C
 		log := func(action string, detail map[string]any) error {
 			return s.audit.Log(ctx, tx, a, audit.Event{Action: action, ObjectType: "couple", ObjectID: id, CoupleID: id, Detail: detail})
 		}
-		if counselor != cur.CounselorID {
+		switch {
+		case takeover:
+			var tid int64
+			if err := tx.GetContext(ctx, &tid, `INSERT INTO couple_takeovers (clinic_id, couple_id, admin_id, previous_counselor_id, reason)
+				VALUES ($1, $2, $3, $4, $5) RETURNING id`, a.ClinicID, id, a.UserID, cur.CounselorID, reason); err != nil {
+				return err
+			}
+			// Its own event (the reason stays in the takeover: ids here).
+			if err := log("couple.takeover", map[string]any{"from_counselor_id": cur.CounselorID, "to_counselor_id": counselor,
+				"takeover_id": tid}); err != nil {
+				return err
+			}
+			// The previous counselor is told, in the app and by mail.
+			if err := s.notify.Tell(ctx, tx, notify.Event{Kind: notify.CoupleTakenOver, ClinicID: a.ClinicID, ActorID: a.UserID,
+				CoupleID: id}, cur.CounselorID); err != nil {
+				return err
+			}
+		case counselor != cur.CounselorID:
 			if err := log("couple.reassign", map[string]any{"from_counselor_id": cur.CounselorID, "to_counselor_id": counselor}); err != nil {
 				return err
 			}
@@ -458,14 +521,15 @@ func (s *Service) Caseload(ctx context.Context, a actor.Actor) ([]CaseloadCouple
 		w.due, w.overdue, w.awaiting_review, w.next_due
 		FROM couples c
 		LEFT JOIN LATERAL (SELECT
-			count(*) FILTER (WHERE r.status IN ('draft', 'revision_requested') AND (r.occurs_on IS NULL OR r.occurs_on <= current_date)) AS due,
+			count(*) FILTER (WHERE r.status IN ('draft', 'revision_requested') AND `+assignment.DayHasComeSQL("r", "$3")+`) AS due,
 			count(*) FILTER (WHERE r.status IN ('draft', 'revision_requested') AND r.due_at < now()) AS overdue,
 			count(*) FILTER (WHERE r.status = 'submitted') AS awaiting_review,
 			min(r.due_at) FILTER (WHERE r.status IN ('draft', 'revision_requested') AND r.due_at >= now()) AS next_due
 			FROM responses r JOIN assignments a ON a.id = r.assignment_id AND a.status = 'active'
 			WHERE r.couple_id = c.id) w ON true
 		WHERE c.clinic_id = $1 AND c.counselor_id = $2
-		ORDER BY c.status = 'closed', lower(c.label), c.id LIMIT 1000`, a.ClinicID, a.UserID)
+		ORDER BY c.status = 'closed', lower(c.label), c.id LIMIT 1000`, a.ClinicID, a.UserID,
+		assignment.Today(time.Now()).Format(time.DateOnly))
 	return out, err
 }
 
@@ -507,11 +571,39 @@ func (s *Service) AllCaseloads(ctx context.Context, a actor.Actor) (Caseloads, e
 	return out, err
 }
 
-// hasRole reports whether an email has an active membership with one of the
-// roles in the clinic.
-func hasRole(ctx context.Context, q sqlx.QueryerContext, clinicID int64, email string, roles ...string) (bool, error) {
+// A client is never also staff of the same clinic. These are the two sides
+// of that rule, checked wherever someone becomes one or the other (a couple
+// created, a counselor invited, an invitation accepted, a counselor chosen).
+const (
+	msgStaffAsPartner = "This address belongs to a staff member of this clinic (or someone invited as counselor); a partner needs their own address."
+	msgClientAsStaff  = "This address belongs to a client of this clinic (a partner of a couple, joined or invited); a counselor needs their own address."
+)
+
+// clientOfSQL is the rule "email (an SQL expression) is a client of the
+// clinic (the placeholder clinic)": a client membership, or a partner of one
+// of its couples, joined or only invited.
+func clientOfSQL(email, clinic string) string {
+	return `(EXISTS (SELECT 1 FROM memberships m JOIN users mu ON mu.id = m.user_id
+			WHERE m.clinic_id = ` + clinic + ` AND m.role = 'client' AND lower(mu.email) = lower(` + email + `))
+		OR EXISTS (SELECT 1 FROM partners p LEFT JOIN users pu ON pu.id = p.user_id
+			WHERE p.clinic_id = ` + clinic + ` AND (lower(p.email) = lower(` + email + `) OR lower(pu.email) = lower(` + email + `))))`
+}
+
+// clientOf reports whether an email is a client of the clinic (clientOfSQL).
+func clientOf(ctx context.Context, q sqlx.QueryerContext, clinicID int64, email string) (bool, error) {
+	var ok bool
+	err := sqlx.GetContext(ctx, q, &ok, `SELECT `+clientOfSQL("$1::text", "$2"), email, clinicID)
+	return ok, err
+}
+
+// staffOf reports whether an email is staff of the clinic: an active admin
+// or counselor membership, or a pending counselor invitation.
+func staffOf(ctx context.Context, q sqlx.QueryerContext, clinicID int64, email string) (bool, error) {
 	var ok bool
 	err := sqlx.GetContext(ctx, q, &ok, `SELECT EXISTS (SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id
-		WHERE m.clinic_id = $1 AND m.active AND lower(u.email) = lower($2) AND m.role = ANY($3))`, clinicID, email, pq.Array(roles))
+			WHERE m.clinic_id = $1 AND m.active AND lower(u.email) = lower($2) AND m.role = ANY($3))
+		OR EXISTS (SELECT 1 FROM invitations i WHERE i.clinic_id = $1 AND i.role = 'counselor' AND lower(i.email) = lower($2)
+			AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > now())`,
+		clinicID, email, pq.Array([]string{actor.RoleAdmin, actor.RoleCounselor}))
 	return ok, err
 }

@@ -364,6 +364,22 @@ func (s *Service) Accept(ctx context.Context, a actor.Actor, token string, in Ac
 		if off { // an old link must not undo a deactivation
 			return apperr.New(apperr.Conflict, "Your access to %s was switched off. Ask the clinic to reactivate it.", r.ClinicName)
 		}
+		// A client is never also staff of the same clinic: a link issued
+		// before the other role existed must not join the two.
+		if r.Role == actor.RoleClient {
+			var staff bool
+			if err := tx.GetContext(ctx, &staff, `SELECT EXISTS (SELECT 1 FROM memberships WHERE user_id = $1 AND clinic_id = $2
+				AND active AND role IN ('clinic_admin', 'counselor'))`, u.ID, r.ClinicID); err != nil {
+				return err
+			}
+			if staff {
+				return apperr.New(apperr.Conflict, "This account is staff of %s, so it cannot also be a client there. Ask the clinic to invite another address.", r.ClinicName)
+			}
+		} else if client, err := clientOf(ctx, tx, r.ClinicID, r.Email); err != nil {
+			return err
+		} else if client {
+			return apperr.New(apperr.Conflict, "This address belongs to a client of %s, so it cannot also be staff there. Ask the clinic for help.", r.ClinicName)
+		}
 		if err := account.AddMembership(ctx, tx, u.ID, r.ClinicID, r.Role); err != nil {
 			return err
 		}

@@ -6,7 +6,6 @@ package library
 import (
 	"context"
 	"database/sql"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -154,20 +153,16 @@ type cursor struct {
 }
 
 func encodeCursor(s Summary) string {
-	b, _ := json.Marshal(cursor{strings.ToLower(s.Title), s.ID})
-	return base64.RawURLEncoding.EncodeToString(b)
+	return paging.EncodeCursor(cursor{strings.ToLower(s.Title), s.ID})
 }
 
 func decodeCursor(s string) (cursor, error) {
 	var c cursor
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err == nil {
-		err = json.Unmarshal(b, &c)
+	if err := paging.DecodeCursor(s, &c); err != nil {
+		return c, err
 	}
-	// A NUL in the title would reach PostgreSQL as a text parameter (an
-	// error, so a 500): refuse it like any other forged cursor.
-	if err != nil || c.ID <= 0 || strings.ContainsRune(c.T, 0) {
-		return c, apperr.New(apperr.BadRequest, "The page cursor is not valid: start again from the first page.")
+	if c.ID <= 0 {
+		return c, paging.ErrBadCursor
 	}
 	return c, nil
 }

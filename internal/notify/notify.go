@@ -284,7 +284,7 @@ func word(r row) Item {
 	case CounselorJoined:
 		it.Text, it.Link = fmt.Sprintf("%s accepted the invitation and joined as a counselor", who), "/admin/counselors"
 	case CoupleTakenOver:
-		it.Text, it.Link = fmt.Sprintf("%s took over a couple from your caseload", who), "/"
+		it.Text, it.Link = fmt.Sprintf("%s took over %s from your caseload", who, r.CoupleLabel.String), "/"
 	default:
 		it.Text = string(r.Kind)
 	}

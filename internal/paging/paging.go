@@ -1,9 +1,14 @@
 // Package paging holds the one rule every list follows: ?limit= defaults
-// to 50 and may be 1 to 200; pages continue with an opaque ?after= cursor.
+// to 50 and may be 1 to 200; pages continue with an opaque ?after= cursor
+// written and read here, so every list refuses a forged cursor alike.
 package paging
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/mend-clinic/mend/internal/apperr"
 )
@@ -25,4 +30,54 @@ func ParseLimit(v string) (int, error) {
 		return 0, apperr.New(apperr.BadRequest, "limit must be a number from 1 to %d.", Max)
 	}
 	return n, nil
+}
+
+// ErrBadCursor answers a cursor that no page of this list wrote.
+var ErrBadCursor = apperr.New(apperr.BadRequest, "The page cursor is not valid: use the \"next\" value of a previous page, or start again from the first page.")
+
+// EncodeCursor writes a keyset position (a small JSON-able struct) as an
+// opaque ?after= value.
+func EncodeCursor(v any) string {
+	b, _ := json.Marshal(v)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// DecodeCursor reads an ?after= value written by EncodeCursor into v.
+// Anything else is ErrBadCursor (400): bad base64, bad JSON, or text that
+// PostgreSQL refuses as a parameter (a NUL byte, invalid UTF-8), which would
+// otherwise surface as a database error (500). Each list still checks the
+// values it reads (an id > 0, ...).
+func DecodeCursor(s string, v any) error {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return ErrBadCursor
+	}
+	var raw any
+	if json.Unmarshal(b, &raw) != nil || !cleanText(raw) || json.Unmarshal(b, v) != nil {
+		return ErrBadCursor
+	}
+	return nil
+}
+
+// cleanText reports whether every string (and key) in a decoded JSON value
+// is text PostgreSQL accepts.
+func cleanText(v any) bool {
+	ok := func(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
+	switch x := v.(type) {
+	case string:
+		return ok(x)
+	case []any:
+		for _, e := range x {
+			if !cleanText(e) {
+				return false
+			}
+		}
+	case map[string]any:
+		for k, e := range x {
+			if !ok(k) || !cleanText(e) {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -1,6 +1,9 @@
 package paging
 
-import "testing"
+import (
+	"encoding/json"
+	"testing"
+)
 
 func TestParseLimit(t *testing.T) {
 	for v, want := range map[string]int{"": Default, "1": 1, "200": 200, "50": 50} {
@@ -11,6 +14,32 @@ func TestParseLimit(t *testing.T) {
 	for _, v := range []string{"0", "-1", "201", "ten", "1e3", " 5"} {
 		if _, err := ParseLimit(v); err == nil {
 			t.Errorf("%q accepted", v)
+		}
+	}
+}
+
+// A cursor is refused (400) when it is not one a page wrote, in particular
+// when its text would reach PostgreSQL with a NUL byte.
+func TestDecodeCursorRefusesWhatPostgresCannotTake(t *testing.T) {
+	type cur struct {
+		L string `json:"l"`
+		I int64  `json:"i"`
+	}
+	var c cur
+	if err := DecodeCursor(EncodeCursor(cur{L: "rivera & chen", I: 7}), &c); err != nil || c != (cur{"rivera & chen", 7}) {
+		t.Fatalf("round trip: %+v %v", c, err)
+	}
+	for _, bad := range []string{
+		"eyJsIjoiXHUwMDAwIiwiaSI6MSwidiI6MH0", // {"l":"\u0000","i":1,"v":0}: the reviewer's cursor
+		EncodeCursor(map[string]any{"l": "a\x00b", "i": 1}),
+		EncodeCursor(map[string]any{"l\u0000": "x", "i": 1}),
+		EncodeCursor(map[string]any{"l": []any{"\u0000"}, "i": 1}),
+		"not base64!", "W10", // "[]" is not a cursor object
+		EncodeCursor(json.RawMessage(`{"l":"x","i":"one"}`)),
+	} {
+		var c cur
+		if err := DecodeCursor(bad, &c); err != ErrBadCursor {
+			t.Errorf("%q: %v (%+v), want ErrBadCursor", bad, err, c)
 		}
 	}
 }

@@ -31,7 +31,9 @@ type assignmentInput struct {
 	ReplyTo      int64  `json:"reply_to"`
 	DueAt        string `json:"due_at"`
 	Instructions string `json:"instructions"`
-	Recurrence   *struct {
+	// ReviewBeforeSharing: the authors share only once accepted.
+	ReviewBeforeSharing bool `json:"review_before_sharing"`
+	Recurrence          *struct {
 		Every string `json:"every"`
 		Until string `json:"until"`
 	} `json:"recurrence"`
@@ -39,7 +41,7 @@ type assignmentInput struct {
 
 func (in assignmentInput) toNew() (assignment.NewAssignment, error) {
 	out := assignment.NewAssignment{TemplateID: in.TemplateID, Mode: in.Mode, PartnerID: in.PartnerID, Reveal: in.Reveal,
-		ReplyTo: in.ReplyTo, Instructions: in.Instructions}
+		ReplyTo: in.ReplyTo, Instructions: in.Instructions, ReviewBeforeSharing: in.ReviewBeforeSharing}
 	if in.DueAt != "" {
 		t, err := time.Parse(time.RFC3339, in.DueAt)
 		if err != nil {
@@ -160,6 +162,13 @@ func (s *Server) apiPatchAssignment(c echo.Context) error {
 		}
 		ch.Instructions = &str
 	}
+	if v, ok := raw["review_before_sharing"]; ok {
+		var b bool
+		if err := json.Unmarshal(v, &b); err != nil {
+			return apperr.Fields("review_before_sharing must be true or false.", map[string]string{"review_before_sharing": "Must be true or false."})
+		}
+		ch.ReviewBeforeSharing = &b
+	}
 	if v, ok := raw["status"]; ok {
 		var str string
 		if err := json.Unmarshal(v, &str); err != nil {
@@ -258,12 +267,16 @@ func (s *Server) apiSignResponse(c echo.Context) error {
 		return err
 	}
 	var in struct {
-		Version int `json:"version"`
+		Version *int `json:"version"`
 	}
 	if err := bindJSON(c, &in); err != nil {
 		return err
 	}
-	sigs, err := s.Assignments.Sign(c.Request().Context(), mustActor(c), id, in.Version)
+	version := 0 // missing: the service answers 422 naming the field, once it knows the caller writes this response
+	if in.Version != nil {
+		version = *in.Version
+	}
+	sigs, err := s.Assignments.Sign(c.Request().Context(), mustActor(c), id, version)
 	if err != nil {
 		return err
 	}
@@ -275,10 +288,22 @@ func (s *Server) apiSubmitResponse(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Assignments.Submit(c.Request().Context(), mustActor(c), id); err != nil {
+	// {"shared": true} shares this submission with the other partner; a
+	// body is optional, and without one nothing new is shared: a share
+	// covers the text that was shared, never a later one by itself.
+	var in struct {
+		Shared *bool `json:"shared"`
+	}
+	if c.Request().Header.Get(echo.HeaderContentType) != "" {
+		if err := bindJSON(c, &in); err != nil {
+			return err
+		}
+	}
+	share := in.Shared != nil && *in.Shared
+	if err := s.Assignments.SubmitShared(c.Request().Context(), mustActor(c), id, share); err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"status": assignment.Submitted})
+	return c.JSON(http.StatusOK, map[string]any{"status": assignment.Submitted, "shared": share})
 }
 
 func (s *Server) apiReviewResponse(c echo.Context) error {

@@ -79,7 +79,7 @@ func TestSubmissionHistoryDiffHTTP(t *testing.T) {
 	second["what_i_did"] = "I hid the <script>alert(1)</script> messages from you for months."
 	second["changes"] = []string{"Phone open", "Therapy on Thursdays"}
 	alex.Do("PUT", path, map[string]any{"answers": second, "version": 2}, nil)
-	if r := alex.Do("POST", path+"/submit", nil, nil); r.Status != 200 {
+	if r := alex.Do("POST", path+"/submit", map[string]any{"shared": true}, nil); r.Status != 200 { // shared again: a share covers one submission
 		t.Fatalf("resubmit: %d %s", r.Status, r.Body)
 	}
 	page := fmt.Sprintf("/responses/%d", rid)
@@ -180,8 +180,8 @@ func TestRepliesHTTP(t *testing.T) {
 	}
 }
 
-// Autosave and the Save button read nothing out: no read is audited; the
-// save is, as a state change without content. The other partner's draft
+// Autosave and the Save button read nothing out: no read is audited, and
+// writing one's draft is no audit event either. The other partner's draft
 // carries no version in API bodies.
 func TestSavePathsAuditNoReadHTTP(t *testing.T) {
 	p := newPractice(t)
@@ -203,10 +203,10 @@ func TestSavePathsAuditNoReadHTTP(t *testing.T) {
 	if n := p.reads(t, "alex@h.test"); n != before {
 		t.Errorf("save paths audited %d reads", n-before)
 	}
-	var details []string
-	p.app.DB.Select(&details, `SELECT detail FROM audit_log WHERE action = 'response.save' AND object_id = $1`, rid)
-	if len(details) != 2 || strings.Contains(strings.Join(details, ""), "SECRET") {
-		t.Fatalf("save events: %v", details)
+	var events int
+	p.app.DB.Get(&events, `SELECT count(*) FROM audit_log WHERE object_id = $1 AND action LIKE 'response.%'`, rid)
+	if events != 0 {
+		t.Fatalf("draft saves audited: %d events", events)
 	}
 	// The partner and the counselor: the draft's version is not theirs to know.
 	for _, who := range []string{"blair@h.test", "cora@h.test", "ada@h.test"} {

@@ -67,9 +67,10 @@ func (s *Server) assignSubmit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f := formValues(c, "template_id", "mode", "partner_id", "reveal", "due_date", "due_time", "instructions", "repeat", "until", "reply_to")
+	f := formValues(c, "template_id", "mode", "partner_id", "reveal", "due_date", "due_time", "instructions", "repeat", "until", "reply_to",
+		"review_before_sharing")
 	errs := map[string]string{}
-	in := assignment.NewAssignment{Mode: f["mode"], Instructions: f["instructions"]}
+	in := assignment.NewAssignment{Mode: f["mode"], Instructions: f["instructions"], ReviewBeforeSharing: f["review_before_sharing"] == "1"}
 	in.TemplateID, _ = strconv.ParseInt(f["template_id"], 10, 64)
 	in.PartnerID, _ = strconv.ParseInt(f["partner_id"], 10, 64)
 	in.ReplyTo, _ = strconv.ParseInt(f["reply_to"], 10, 64)
@@ -167,6 +168,9 @@ func (s *Server) assignmentPage(c echo.Context) error {
 		return err
 	}
 	form := map[string]string{"instructions": d.Instructions}
+	if d.ReviewBeforeSharing {
+		form["review_before_sharing"] = "1"
+	}
 	if d.DueAt.Valid {
 		form["due_date"], form["due_time"] = dueForm(d.DueAt.Time, mustActor(c).ClinicLoc())
 	}
@@ -196,6 +200,10 @@ func (s *Server) assignmentUpdate(c echo.Context) error {
 	} else {
 		instr := c.FormValue("instructions")
 		ch.Instructions = &instr
+		if c.FormValue("review_before_sharing_shown") == "1" { // an unticked box sends nothing
+			rbs := c.FormValue("review_before_sharing") == "1"
+			ch.ReviewBeforeSharing = &rbs
+		}
 		var due *time.Time
 		if d := c.FormValue("due_date"); d != "" {
 			t, err := parseDue(d, c.FormValue("due_time"), mustActor(c).ClinicLoc())
@@ -204,7 +212,7 @@ func (s *Server) assignmentUpdate(c echo.Context) error {
 				if gerr != nil {
 					return gerr
 				}
-				return s.renderAssignment(c, http.StatusUnprocessableEntity, det, formValues(c, "instructions", "due_date", "due_time"),
+				return s.renderAssignment(c, http.StatusUnprocessableEntity, det, formValues(c, "instructions", "due_date", "due_time", "review_before_sharing"),
 					map[string]string{"due_date": apperr.Message(err)}, "")
 			}
 			due = &t
@@ -221,7 +229,8 @@ func (s *Server) assignmentUpdate(c echo.Context) error {
 		for k, v := range ae.Fields {
 			errs[formKey(k)] = v
 		}
-		return s.renderAssignment(c, statusOf[ae.Code], det, formValues(c, "instructions", "due_date", "due_time"), errs, ae.Message)
+		return s.renderAssignment(c, statusOf[ae.Code], det, formValues(c, "instructions", "due_date", "due_time", "review_before_sharing"),
+			errs, ae.Message)
 	}
 	if err != nil {
 		return err
@@ -250,6 +259,11 @@ type responseView struct {
 	ReviewErrors  map[string]string
 	// RevealNote explains why a revealed-together answer has no Share button.
 	RevealNote string
+	// SharesLatest: the submission the author shared is their latest one.
+	SharesLatest bool
+	// ShareLater explains why the author cannot share yet ("review before
+	// sharing", not accepted yet).
+	ShareLater string
 }
 
 // submissionChange is one submission with what changed against the one
@@ -299,7 +313,11 @@ func (s *Server) showResponse(c echo.Context, status int, id int64, typed map[st
 	if d.Reveal == assignment.RevealTogether {
 		v.RevealNote = assignment.RevealTogetherNote
 	}
-	v.Editable = rv.Mine && d.Status == assignment.StatusActive && d.CoupleStatus != "closed" &&
+	v.SharesLatest = len(rv.History) > 0 && rv.History[0].ID == rv.SharedSubmissionID
+	if d.ReviewBeforeSharing && rv.Mine && rv.Status != assignment.Accepted {
+		v.ShareLater = assignment.ReviewBeforeSharingNote
+	}
+	v.Editable = rv.Mine && d.Status == assignment.StatusActive && d.CoupleStatus != "closed" && !rv.Upcoming &&
 		(rv.Status == assignment.Draft || rv.Status == assignment.RevisionRequested)
 	answers := rv.Answers
 	if typed != nil {
@@ -437,10 +455,17 @@ func (s *Server) responseAction(c echo.Context) error {
 	}
 	switch op {
 	case "submit":
-		if err := s.Assignments.Submit(ctx, a, id); err != nil {
+		// The share question is asked at every submission (pre-set to the
+		// author's last choice): a share covers the text that was shared.
+		share := c.FormValue("share") == "1"
+		if err := s.Assignments.SubmitShared(ctx, a, id, share); err != nil {
 			return s.responseError(c, id, typed, err)
 		}
-		s.flash(c, "Submitted. Your counselor will review it.")
+		if share {
+			s.flash(c, "Submitted. Your counselor will review it, and your partner can read it.")
+		} else {
+			s.flash(c, "Submitted. Your counselor will review it.")
+		}
 		return c.Redirect(http.StatusSeeOther, "/")
 	case "sign":
 		if _, err := s.Assignments.Sign(ctx, a, id, saved.Version); err != nil {

@@ -223,11 +223,14 @@ func (s *Server) coupleData(c echo.Context, id int64) (map[string]any, error) {
 			return nil, err
 		}
 		d["Counselors"] = cs
-		current := false
+		current, self := false, false
 		for _, x := range cs {
 			current = current || x.ID == cp.CounselorID
+			self = self || x.ID == a.UserID
 		}
 		d["CurrentActive"] = current
+		// An admin who also counsels may take the couple over, with a reason.
+		d["SelfCounselor"] = self && cp.CounselorID != a.UserID
 	}
 	return d, nil
 }
@@ -268,6 +271,10 @@ func (s *Server) updateCouple(c echo.Context) error {
 	if v := c.FormValue("status"); v != "" {
 		p.Status = &v
 	}
+	if c.Request().PostForm.Has("reason") {
+		r := c.FormValue("reason")
+		p.Reason, form["reason"] = &r, r
+	}
 	cp, err := s.Clinic.UpdateCouple(c.Request().Context(), mustActor(c), id, p)
 	if err != nil {
 		return s.formError(c, err, "admin_couple", page{Title: "Couple", Form: form}, func() (any, error) {
@@ -283,7 +290,11 @@ func (s *Server) updateCouple(c echo.Context) error {
 			return d, err
 		})
 	}
-	s.flash(c, "Saved: "+cp.Label+" is "+cp.Status+", with "+cp.CounselorName+".")
+	if p.CounselorID != nil && cp.CounselorID == mustActor(c).UserID && p.Reason != nil {
+		s.flash(c, "You took over "+cp.Label+". Every admin and the previous counselor are told, with your reason.")
+	} else {
+		s.flash(c, "Saved: "+cp.Label+" is "+cp.Status+", with "+cp.CounselorName+".")
+	}
 	return c.Redirect(http.StatusSeeOther, "/couples/"+itoa(id))
 }
 

@@ -19,7 +19,14 @@ type homePanel struct {
 // homePanels are the home page's parts, one or more per role.
 var homePanels = []homePanel{
 	{actor.RoleAdmin, "admin", func(s *Server, c echo.Context) (any, error) {
-		return s.Clinic.ClinicTotals(c.Request().Context(), mustActor(c))
+		ctx, a := c.Request().Context(), mustActor(c)
+		totals, err := s.Clinic.ClinicTotals(ctx, a)
+		if err != nil {
+			return nil, err
+		}
+		// Couples an admin took over: something every admin looks at.
+		takeovers, err := s.Clinic.RecentTakeovers(ctx, a)
+		return map[string]any{"Totals": totals, "Takeovers": takeovers}, err
 	}},
 	{actor.RoleCounselor, "counselor", func(s *Server, c echo.Context) (any, error) {
 		ctx, a := c.Request().Context(), mustActor(c)
@@ -28,7 +35,12 @@ var homePanels = []homePanel{
 			return nil, err
 		}
 		counts, err := s.Assignments.CountsFor(ctx, a)
-		return map[string]any{"Couples": cs, "Counts": counts}, err
+		if err != nil {
+			return nil, err
+		}
+		// Couples an admin took from this counselor: they are told here.
+		taken, err := s.Clinic.TakenFrom(ctx, a)
+		return map[string]any{"Couples": cs, "Counts": counts, "TakenFrom": taken}, err
 	}},
 	{actor.RoleClient, "client", func(s *Server, c echo.Context) (any, error) {
 		ctx, a := c.Request().Context(), mustActor(c)

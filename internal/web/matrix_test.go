@@ -380,7 +380,8 @@ func (f *matrixFixture) send(caller, method, path string) apptest.Response {
 func dbDigest(t *testing.T, app *apptest.App) string {
 	var parts []string
 	for _, tbl := range []string{"clinics", "users", "memberships", "couples", "partners", "invitations", "exercise_templates",
-		"template_versions", "assignments", "responses", "submissions", "reviews", "signatures", "user_totp", "notification_settings"} {
+		"template_versions", "assignments", "responses", "submissions", "reviews", "signatures", "user_totp", "notification_settings",
+		"couple_takeovers"} {
 		var s string
 		if err := app.DB.Get(&s, `SELECT coalesce(md5(string_agg(x::text, '|' ORDER BY x::text)), '') FROM `+tbl+` x`); err != nil {
 			t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/mend-clinic/mend/internal/account"
 	"github.com/mend-clinic/mend/internal/actor"
+	"github.com/mend-clinic/mend/internal/clinic"
 	"github.com/mend-clinic/mend/internal/exercise"
 	"github.com/mend-clinic/mend/internal/tz"
 	"github.com/mend-clinic/mend/templates"
@@ -90,6 +91,8 @@ var funcs = template.FuncMap{
 		return d.Format("2 Jan 2006"), nil
 	},
 	"roleLabel": roleLabel,
+	// takeoverDays is how long a takeover shows on the homes.
+	"takeoverDays": func() int { return clinic.TakeoverNoticeDays },
 	// human turns a status code into words ("revision_requested" → "revision requested").
 	"human": func(s string) string { return strings.ReplaceAll(s, "_", " ") },
 	// fieldLabel names a field of a schema by its key (the key when unknown).

@@ -1,0 +1,101 @@
+package assignment_test
+
+import (
+	"database/sql"
+	"testing"
+	"time"
+
+	"github.com/mend-clinic/mend/internal/apperr"
+	"github.com/mend-clinic/mend/internal/assignment"
+)
+
+// The one rule for when an occurrence opens, judged by the date it is given.
+func TestDayHasComeRule(t *testing.T) {
+	day := func(s string) time.Time { d, _ := time.Parse(time.DateOnly, s); return d }
+	on := func(s string) sql.NullTime { return sql.NullTime{Time: day(s), Valid: true} }
+	cases := []struct {
+		occurs sql.NullTime
+		today  string
+		want   bool
+	}{
+		{sql.NullTime{}, "2026-03-01", true}, // one-off work: at once
+		{on("2026-03-01"), "2026-03-01", true},
+		{on("2026-02-28"), "2026-03-01", true},
+		{on("2026-03-02"), "2026-03-01", false},
+		{on("2027-01-01"), "2026-12-31", false},
+	}
+	for _, c := range cases {
+		if got := assignment.DayHasCome(c.occurs, day(c.today)); got != c.want {
+			t.Errorf("occurs %v, today %s: %v", c.occurs, c.today, got)
+		}
+	}
+	// Today is a date in UTC, whatever the instant's zone.
+	ny, _ := time.LoadLocation("America/New_York")
+	if got := assignment.Today(time.Date(2026, 3, 1, 21, 0, 0, 0, ny)); got.Format(time.DateOnly) != "2026-03-02" {
+		t.Errorf("Today of 21:00 New York: %s", got)
+	}
+}
+
+// An occurrence of recurring work dated in the future cannot be saved,
+// signed, submitted or reviewed today; today's can.
+func TestFutureOccurrenceOpensOnItsDay(t *testing.T) {
+	w := newWorld(t)
+	tomorrow := time.Now().UTC().Add(24 * time.Hour)
+	in := assignment.NewAssignment{TemplateID: w.tpl["daily-check-in"], Mode: "each", DueAt: &tomorrow}
+	in.Recurrence = &struct {
+		Every string `json:"every"`
+		Until string `json:"until"`
+	}{"day", tomorrow.AddDate(0, 0, 2).Format(time.DateOnly)}
+	d := w.mustAssign(in)
+	var future assignment.ResponseView
+	for _, r := range d.Responses {
+		if r.PartnerID != nil && *r.PartnerID == w.partnerA && *r.OccursOn == tomorrow.Format(time.DateOnly) {
+			future = r
+		}
+	}
+	if future.ID == 0 || !future.Upcoming {
+		t.Fatalf("tomorrow's occurrence: %+v", future)
+	}
+	ans := fill(d.Schema, "not yet")
+	if _, err := w.svc.SaveDraft(w.ctx, w.a, future.ID, ans, 1); code(err) != apperr.Conflict {
+		t.Errorf("save tomorrow's: %v", err)
+	}
+	if err := w.svc.Submit(w.ctx, w.a, future.ID); code(err) != apperr.Conflict {
+		t.Errorf("submit tomorrow's: %v", err)
+	}
+	// Submitted anyway (as the review found was possible): not reviewed before its day.
+	w.db.MustExec(`UPDATE responses SET status = 'submitted', submitted_at = now() WHERE id = $1`, future.ID)
+	w.db.MustExec(`INSERT INTO submissions (response_id, version, answers, submitted_by) VALUES ($1, 1, '{}', $2)`, future.ID, w.a.UserID)
+	if err := w.svc.Review(w.ctx, w.counselor, future.ID, "accept", ""); code(err) != apperr.Conflict {
+		t.Errorf("accept tomorrow's: %v", err)
+	}
+	var status string
+	w.db.Get(&status, `SELECT status FROM responses WHERE id = $1`, future.ID)
+	if status != assignment.Submitted {
+		t.Errorf("status %s", status)
+	}
+	// A joint recurring plan: not signed before its day either.
+	jin := assignment.NewAssignment{TemplateID: w.tpl["boundary-worksheet"], Mode: "joint", DueAt: &tomorrow}
+	jin.Recurrence = in.Recurrence
+	j := w.mustAssign(jin)
+	if _, err := w.svc.Sign(w.ctx, w.a, j.Responses[0].ID, 1); code(err) != apperr.Conflict {
+		t.Errorf("sign tomorrow's: %v", err)
+	}
+	// Work whose day has come is open as before.
+	today := time.Now().UTC()
+	in.DueAt = &today
+	d = w.mustAssign(in)
+	for _, r := range d.Responses {
+		if r.PartnerID != nil && *r.PartnerID == w.partnerA && *r.OccursOn == today.Format(time.DateOnly) {
+			if _, err := w.svc.SaveDraft(w.ctx, w.a, r.ID, ans, 1); err != nil {
+				t.Errorf("save today's: %v", err)
+			}
+			if err := w.svc.Submit(w.ctx, w.a, r.ID); err != nil {
+				t.Errorf("submit today's: %v", err)
+			}
+			if err := w.svc.Review(w.ctx, w.counselor, r.ID, "accept", ""); err != nil {
+				t.Errorf("accept today's: %v", err)
+			}
+		}
+	}
+}
