@@ -105,6 +105,8 @@ type RunnerOptions struct {
 	PollInterval time.Duration
 	Retry        river.ClientRetryPolicy
 	ID           string
+	// Now is the clock of the sweeps (default time.Now; tests pin it).
+	Now func() time.Time
 }
 
 // Runner builds this instance's job runner with every worker and periodic
@@ -125,5 +127,11 @@ func (a *App) Runner(o RunnerOptions) (*jobs.Runner, error) {
 	mw.OnFailure = a.Notify.MailFailed
 	workers := river.NewWorkers()
 	river.AddWorker(workers, mw)
-	return jobs.NewRunner(a.DB, jobs.Options{Workers: workers, PollInterval: o.PollInterval, Retry: o.Retry, ID: o.ID, Log: a.Log})
+	// Every minute, on the leader's schedule: the day's occurrences of
+	// recurring work.
+	sw, periodic := jobs.NewSweeps(a.Log, o.Now,
+		jobs.Sweep{Name: "occurrences", Run: a.Assignments.MakeOccurrences},
+	)
+	river.AddWorker(workers, sw)
+	return jobs.NewRunner(a.DB, jobs.Options{Workers: workers, Periodic: periodic, PollInterval: o.PollInterval, Retry: o.Retry, ID: o.ID, Log: a.Log})
 }

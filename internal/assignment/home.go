@@ -118,7 +118,7 @@ var homeQuery = func() string {
 // the latest HomeRecent at most.
 func (s *Service) Home(ctx context.Context, a actor.Actor) (ClientHome, error) {
 	var h ClientHome
-	today := s.today()
+	today := s.today(a)
 	var me struct {
 		ID       int64 `db:"id"`
 		CoupleID int64 `db:"couple_id"`
@@ -259,7 +259,7 @@ func (s *Service) Checkins(ctx context.Context, a actor.Actor, coupleID int64) (
 		JOIN template_versions v ON v.template_id = a.template_id AND v.version = a.template_version AND NOT `+privateExpr+`
 		JOIN partners p ON p.id = r.partner_id
 		WHERE r.couple_id = $1 AND r.clinic_id = $2 AND r.occurs_on IS NOT NULL AND r.occurs_on <= $3::date
-		ORDER BY p.slot, r.occurs_on`, coupleID, a.ClinicID, s.today())
+		ORDER BY p.slot, r.occurs_on`, coupleID, a.ClinicID, s.today(a))
 	if err != nil {
 		return nil, err
 	}

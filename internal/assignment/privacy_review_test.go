@@ -271,6 +271,11 @@ func TestPrivacyReviewRevealPerOccurrenceAndChart(t *testing.T) {
 		Until string `json:"until"`
 	}{"day", time.Now().UTC().AddDate(0, 0, 1).Format(time.DateOnly)}
 	d := w.mustAssign(in)
+	// Tomorrow's occurrence, as the job makes it on its day.
+	if _, err := w.svc.MakeOccurrences(w.ctx, time.Now().Add(24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	d, _ = w.get(w.counselor, d.ID)
 	days := map[string]map[int64]int64{} // occurs_on → partner → response
 	var order []string
 	for _, r := range d.Responses {

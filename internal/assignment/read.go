@@ -13,6 +13,7 @@ import (
 	"github.com/mend-clinic/mend/internal/apperr"
 	"github.com/mend-clinic/mend/internal/audit"
 	"github.com/mend-clinic/mend/internal/exercise"
+	"github.com/mend-clinic/mend/internal/tz"
 )
 
 // ResponseView is a response as one caller may see it: answers only where
@@ -508,7 +509,7 @@ func (s *Service) repliesTo(ctx context.Context, a actor.Actor, acc access, orig
 	var rs []Response
 	if err := s.db.SelectContext(ctx, &rs, `SELECT * FROM responses WHERE assignment_id = ANY($1)
 		AND (occurs_on IS NULL OR occurs_on <= $2::date) ORDER BY assignment_id, occurs_on, partner_id, id`,
-		pq.Array(ids), s.today()); err != nil {
+		pq.Array(ids), s.today(a)); err != nil {
 		return nil, err
 	}
 	type occ struct {
@@ -539,8 +540,11 @@ func (s *Service) repliesTo(ctx context.Context, a actor.Actor, acc access, orig
 	return out, nil
 }
 
-// today is the current day (UTC, as occurrences are made).
-func (s *Service) today() string { return s.now().UTC().Format(time.DateOnly) }
+// today is the current day in the caller's clinic (the days occurrences
+// are made on), as YYYY-MM-DD.
+func (s *Service) today(a actor.Actor) string {
+	return tz.Today(s.now(), a.ClinicLoc()).Format(time.DateOnly)
+}
 
 // FormSchema returns the pinned schema of a response the caller writes, to
 // read a posted form. It reads no answers, so it audits nothing; whoever
@@ -632,13 +636,13 @@ func (s *Service) List(ctx context.Context, a actor.Actor, f ListFilter) ([]Summ
 		EXISTS (SELECT 1 FROM partners me WHERE me.couple_id = c.id AND me.user_id = $2) AS caller_partner,
 		(SELECT count(*) FROM responses r WHERE r.assignment_id = a.id) AS total,
 		(SELECT count(*) FROM responses r WHERE r.assignment_id = a.id AND r.status IN ('draft','revision_requested')
-			AND (r.occurs_on IS NULL OR r.occurs_on <= current_date)) AS open,
+			AND (r.occurs_on IS NULL OR r.occurs_on <= $7::date)) AS open,
 		(SELECT count(*) FROM responses r WHERE r.assignment_id = a.id AND r.status = 'submitted') AS waiting,
 		(SELECT count(*) FROM responses r WHERE r.assignment_id = a.id AND r.status = 'accepted') AS done,
-		(SELECT count(*) FROM responses r WHERE r.assignment_id = a.id AND r.status IN ('draft','revision_requested') AND r.due_at < now()) AS overdue
+		(SELECT count(*) FROM responses r WHERE r.assignment_id = a.id AND r.status IN ('draft','revision_requested') AND r.due_at < $8) AS overdue
 		`+assignmentFrom+` WHERE a.clinic_id = $1 AND `+scope+`
 		AND ($3 = 0 OR a.couple_id = $3) AND ($4 = '' OR a.status = $4) AND ($5 = 0 OR a.id < $5)
-		ORDER BY a.id DESC LIMIT $6`, a.ClinicID, a.UserID, f.CoupleID, f.Status, f.After, f.Limit)
+		ORDER BY a.id DESC LIMIT $6`, a.ClinicID, a.UserID, f.CoupleID, f.Status, f.After, f.Limit, s.today(a), s.now())
 	if err != nil {
 		return nil, err
 	}

@@ -56,6 +56,15 @@ func NewService(d *sqlx.DB, a *audit.Logger, n *notify.Service) *Service {
 	return &Service{db: d, audit: a, notify: n, now: time.Now}
 }
 
+// WithClock returns a copy of the service that reads the current time from
+// now: for tests and tools that act at a chosen instant (the days of
+// recurring work, "today", what is overdue).
+func (s *Service) WithClock(now func() time.Time) *Service {
+	c := *s
+	c.now = now
+	return &c
+}
+
 // Assignment is one exercise given to a couple.
 type Assignment struct {
 	ID              int64          `db:"id" json:"id"`
