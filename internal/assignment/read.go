@@ -316,8 +316,8 @@ func (s *Service) views(ctx context.Context, acc access, asg Assignment, rs []Re
 		v := ResponseView{ID: r.ID, PartnerID: ptrInt(r.PartnerID), Status: r.Status, Version: r.Version, Shared: r.Shared,
 			DueAt: ptrTime(r.DueAt), Overdue: r.Overdue(now), SubmittedAt: ptrTime(r.SubmittedAt), Mine: acc.mine(r),
 			Signatures: []Signature{}, raw: r}
-		if asg.Status == StatusCancelled && r.Status != Accepted {
-			v.Overdue = false
+		if asg.Status == StatusCancelled && r.Status != Accepted || acc.CoupleStatus == CouplePaused {
+			v.Overdue = false // withdrawn work, or a pause: the clock is stopped
 		}
 		if r.PartnerID.Valid {
 			v.PartnerName = acc.Names[r.PartnerID.Int64]
@@ -639,7 +639,8 @@ func (s *Service) List(ctx context.Context, a actor.Actor, f ListFilter) ([]Summ
 			AND (r.occurs_on IS NULL OR r.occurs_on <= $7::date)) AS open,
 		(SELECT count(*) FROM responses r WHERE r.assignment_id = a.id AND r.status = 'submitted') AS waiting,
 		(SELECT count(*) FROM responses r WHERE r.assignment_id = a.id AND r.status = 'accepted') AS done,
-		(SELECT count(*) FROM responses r WHERE r.assignment_id = a.id AND r.status IN ('draft','revision_requested') AND r.due_at < $8) AS overdue
+		(SELECT count(*) FROM responses r WHERE r.assignment_id = a.id AND r.status IN ('draft','revision_requested') AND r.due_at < $8
+			AND c.status <> 'paused') AS overdue
 		`+assignmentFrom+` WHERE a.clinic_id = $1 AND `+scope+`
 		AND ($3 = 0 OR a.couple_id = $3) AND ($4 = '' OR a.status = $4) AND ($5 = 0 OR a.id < $5)
 		ORDER BY a.id DESC LIMIT $6`, a.ClinicID, a.UserID, f.CoupleID, f.Status, f.After, f.Limit, s.today(a), s.now())

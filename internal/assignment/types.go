@@ -29,6 +29,9 @@ const (
 	StatusActive    = "active"
 	StatusCancelled = "cancelled"
 
+	// A couple's status, as assignment rules read it (internal/clinic owns it).
+	CouplePaused = "paused"
+
 	Draft             = "draft"
 	Submitted         = "submitted"
 	RevisionRequested = "revision_requested"
