@@ -22,6 +22,7 @@ import (
 	"github.com/mend-clinic/mend/internal/jobs"
 	"github.com/mend-clinic/mend/internal/mail"
 	"github.com/mend-clinic/mend/internal/notify"
+	"github.com/mend-clinic/mend/internal/remind"
 	"github.com/mend-clinic/mend/internal/security"
 	"github.com/mend-clinic/mend/internal/web"
 )
@@ -39,6 +40,7 @@ type App struct {
 	Accounts    *account.Service
 	Clinic      *clinic.Service
 	Assignments *assignment.Service
+	Remind      *remind.Service
 	Tokens      *auth.Tokens
 	MFA         *security.MFA
 }
@@ -73,6 +75,7 @@ func New(cfg config.Config, d *sqlx.DB, log *slog.Logger) (*App, error) {
 		Accounts:    account.NewService(d, al, n),
 		Clinic:      clinic.NewService(d, al, h, n),
 		Assignments: assignment.NewService(d, al, n),
+		Remind:      remind.New(d, n),
 		Tokens:      auth.NewTokens(d, h),
 		MFA:         mfa,
 	}, nil
@@ -128,9 +131,11 @@ func (a *App) Runner(o RunnerOptions) (*jobs.Runner, error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, mw)
 	// Every minute, on the leader's schedule: the day's occurrences of
-	// recurring work.
+	// recurring work, reminders, and digests (internal/remind).
 	sw, periodic := jobs.NewSweeps(a.Log, o.Now,
 		jobs.Sweep{Name: "occurrences", Run: a.Assignments.MakeOccurrences},
+		jobs.Sweep{Name: "reminders", Run: a.Remind.Reminders},
+		jobs.Sweep{Name: "digests", Run: a.Remind.Digests},
 	)
 	river.AddWorker(workers, sw)
 	return jobs.NewRunner(a.DB, jobs.Options{Workers: workers, Periodic: periodic, PollInterval: o.PollInterval, Retry: o.Retry, ID: o.ID, Log: a.Log})
