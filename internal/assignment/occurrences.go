@@ -32,7 +32,7 @@ import (
 const CatchUpDays = 7
 
 // occurrenceBatch is how many assignments one transaction takes.
-const occurrenceBatch = 100
+const occurrenceBatch = 500
 
 // recurring is an assignment whose next occurrence may be due.
 type recurring struct {
@@ -89,10 +89,9 @@ func insertOccurrence(ctx context.Context, tx *sqlx.Tx, clinicID, coupleID, assi
 	return n, nil
 }
 
-// jobActor is who the occurrence job acts as in the audit trail.
-func jobActor(clinicID int64) actor.Actor {
-	return actor.Actor{ClinicID: clinicID, RequestID: "job:occurrences"}
-}
+// jobActor is who the occurrence job acts as in the audit trail (each
+// event names its clinic).
+var jobActor = actor.Actor{RequestID: "job:occurrences"}
 
 // MakeOccurrences makes every occurrence whose local day has come by now,
 // for active recurring assignments of active couples, and returns how many
@@ -132,7 +131,9 @@ func (s *Service) MakeOccurrences(ctx context.Context, now time.Time) (int, erro
 }
 
 // occurrenceBatch advances up to occurrenceBatch due assignments in one
-// transaction; full reports that there may be more.
+// transaction, in three statements whatever their number: the
+// occurrences (one INSERT), the next days (one UPDATE), the audit events
+// (audit.LogMany). full reports that there may be more.
 func (s *Service) occurrenceBatch(ctx context.Context, now time.Time, names, days []string, latest string) (int, bool, error) {
 	made, full := 0, false
 	err := db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
@@ -152,58 +153,122 @@ func (s *Service) occurrenceBatch(ctx context.Context, now time.Time, names, day
 			return err
 		}
 		full = len(due) == occurrenceBatch
-		for _, r := range due {
-			n, err := s.advance(ctx, tx, r, now)
-			if err != nil {
+		if len(due) == 0 {
+			return nil
+		}
+		var rows occurrenceRows
+		plans := make([]advance, len(due))
+		for i, r := range due {
+			plans[i] = plan(r, now)
+			for _, d := range plans[i].days {
+				rows.add(r, d)
+			}
+		}
+		// One INSERT for the batch. An occurrence already made (by another
+		// instance, or a run repeated after a crash) is left alone: the
+		// unique index responses_occurrence_uniq decides.
+		var inserted []struct {
+			AssignmentID int64     `db:"assignment_id"`
+			Day          time.Time `db:"occurs_on"`
+		}
+		if len(rows.assignment) > 0 {
+			if err := tx.SelectContext(ctx, &inserted, `INSERT INTO responses (clinic_id, couple_id, assignment_id, partner_id, occurs_on, due_at)
+				SELECT c, cp, a, nullif(p, 0), d, due FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::date[], $6::timestamptz[])
+					AS x(c, cp, a, p, d, due)
+				ON CONFLICT (assignment_id, occurs_on, partner_id) WHERE occurs_on IS NOT NULL DO NOTHING
+				RETURNING assignment_id, occurs_on`, pq.Array(rows.clinic), pq.Array(rows.couple), pq.Array(rows.assignment),
+				pq.Array(rows.partner), pq.Array(rows.day), pq.Array(rows.due)); err != nil {
 				return err
 			}
-			made += n
 		}
-		return nil
+		madeBy := map[int64]int{}
+		daysBy := map[int64]map[string]bool{}
+		for _, x := range inserted {
+			madeBy[x.AssignmentID]++
+			if daysBy[x.AssignmentID] == nil {
+				daysBy[x.AssignmentID] = map[string]bool{}
+			}
+			daysBy[x.AssignmentID][x.Day.Format(time.DateOnly)] = true
+		}
+		ids, nexts := make([]int64, len(due)), make([]*string, len(due))
+		var events []audit.Event
+		for i, r := range due {
+			ids[i] = r.ID
+			if pl := plans[i]; pl.next != nil {
+				v := pl.next.Format(time.DateOnly)
+				nexts[i] = &v
+			}
+			n := madeBy[r.ID]
+			made += n
+			if n == 0 && plans[i].skipped == 0 {
+				continue
+			}
+			var list []string
+			for _, d := range plans[i].days {
+				if k := d.Format(time.DateOnly); daysBy[r.ID][k] {
+					list = append(list, k)
+				}
+			}
+			detail := map[string]any{"days": list, "responses": n}
+			if plans[i].skipped > 0 {
+				detail["skipped_occurrences"] = plans[i].skipped
+			}
+			events = append(events, audit.Event{Action: "assignment.occur", ObjectType: "assignment", ObjectID: r.ID,
+				CoupleID: r.CoupleID, ClinicID: r.ClinicID, Detail: detail})
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE assignments a SET next_occurs_on = x.next
+			FROM unnest($1::bigint[], $2::date[]) AS x(id, next) WHERE a.id = x.id`, pq.Array(ids), pq.Array(nexts)); err != nil {
+			return err
+		}
+		return s.audit.LogMany(ctx, tx, jobActor, events)
 	})
 	return made, full, err
 }
 
-// advance makes an assignment's occurrences from next_occurs_on through its
-// clinic's today (within CatchUpDays) and moves next_occurs_on past them.
-func (s *Service) advance(ctx context.Context, tx *sqlx.Tx, r recurring, now time.Time) (int, error) {
+// advance is what one run does to one assignment: the days to make, how
+// many were skipped (older than CatchUpDays), and the next day (nil: none).
+type advance struct {
+	days    []tz.Date
+	skipped int
+	next    *tz.Date
+}
+
+// plan decides an assignment's advance from next_occurs_on through its
+// clinic's today at now.
+func plan(r recurring, now time.Time) advance {
+	var out advance
 	loc := tz.Or(r.Zone)
 	today := tz.Today(now, loc)
 	step := stepDays(r.Every)
 	next := r.Next
-	skipped := 0
 	if floor := tz.AddDays(today, 1-CatchUpDays); next.Before(floor) {
 		k := (tz.Days(next, floor) + step - 1) / step
-		next, skipped = tz.AddDays(next, k*step), k
+		next, out.skipped = tz.AddDays(next, k*step), k
 	}
-	who := authors(r.Mode, r.PartnerID, r.PartnerA, r.PartnerB)
-	made := 0
-	var daysMade []string
-	for !next.After(today) && !next.After(r.Until) {
-		n, err := insertOccurrence(ctx, tx, r.ClinicID, r.CoupleID, r.ID, who, next, loc)
-		if err != nil {
-			return made, err
-		}
-		if n > 0 {
-			daysMade = append(daysMade, next.Format(time.DateOnly))
-		}
-		made += n
-		next = tz.AddDays(next, step)
+	for ; !next.After(today) && !next.After(r.Until); next = tz.AddDays(next, step) {
+		out.days = append(out.days, next)
 	}
-	var nextDay sql.NullTime
 	if !next.After(r.Until) {
-		nextDay = sql.NullTime{Time: next, Valid: true}
+		out.next = &next
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE assignments SET next_occurs_on = $2 WHERE id = $1`, r.ID, nextDay); err != nil {
-		return made, err
+	return out
+}
+
+// occurrenceRows are the responses of a batch, column by column.
+type occurrenceRows struct {
+	clinic, couple, assignment, partner []int64
+	day                                 []string
+	due                                 []time.Time
+}
+
+func (o *occurrenceRows) add(r recurring, day tz.Date) {
+	loc := tz.Or(r.Zone)
+	for _, p := range authors(r.Mode, r.PartnerID, r.PartnerA, r.PartnerB) {
+		o.clinic = append(o.clinic, r.ClinicID)
+		o.couple = append(o.couple, r.CoupleID)
+		o.assignment = append(o.assignment, r.ID)
+		o.partner = append(o.partner, p.Int64) // 0: the joint response (NULL)
+		o.day = append(o.day, day.Format(time.DateOnly))
+		o.due = append(o.due, tz.End(day, loc))
 	}
-	if made == 0 && skipped == 0 {
-		return 0, nil
-	}
-	detail := map[string]any{"days": daysMade, "responses": made}
-	if skipped > 0 {
-		detail["skipped_occurrences"] = skipped
-	}
-	return made, s.audit.Log(ctx, tx, jobActor(r.ClinicID), audit.Event{Action: "assignment.occur", ObjectType: "assignment",
-		ObjectID: r.ID, CoupleID: r.CoupleID, Detail: detail})
 }
