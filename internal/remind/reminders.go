@@ -71,25 +71,58 @@ func (s *Service) Reminders(ctx context.Context, now time.Time) (int, error) {
 }
 
 // PlanReminders returns the reminders due at now that have not been sent
-// yet, without sending them.
+// yet, without sending them. Two steps: who is to be mailed now (open
+// work due in the next two days, read from the covering index
+// responses_open_due_cover_idx, narrowed in SQL by each person's local
+// hour and today's reminder_sends row), then everything open of those
+// people, which plan decides on exactly and counts.
 func (s *Service) PlanReminders(ctx context.Context, now time.Time) ([]Plan, error) {
-	// Open work due in the next two days, through the partial index on
-	// open responses' due times; per partner who writes it.
+	z, err := s.zones(ctx, now)
+	if err != nil || len(z.names) == 0 {
+		return nil, err // every zone in use is in its quiet hours
+	}
+	var due []int64
+	if err := s.db.SelectContext(ctx, &due, `WITH open AS MATERIALIZED (
+			SELECT r.clinic_id, r.couple_id, r.partner_id, r.due_at, r.occurs_on FROM responses r
+			WHERE r.status IN ('draft', 'revision_requested') AND r.due_at > $1 AND r.due_at <= $2),
+		who AS (
+			SELECT o.*, p.user_id FROM open o JOIN partners p ON p.id = o.partner_id WHERE p.user_id IS NOT NULL
+			UNION ALL
+			SELECT o.*, p.user_id FROM open o JOIN partners p ON p.couple_id = o.couple_id
+			WHERE o.partner_id IS NULL AND p.user_id IS NOT NULL)
+		SELECT DISTINCT w.user_id FROM who w
+		JOIN users u ON u.id = w.user_id
+		JOIN clinics cl ON cl.id = w.clinic_id
+		JOIN unnest($3::text[], $4::date[], $5::int[], $6::timestamptz[]) AS z(zone, today, hour, tomorrow_end)
+			ON z.zone = coalesce(u.time_zone, cl.time_zone, 'UTC')
+		LEFT JOIN notification_settings ns ON ns.user_id = w.user_id
+		WHERE coalesce(ns.reminders, true)
+		  AND (w.occurs_on IS NULL AND w.due_at <= z.tomorrow_end AND z.hour >= coalesce(ns.reminder_hour, $7)
+		       OR w.occurs_on IS NOT NULL AND z.hour >= coalesce(ns.checkin_hour, $8))
+		  AND NOT EXISTS (SELECT 1 FROM reminder_sends rs WHERE rs.user_id = w.user_id AND rs.kind = 'reminder' AND rs.day = z.today)
+		ORDER BY w.user_id`, now, now.Add(window), pq.Array(z.names), pq.Array(z.today), pq.Array(z.hour), pq.Array(z.tomorrowEnd),
+		DefaultReminderHour, DefaultCheckinHour); err != nil {
+		return nil, err
+	}
+	if len(due) == 0 {
+		return nil, nil
+	}
+	// Everything open of those people that the mail may count.
 	var items []openItem
 	if err := s.db.SelectContext(ctx, &items, `SELECT p.user_id, r.clinic_id, r.due_at, a.recur_every IS NOT NULL AS recurring,
 			r.occurs_on, u.time_zone AS user_zone, cl.time_zone AS clinic_zone,
-			coalesce(ns.reminder_hour, $3) AS reminder_hour, coalesce(ns.checkin_hour, $4) AS checkin_hour
-		FROM responses r
+			coalesce(ns.reminder_hour, $4) AS reminder_hour, coalesce(ns.checkin_hour, $5) AS checkin_hour
+		FROM partners p
+		JOIN responses r ON r.couple_id = p.couple_id AND (r.partner_id IS NULL OR r.partner_id = p.id)
 		JOIN assignments a ON a.id = r.assignment_id AND a.status = 'active'
 		JOIN couples c ON c.id = r.couple_id AND c.status = 'active'
 		JOIN clinics cl ON cl.id = r.clinic_id
-		JOIN partners p ON p.couple_id = r.couple_id AND p.user_id IS NOT NULL AND (r.partner_id IS NULL OR r.partner_id = p.id)
 		JOIN users u ON u.id = p.user_id AND u.active
 		JOIN memberships m ON m.user_id = u.id AND m.clinic_id = r.clinic_id AND m.role = 'client' AND m.active
 		LEFT JOIN notification_settings ns ON ns.user_id = u.id
-		WHERE r.status IN ('draft', 'revision_requested') AND r.due_at > $1 AND r.due_at <= $2
+		WHERE p.user_id = ANY($3) AND r.status IN ('draft', 'revision_requested') AND r.due_at > $1 AND r.due_at <= $2
 		  AND coalesce(ns.reminders, true)
-		ORDER BY p.user_id, r.clinic_id`, now, now.Add(window), DefaultReminderHour, DefaultCheckinHour); err != nil {
+		ORDER BY p.user_id, r.clinic_id`, now, now.Add(window), pq.Array(due), DefaultReminderHour, DefaultCheckinHour); err != nil {
 		return nil, err
 	}
 	var plans []Plan
@@ -109,37 +142,76 @@ func (s *Service) PlanReminders(ctx context.Context, now time.Time) ([]Plan, err
 	return s.unsent(ctx, plans, now)
 }
 
-// plan decides one person's reminder at now from their open items (all of
-// one user, the first clinic's zone when they are a client of several).
-func plan(items []openItem, now time.Time) (Plan, bool) {
-	first := items[0]
-	loc := zoneOf(first.UserZone, first.ClinicZone)
-	if Quiet(now, loc) {
-		return Plan{}, false
+// zoneTable is, for each zone in use that is not in its quiet hours at
+// now, the local date, hour and end of tomorrow: the sweep's SQL compares
+// with them, so every local day is computed by Go's zone rules (tz).
+type zoneTable struct {
+	names       []string
+	today       []string
+	hour        []int64
+	tomorrowEnd []time.Time
+}
+
+// zones lists the zones in use: the clinics' and those people chose
+// (users_time_zone_idx), and UTC.
+func (s *Service) zones(ctx context.Context, now time.Time) (zoneTable, error) {
+	var names []string
+	if err := s.db.SelectContext(ctx, &names, `SELECT time_zone FROM clinics WHERE time_zone IS NOT NULL
+		UNION SELECT time_zone FROM users WHERE time_zone IS NOT NULL UNION SELECT 'UTC'`); err != nil {
+		return zoneTable{}, err
 	}
-	hour := now.In(loc).Hour()
-	today := tz.Today(now, loc)
-	tomorrow := tz.AddDays(today, 1)
+	var z zoneTable
+	for _, n := range names {
+		loc := tz.Or(n)
+		if Quiet(now, loc) {
+			continue
+		}
+		today := tz.Today(now, loc)
+		z.names = append(z.names, n)
+		z.today = append(z.today, today.Format(time.DateOnly))
+		z.hour = append(z.hour, int64(now.In(loc).Hour()))
+		z.tomorrowEnd = append(z.tomorrowEnd, tz.End(tz.AddDays(today, 1), loc))
+	}
+	return z, nil
+}
+
+// plan decides one person's reminder at now from their open items. Each
+// item is judged in the person's zone (their own, else the item's
+// clinic's): a letter, plan or worksheet due today or tomorrow from the
+// reminder hour on, an open check-in of today from the check-in hour on,
+// never in the quiet hours. The mail then counts everything open.
+func plan(items []openItem, now time.Time) (Plan, bool) {
+	var p Plan
 	c := map[string]int{}
 	for _, it := range items {
+		loc := zoneOf(it.UserZone, it.ClinicZone)
+		today := tz.Today(now, loc)
+		hour := now.In(loc).Hour()
+		soon := false
 		switch {
 		case it.Recurring:
 			// Today's check-in: made (its clinic day has come) and not past due.
-			if it.OccursOn != nil && !it.OccursOn.After(tz.Today(now, zoneOf(nil, it.ClinicZone))) {
-				c["checkin"]++
+			if it.OccursOn == nil || it.OccursOn.After(tz.Today(now, zoneOf(nil, it.ClinicZone))) {
+				continue
 			}
+			c["checkin"]++
+			soon = hour >= it.CheckinHour
 		case tz.DateOf(it.DueAt, loc).Equal(today):
 			c["due_today"]++
-		case tz.DateOf(it.DueAt, loc).Equal(tomorrow):
+			soon = hour >= it.ReminderHour
+		case tz.DateOf(it.DueAt, loc).Equal(tz.AddDays(today, 1)):
 			c["due_tomorrow"]++
+			soon = hour >= it.ReminderHour
+		}
+		if soon && !Quiet(now, loc) && p.UserID == 0 {
+			p = Plan{UserID: it.UserID, ClinicID: it.ClinicID, Day: today}
 		}
 	}
-	soon := c["due_today"]+c["due_tomorrow"] > 0 && hour >= first.ReminderHour
-	evening := c["checkin"] > 0 && hour >= first.CheckinHour
-	if !soon && !evening {
+	if p.UserID == 0 {
 		return Plan{}, false
 	}
-	return Plan{UserID: first.UserID, ClinicID: first.ClinicID, Day: today, Counts: c}, true
+	p.Counts = c
+	return p, true
 }
 
 // unsent drops the plans already sent today and adds to the others the
