@@ -73,9 +73,10 @@ func (s *Service) Reminders(ctx context.Context, now time.Time) (int, error) {
 // PlanReminders returns the reminders due at now that have not been sent
 // yet, without sending them. Two steps: who is to be mailed now (open
 // work due in the next two days, read from the covering index
-// responses_open_due_cover_idx, narrowed in SQL by each person's local
-// hour and today's reminder_sends row), then everything open of those
-// people, which plan decides on exactly and counts.
+// responses_open_due_cover_idx, with each person's own zone from
+// users_own_zone_idx, narrowed in SQL by their local hour and today's
+// reminder_sends row), then everything open of those people, which plan
+// decides on exactly and counts.
 func (s *Service) PlanReminders(ctx context.Context, now time.Time) ([]Plan, error) {
 	z, err := s.zones(ctx, now)
 	if err != nil || len(z.names) == 0 {
@@ -91,7 +92,7 @@ func (s *Service) PlanReminders(ctx context.Context, now time.Time) ([]Plan, err
 			SELECT o.*, p.user_id FROM open o JOIN partners p ON p.couple_id = o.couple_id
 			WHERE o.partner_id IS NULL AND p.user_id IS NOT NULL)
 		SELECT DISTINCT w.user_id FROM who w
-		JOIN users u ON u.id = w.user_id
+		LEFT JOIN (SELECT id, time_zone FROM users WHERE time_zone IS NOT NULL) u ON u.id = w.user_id
 		JOIN clinics cl ON cl.id = w.clinic_id
 		JOIN unnest($3::text[], $4::date[], $5::int[], $6::timestamptz[]) AS z(zone, today, hour, tomorrow_end)
 			ON z.zone = coalesce(u.time_zone, cl.time_zone, 'UTC')
@@ -153,7 +154,7 @@ type zoneTable struct {
 }
 
 // zones lists the zones in use: the clinics' and those people chose
-// (users_time_zone_idx), and UTC.
+// (users_own_zone_idx), and UTC.
 func (s *Service) zones(ctx context.Context, now time.Time) (zoneTable, error) {
 	var names []string
 	if err := s.db.SelectContext(ctx, &names, `SELECT time_zone FROM clinics WHERE time_zone IS NOT NULL
