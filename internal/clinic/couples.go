@@ -477,7 +477,7 @@ func resumeWork(ctx context.Context, tx *sqlx.Tx, coupleID int64, loc *time.Loca
 	if err := skipDays(ctx, tx, coupleID, loc); err != nil || !pausedAt.Valid {
 		return out, err
 	}
-	if err := tx.GetContext(ctx, &out.Seconds, `SELECT greatest(0, extract(epoch FROM now() - $1::timestamptz))::bigint`, pausedAt.Time); err != nil {
+	if err := tx.GetContext(ctx, &out.Seconds, `SELECT greatest(0, floor(extract(epoch FROM now() - $1::timestamptz)))::bigint`, pausedAt.Time); err != nil {
 		return out, err
 	}
 	if out.Seconds == 0 {
