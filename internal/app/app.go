@@ -23,6 +23,7 @@ import (
 	"github.com/mend-clinic/mend/internal/library"
 	"github.com/mend-clinic/mend/internal/mail"
 	"github.com/mend-clinic/mend/internal/notify"
+	"github.com/mend-clinic/mend/internal/remind"
 	"github.com/mend-clinic/mend/internal/security"
 	"github.com/mend-clinic/mend/internal/settings"
 	"github.com/mend-clinic/mend/internal/sweep"
@@ -43,6 +44,7 @@ type App struct {
 	Clinic      *clinic.Service
 	Assignments *assignment.Service
 	Library     *library.Service
+	Remind      *remind.Service
 	Tokens      *auth.Tokens
 	MFA         *security.MFA
 	Settings    *settings.Service
@@ -83,6 +85,7 @@ func New(cfg config.Config, d *sqlx.DB, log *slog.Logger) (*App, error) {
 		Clinic:      clinic.NewService(d, al, h, n),
 		Assignments: assignment.NewService(d, al, n),
 		Library:     library.NewService(d, al),
+		Remind:      remind.New(d, n),
 		Tokens:      auth.NewTokens(d, h),
 		MFA:         mfa,
 		Settings:    st,
@@ -94,7 +97,7 @@ func New(cfg config.Config, d *sqlx.DB, log *slog.Logger) (*App, error) {
 func (a *App) Server(sessionCleanup time.Duration) (*web.Server, error) {
 	return web.New(web.Deps{Config: a.Config, DB: a.DB, Log: a.Log, Authz: a.Authz, Audit: a.Audit, Accounts: a.Accounts,
 		Clinic: a.Clinic, Assignments: a.Assignments, Library: a.Library, Tokens: a.Tokens, MFA: a.MFA, Notify: a.Notify,
-		Settings: a.Settings,
+		Settings:       a.Settings,
 		SessionCleanup: sessionCleanup})
 }
 
@@ -117,6 +120,8 @@ type RunnerOptions struct {
 	PollInterval time.Duration
 	Retry        river.ClientRetryPolicy
 	ID           string
+	// Now is the clock of the sweeps (default time.Now; tests pin it).
+	Now func() time.Time
 }
 
 // Runner builds this instance's job runner with every worker and periodic
@@ -137,8 +142,15 @@ func (a *App) Runner(o RunnerOptions) (*jobs.Runner, error) {
 	mw.OnFailure = a.Notify.MailFailed
 	workers := river.NewWorkers()
 	river.AddWorker(workers, mw)
-	river.AddWorker(workers, &sweep.Worker{DB: a.DB, Log: a.Log})
-	periodic := []*river.PeriodicJob{sweep.Periodic()}
+	// Every minute, on the leader's schedule: the day's occurrences of
+	// recurring work, reminders, and digests (internal/remind).
+	sw, periodic := jobs.NewSweeps(a.Log, o.Now,
+		jobs.Sweep{Name: "occurrences", Run: a.Assignments.MakeOccurrences},
+		jobs.Sweep{Name: "reminders", Run: a.Remind.Reminders},
+		jobs.Sweep{Name: "digests", Run: a.Remind.Digests},
+		jobs.Sweep{Name: "tables", Every: 10 * time.Minute, Run: sweep.Tables(a.DB)},
+	)
+	river.AddWorker(workers, sw)
 	return jobs.NewRunner(a.DB, jobs.Options{Workers: workers, Periodic: periodic, PollInterval: o.PollInterval, Retry: o.Retry,
 		ID: o.ID, Log: a.Log})
 }

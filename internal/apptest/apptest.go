@@ -59,7 +59,7 @@ var Key = bytes.Repeat([]byte{7}, 32)
 // Mail is queued but nobody works the queue (see NewWithMail).
 func New(t testing.TB, opts ...func(*config.Config)) *App {
 	t.Helper()
-	return start(t, nil, opts...)
+	return start(t, nil, false, opts...)
 }
 
 // NewWithMail is New with mail really delivered: a test SMTP server
@@ -68,10 +68,19 @@ func New(t testing.TB, opts ...func(*config.Config)) *App {
 func NewWithMail(t testing.TB, opts ...func(*config.Config)) *App {
 	t.Helper()
 	srv := mailtest.Start(t)
-	return start(t, srv, opts...)
+	return start(t, srv, true, opts...)
 }
 
-func start(t testing.TB, mailSrv *mailtest.Server, opts ...func(*config.Config)) *App {
+// NewWithMailNoJobs is NewWithMail without the job runner: the test
+// starts runners itself (StartJobs, StartJobsAt) once its fixtures are in
+// place, e.g. to run the sweeps at a chosen instant.
+func NewWithMailNoJobs(t testing.TB, opts ...func(*config.Config)) *App {
+	t.Helper()
+	a := start(t, mailtest.Start(t), false, opts...)
+	return a
+}
+
+func start(t testing.TB, mailSrv *mailtest.Server, runJobs bool, opts ...func(*config.Config)) *App {
 	t.Helper()
 	d := pgtest.NewDB(t)
 	if err := library.SyncBuiltins(context.Background(), d); err != nil {
@@ -104,7 +113,7 @@ func start(t testing.TB, mailSrv *mailtest.Server, opts ...func(*config.Config))
 	t.Cleanup(func() { hs.Close(); srv.Close() })
 	a := &App{T: t, DB: d, Server: srv, HTTP: hs, URL: hs.URL, Config: cfg, Accounts: svc.Accounts, Audit: svc.Audit,
 		Services: svc, Mail: mailSrv}
-	if mailSrv != nil {
+	if runJobs {
 		a.StartJobs("test-instance")
 	}
 	return a
@@ -114,8 +123,15 @@ func start(t testing.TB, mailSrv *mailtest.Server, opts ...func(*config.Config))
 // on this app's database, stopped when the test ends.
 func (a *App) StartJobs(id string) *jobs.Runner {
 	a.T.Helper()
+	return a.StartJobsAt(id, nil)
+}
+
+// StartJobsAt is StartJobs with the sweeps (occurrences, reminders,
+// digests) run at the instants now returns (nil: the real clock).
+func (a *App) StartJobsAt(id string, now func() time.Time) *jobs.Runner {
+	a.T.Helper()
 	r, err := a.Services.Runner(app.RunnerOptions{ID: id, PollInterval: 50 * time.Millisecond,
-		Retry: jobs.Backoff{Base: 100 * time.Millisecond, Max: 500 * time.Millisecond}})
+		Retry: jobs.Backoff{Base: 100 * time.Millisecond, Max: 500 * time.Millisecond}, Now: now})
 	if err != nil {
 		a.T.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -26,6 +27,8 @@ type access struct {
 	PartnerA  int64
 	PartnerB  int64
 	Names     map[int64]string // partner id → name
+	// Clinic is the clinic's zone: its days are the days work opens on.
+	Clinic *time.Location
 }
 
 var errNotFound = apperr.New(apperr.NotFound, "We could not find that page.")
@@ -69,6 +72,7 @@ func coupleAccess(ctx context.Context, q sqlx.QueryerContext, a actor.Actor, cou
 			acc.OtherID = acc.PartnerB
 		}
 	}
+	acc.Clinic = a.ClinicLoc()
 	acc.Counselor = a.Has(actor.RoleCounselor) && acc.CounselorID == a.UserID
 	acc.Admin = a.Has(actor.RoleAdmin)
 	if !acc.Counselor && !acc.Admin && acc.PartnerID == 0 {

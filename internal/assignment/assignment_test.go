@@ -368,6 +368,24 @@ func TestEachRevealTogetherAndRecurrence(t *testing.T) {
 		Until string `json:"until"`
 	}{"day", until}
 	rd := w.mustAssign(in)
+	if len(rd.Responses) != 2 {
+		t.Fatalf("daily, on its first day: %d responses, want today's for each partner", len(rd.Responses))
+	}
+	// The later days are made on their day, once each.
+	for i := 1; i <= 7; i++ {
+		if _, err := w.svc.MakeOccurrences(w.ctx, time.Now().Add(time.Duration(i)*24*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rd, _ = w.get(w.counselor, rd.ID)
+	seen := map[string]bool{}
+	for _, r := range rd.Responses {
+		k := *r.OccursOn + "/" + itoa(*r.PartnerID)
+		if seen[k] {
+			t.Errorf("occurrence %s made twice", k)
+		}
+		seen[k] = true
+	}
 	if len(rd.Responses) != 14 {
 		t.Fatalf("daily for 7 days × 2 partners: %d responses", len(rd.Responses))
 	}

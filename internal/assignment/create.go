@@ -16,6 +16,7 @@ import (
 	"github.com/mend-clinic/mend/internal/audit"
 	"github.com/mend-clinic/mend/internal/db"
 	"github.com/mend-clinic/mend/internal/notify"
+	"github.com/mend-clinic/mend/internal/tz"
 )
 
 // NewAssignment is what a counselor asks for.
@@ -81,7 +82,8 @@ func (s *Service) Create(ctx context.Context, a actor.Actor, coupleID int64, in 
 		} else if t.Archived {
 			fields["template_id"] = "This exercise is archived; choose another."
 		}
-		occ, rec, err := s.checkNew(ctx, tx, acc, t, &in, fields)
+		loc := a.ClinicLoc()
+		occ, rec, err := s.checkNew(ctx, tx, acc, t, &in, fields, loc)
 		if err != nil {
 			return err
 		}
@@ -97,36 +99,38 @@ func (s *Service) Create(ctx context.Context, a actor.Actor, coupleID int64, in 
 		}
 		var id int64
 		err = tx.GetContext(ctx, &id, `INSERT INTO assignments (clinic_id, couple_id, template_id, template_version, mode,
-			partner_id, reveal, reply_to, due_at, instructions, recur_every, recur_until, created_by, review_before_sharing)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
+			partner_id, reveal, reply_to, due_at, instructions, recur_every, recur_until, next_occurs_on, created_by, review_before_sharing)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`,
 			a.ClinicID, coupleID, t.ID, t.Version, in.Mode, partner, in.Reveal, reply, in.DueAt, in.Instructions,
-			rec.every, rec.until, a.UserID, in.ReviewBeforeSharing)
+			rec.every, rec.until, rec.next, a.UserID, in.ReviewBeforeSharing)
 		if err != nil {
 			return err
 		}
-		var authors []sql.NullInt64
-		switch in.Mode {
-		case ModeIndividual:
-			authors = []sql.NullInt64{partner}
-		case ModeEach:
-			authors = []sql.NullInt64{{Int64: acc.PartnerA, Valid: true}, {Int64: acc.PartnerB, Valid: true}}
-		case ModeJoint:
-			authors = []sql.NullInt64{{}}
-		}
+		who := authors(in.Mode, partner, sql.NullInt64{Int64: acc.PartnerA, Valid: true}, sql.NullInt64{Int64: acc.PartnerB, Valid: true})
+		made := 0
 		for _, o := range occ {
-			for _, p := range authors {
-				if _, err := tx.ExecContext(ctx, `INSERT INTO responses (clinic_id, couple_id, assignment_id, partner_id, occurs_on, due_at)
-					VALUES ($1, $2, $3, $4, $5, $6)`, a.ClinicID, coupleID, id, p, o.on, o.due); err != nil {
-					return err
+			if !o.on.Valid {
+				for _, p := range who {
+					if _, err := tx.ExecContext(ctx, `INSERT INTO responses (clinic_id, couple_id, assignment_id, partner_id, due_at)
+						VALUES ($1, $2, $3, $4, $5)`, a.ClinicID, coupleID, id, p, o.due); err != nil {
+						return err
+					}
+					made++
 				}
+				continue
 			}
+			n, err := insertOccurrence(ctx, tx, a.ClinicID, coupleID, id, who, o.on.Time, loc)
+			if err != nil {
+				return err
+			}
+			made += n
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE couples SET last_activity_at = now() WHERE id = $1`, coupleID); err != nil {
 			return err
 		}
 		// The partners who must do it are told (a joint exercise: both).
 		var authorIDs []int64
-		for _, p := range authors {
+		for _, p := range who {
 			if p.Valid {
 				authorIDs = append(authorIDs, p.Int64)
 			}
@@ -138,7 +142,7 @@ func (s *Service) Create(ctx context.Context, a actor.Actor, coupleID int64, in 
 			return err
 		}
 		if err := s.audit.Log(ctx, tx, a, audit.Event{Action: "assignment.create", ObjectType: "assignment", ObjectID: id,
-			CoupleID: coupleID, Detail: map[string]any{"template_id": t.ID, "version": t.Version, "mode": in.Mode, "responses": len(occ) * len(authors),
+			CoupleID: coupleID, Detail: map[string]any{"template_id": t.ID, "version": t.Version, "mode": in.Mode, "responses": made,
 				"review_before_sharing": in.ReviewBeforeSharing}}); err != nil {
 			return err
 		}
@@ -156,11 +160,14 @@ type occurrence struct {
 type recurrence struct {
 	every sql.NullString
 	until sql.NullTime
+	next  sql.NullTime // the first day still to make (NULL: none)
 }
 
 // checkNew validates a new assignment against the couple and template and
-// returns its occurrences (one, or one per day or week until the end date).
-func (s *Service) checkNew(ctx context.Context, tx *sqlx.Tx, acc access, t templateInfo, in *NewAssignment, fields map[string]string) ([]occurrence, recurrence, error) {
+// returns the occurrences to make now: one, or for recurring work one per
+// day or week from the first day through the clinic's today (loc), the
+// later ones being made on their day (see occurrences.go).
+func (s *Service) checkNew(ctx context.Context, tx *sqlx.Tx, acc access, t templateInfo, in *NewAssignment, fields map[string]string, loc *time.Location) ([]occurrence, recurrence, error) {
 	var rec recurrence
 	var msg string
 	if in.Instructions, msg = cleanText(in.Instructions, MaxInstructions); msg != "" {
@@ -235,13 +242,16 @@ func (s *Service) checkNew(ctx context.Context, tx *sqlx.Tx, acc access, t templ
 	if step == 0 {
 		fields["recurrence.every"] = "Repeat every day or every week."
 	}
-	until, err := time.Parse(time.DateOnly, in.Recurrence.Until)
+	until, err := tz.ParseDate(in.Recurrence.Until)
 	if err != nil {
 		fields["recurrence.until"] = "Give the last day as YYYY-MM-DD."
 	}
-	start := now.UTC().Truncate(24 * time.Hour)
+	// Days are the clinic's: the first is the local date of the due time
+	// given, or today.
+	today := tz.Today(now, loc)
+	start := today
 	if in.DueAt != nil {
-		start = in.DueAt.UTC().Truncate(24 * time.Hour)
+		start = tz.DateOf(*in.DueAt, loc)
 	}
 	if err == nil && until.Before(start) {
 		fields["recurrence.until"] = "The last day is before the first."
@@ -249,17 +259,21 @@ func (s *Service) checkNew(ctx context.Context, tx *sqlx.Tx, acc access, t templ
 	if len(fields) > 0 {
 		return nil, rec, nil
 	}
+	if tz.Days(start, until)/step+1 > MaxOccurrences {
+		fields["recurrence.until"] = "That is more than 366 occurrences; choose an earlier last day."
+		return nil, rec, nil
+	}
 	var occ []occurrence
-	for d := start; !d.After(until); d = d.AddDate(0, 0, step) {
-		if len(occ) == MaxOccurrences {
-			fields["recurrence.until"] = "That is more than 366 occurrences; choose an earlier last day."
-			return nil, rec, nil
-		}
-		// An occurrence is due at the end of its day (UTC).
-		occ = append(occ, occurrence{on: sql.NullTime{Time: d, Valid: true}, due: sql.NullTime{Time: d.Add(24*time.Hour - time.Second), Valid: true}})
+	d := start
+	for ; !d.After(until) && !d.After(today); d = tz.AddDays(d, step) {
+		// An occurrence is due at the end of its local day (insertOccurrence).
+		occ = append(occ, occurrence{on: sql.NullTime{Time: d, Valid: true}})
 	}
 	rec.every = sql.NullString{String: in.Recurrence.Every, Valid: true}
 	rec.until = sql.NullTime{Time: until, Valid: true}
+	if !d.After(until) {
+		rec.next = sql.NullTime{Time: d, Valid: true}
+	}
 	return occ, rec, nil
 }
 

@@ -3,15 +3,14 @@ package assignment
 import (
 	"database/sql"
 	"time"
+
+	"github.com/mend-clinic/mend/internal/actor"
+	"github.com/mend-clinic/mend/internal/tz"
 )
 
-// Today is the date by which work opens, for the instant now: UTC for now.
-// When clinics get time zones this becomes the clinic's own date, here and
-// nowhere else.
-func Today(now time.Time) time.Time {
-	y, m, d := now.UTC().Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-}
+// Today is the date by which work opens, for the instant now: the clinic's
+// own date, here and nowhere else.
+func Today(now time.Time, clinic *time.Location) time.Time { return tz.Today(now, clinic) }
 
 // DayHasCome is the one rule for when a response opens: one-off work at
 // once, an occurrence of recurring work on its own day (occurs_on), never
@@ -28,5 +27,7 @@ func DayHasComeSQL(r, today string) string {
 	return "(" + r + ".occurs_on IS NULL OR " + r + ".occurs_on <= " + today + "::date)"
 }
 
-// today is Today as the date parameter of a query.
-func (s *Service) today() string { return Today(s.now()).Format(time.DateOnly) }
+// today is the caller's clinic's Today as the date parameter of a query.
+func (s *Service) today(a actor.Actor) string {
+	return Today(s.now(), a.ClinicLoc()).Format(time.DateOnly)
+}

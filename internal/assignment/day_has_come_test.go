@@ -29,10 +29,14 @@ func TestDayHasComeRule(t *testing.T) {
 			t.Errorf("occurs %v, today %s: %v", c.occurs, c.today, got)
 		}
 	}
-	// Today is a date in UTC, whatever the instant's zone.
+	// Today is the clinic's date, whatever the instant's zone.
 	ny, _ := time.LoadLocation("America/New_York")
-	if got := assignment.Today(time.Date(2026, 3, 1, 21, 0, 0, 0, ny)); got.Format(time.DateOnly) != "2026-03-02" {
-		t.Errorf("Today of 21:00 New York: %s", got)
+	at := time.Date(2026, 3, 1, 21, 0, 0, 0, ny)
+	if got := assignment.Today(at, ny); got.Format(time.DateOnly) != "2026-03-01" {
+		t.Errorf("Today of 21:00 New York in New York: %s", got)
+	}
+	if got := assignment.Today(at, time.UTC); got.Format(time.DateOnly) != "2026-03-02" {
+		t.Errorf("Today of 21:00 New York in a UTC clinic: %s", got)
 	}
 }
 
@@ -47,6 +51,15 @@ func TestFutureOccurrenceOpensOnItsDay(t *testing.T) {
 		Until string `json:"until"`
 	}{"day", tomorrow.AddDate(0, 0, 2).Format(time.DateOnly)}
 	d := w.mustAssign(in)
+	// Occurrences are made on their day; one made early (an older release
+	// made them all at once) is still closed until its day.
+	if _, err := w.svc.MakeOccurrences(w.ctx, tomorrow); err != nil {
+		t.Fatal(err)
+	}
+	d, err := w.svc.Get(w.ctx, w.a, d.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var future assignment.ResponseView
 	for _, r := range d.Responses {
 		if r.PartnerID != nil && *r.PartnerID == w.partnerA && *r.OccursOn == tomorrow.Format(time.DateOnly) {
@@ -78,6 +91,12 @@ func TestFutureOccurrenceOpensOnItsDay(t *testing.T) {
 	jin := assignment.NewAssignment{TemplateID: w.tpl["boundary-worksheet"], Mode: "joint", DueAt: &tomorrow}
 	jin.Recurrence = in.Recurrence
 	j := w.mustAssign(jin)
+	if _, err := w.svc.MakeOccurrences(w.ctx, tomorrow); err != nil {
+		t.Fatal(err)
+	}
+	if j, err = w.svc.Get(w.ctx, w.a, j.ID); err != nil || len(j.Responses) == 0 {
+		t.Fatalf("joint plan: %v %+v", err, j.Responses)
+	}
 	if _, err := w.svc.Sign(w.ctx, w.a, j.Responses[0].ID, 1); code(err) != apperr.Conflict {
 		t.Errorf("sign tomorrow's: %v", err)
 	}

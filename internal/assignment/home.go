@@ -132,15 +132,16 @@ var homeQuery = func() string {
 // the latest HomeRecent at most.
 func (s *Service) Home(ctx context.Context, a actor.Actor) (ClientHome, error) {
 	var h ClientHome
-	today := s.today()
+	today := s.today(a)
 	var me struct {
-		ID       int64 `db:"id"`
-		CoupleID int64 `db:"couple_id"`
-		Missed   int   `db:"missed"`
+		ID       int64  `db:"id"`
+		CoupleID int64  `db:"couple_id"`
+		Status   string `db:"status"`
+		Missed   int    `db:"missed"`
 	}
 	// Missed: recurring occurrences left open more than two days ago (they
 	// leave the to-do list; the counselor still sees them overdue).
-	err := s.db.GetContext(ctx, &me, `SELECT p.id, p.couple_id,
+	err := s.db.GetContext(ctx, &me, `SELECT p.id, p.couple_id, c.status,
 			(SELECT count(*) FROM responses r JOIN assignments a ON a.id = r.assignment_id AND a.status = 'active'
 			 WHERE r.couple_id = p.couple_id AND (r.partner_id IS NULL OR r.partner_id = p.id)
 			   AND r.status IN ('draft', 'revision_requested') AND NOT (r.status = 'revision_requested' AND r.feedback_unread)
@@ -171,7 +172,8 @@ func (s *Service) Home(ctx context.Context, a actor.Actor) (ClientHome, error) {
 	over, rest := []HomeItem{}, []HomeItem{}
 	for _, r := range rows {
 		x := r.HomeItem
-		x.Overdue = x.DueAt.Valid && x.DueAt.Time.Before(now) && (x.Status == Draft || x.Status == RevisionRequested) && x.AssignStatus == StatusActive
+		x.Overdue = x.DueAt.Valid && x.DueAt.Time.Before(now) && (x.Status == Draft || x.Status == RevisionRequested) &&
+			x.AssignStatus == StatusActive && me.Status != CouplePaused // a pause stops the clock
 		switch r.List {
 		case "open":
 			switch {
@@ -285,7 +287,7 @@ func (s *Service) Checkins(ctx context.Context, a actor.Actor, coupleID int64) (
 		JOIN template_versions v ON v.template_id = a.template_id AND v.version = a.template_version AND NOT `+privateExpr+`
 		JOIN partners p ON p.id = r.partner_id
 		WHERE r.couple_id = $1 AND r.clinic_id = $2 AND r.occurs_on IS NOT NULL AND `+DayHasComeSQL("r", "$3")+`
-		ORDER BY p.slot, r.occurs_on`, coupleID, a.ClinicID, s.today())
+		ORDER BY p.slot, r.occurs_on`, coupleID, a.ClinicID, s.today(a))
 	if err != nil {
 		return nil, err
 	}

@@ -267,13 +267,18 @@ func TestPrivacyReviewRevealPerOccurrenceAndChart(t *testing.T) {
 	w := newWorld(t)
 	// Two occurrences whose day has come: yesterday's and today's (an
 	// occurrence opens on its own day, never before).
-	lateYesterday := assignment.Today(time.Now()).Add(-time.Minute)
+	lateYesterday := assignment.Today(time.Now(), time.UTC).Add(-time.Minute)
 	in := assignment.NewAssignment{TemplateID: w.tpl["daily-check-in"], Mode: "each", Reveal: "together", DueAt: &lateYesterday}
 	in.Recurrence = &struct {
 		Every string `json:"every"`
 		Until string `json:"until"`
 	}{"day", time.Now().UTC().Format(time.DateOnly)}
 	d := w.mustAssign(in)
+	// Tomorrow's occurrence, as the job makes it on its day.
+	if _, err := w.svc.MakeOccurrences(w.ctx, time.Now().Add(24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	d, _ = w.get(w.counselor, d.ID)
 	days := map[string]map[int64]int64{} // occurs_on → partner → response
 	var order []string
 	for _, r := range d.Responses {

@@ -170,7 +170,7 @@ func (s *Service) Get(ctx context.Context, a actor.Actor, id int64) (Detail, err
 		return d, err
 	}
 	if d.PartnerView() {
-		d.State = stateOf(rs, Today(s.now()))
+		d.State = stateOf(rs, Today(s.now(), a.ClinicLoc()))
 	}
 	if err := s.withReplyOf(ctx, a, &d); err != nil {
 		return d, err
@@ -202,7 +202,7 @@ func (s *Service) response(ctx context.Context, a actor.Actor, id int64) (Detail
 		return d, ResponseView{}, err
 	}
 	if d.PartnerView() {
-		d.State = stateOf(rs, Today(s.now()))
+		d.State = stateOf(rs, Today(s.now(), a.ClinicLoc()))
 	}
 	for _, v := range vs {
 		if v.ID != id {
@@ -329,15 +329,15 @@ func (s *Service) views(ctx context.Context, acc access, asg Assignment, rs []Re
 		}
 	}
 	now := s.now()
-	today := Today(now)
+	today := Today(now, acc.Clinic)
 	out := make([]ResponseView, 0, len(rs))
 	var snapIDs, sharedIDs, sigIDs, fbIDs []int64
 	for _, r := range rs {
 		v := ResponseView{ID: r.ID, PartnerID: ptrInt(r.PartnerID), Status: r.Status, Version: r.Version, Shared: r.SharedSubmissionID.Valid,
 			DueAt: ptrTime(r.DueAt), Overdue: r.Overdue(now), SubmittedAt: ptrTime(r.SubmittedAt), Mine: acc.mine(r),
 			Signatures: []Signature{}, raw: r}
-		if asg.Status == StatusCancelled && r.Status != Accepted {
-			v.Overdue = false
+		if asg.Status == StatusCancelled && r.Status != Accepted || acc.CoupleStatus == CouplePaused {
+			v.Overdue = false // withdrawn work, or a pause: the clock is stopped
 		}
 		if r.PartnerID.Valid {
 			v.PartnerName = acc.Names[r.PartnerID.Int64]
@@ -576,7 +576,7 @@ func (s *Service) repliesTo(ctx context.Context, a actor.Actor, acc access, orig
 	var rs []Response
 	if err := s.db.SelectContext(ctx, &rs, `SELECT `+responseCols+` FROM responses r WHERE r.assignment_id = ANY($1)
 		AND `+DayHasComeSQL("r", "$2")+` ORDER BY r.assignment_id, r.occurs_on, r.partner_id, r.id`,
-		pq.Array(ids), s.today()); err != nil {
+		pq.Array(ids), s.today(a)); err != nil {
 		return nil, err
 	}
 	type occ struct {
@@ -716,12 +716,13 @@ func (s *Service) List(ctx context.Context, a actor.Actor, f ListFilter) ([]Summ
 			AND `+DayHasComeSQL("r", "$7")+`) AS open,
 		(SELECT count(*) FROM responses r WHERE `+counted+` AND r.status = 'submitted') AS waiting,
 		(SELECT count(*) FROM responses r WHERE `+counted+` AND r.status = 'accepted') AS done,
-		(SELECT count(*) FROM responses r WHERE `+counted+` AND r.status IN ('draft','revision_requested') AND r.due_at < now()) AS overdue,
+		(SELECT count(*) FROM responses r WHERE `+counted+` AND r.status IN ('draft','revision_requested') AND r.due_at < $8
+			AND c.status <> 'paused') AS overdue,
 		`+others+` AS others_work, `+stateOfSQL("a", "$7")+` AS others_state
 		`+assignmentFrom+` WHERE a.clinic_id = $1 AND `+scope+`
 		AND ($3 = 0 OR a.couple_id = $3) AND ($4 = '' OR (CASE WHEN `+others+` THEN 'active' ELSE a.status END) = $4)
 		AND ($5 = 0 OR a.id < $5)
-		ORDER BY a.id DESC LIMIT $6`, a.ClinicID, a.UserID, f.CoupleID, f.Status, f.After, f.Limit, s.today())
+		ORDER BY a.id DESC LIMIT $6`, a.ClinicID, a.UserID, f.CoupleID, f.Status, f.After, f.Limit, s.today(a), s.now())
 	if err != nil {
 		return nil, err
 	}

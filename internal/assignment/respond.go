@@ -121,7 +121,7 @@ func (s *Service) SaveDraft(ctx context.Context, a actor.Actor, id int64, answer
 		if err != nil {
 			return err
 		}
-		if err := editable(r, asg, acc, Today(s.now())); err != nil {
+		if err := editable(r, asg, acc, Today(s.now(), a.ClinicLoc())); err != nil {
 			return err
 		}
 		if baseVersion != r.Version {
@@ -266,7 +266,7 @@ func (s *Service) Sign(ctx context.Context, a actor.Actor, id int64, version int
 			// hand back the current text): you sign the version you read.
 			return apperr.Fields("version is required: the version you read and sign.", map[string]string{"version": "Required: the version you read."})
 		}
-		if err := editable(r, asg, acc, Today(s.now())); err != nil {
+		if err := editable(r, asg, acc, Today(s.now(), a.ClinicLoc())); err != nil {
 			return err
 		}
 		if version != r.Version {
@@ -312,7 +312,7 @@ func (s *Service) SubmitShared(ctx context.Context, a actor.Actor, id int64, sha
 		if err != nil {
 			return err
 		}
-		if err := editable(r, asg, acc, Today(s.now())); err != nil {
+		if err := editable(r, asg, acc, Today(s.now(), a.ClinicLoc())); err != nil {
 			return err
 		}
 		if share && asg.Reveal != RevealTogether {

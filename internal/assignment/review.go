@@ -56,7 +56,7 @@ func (s *Service) Review(ctx context.Context, a actor.Actor, id int64, decision,
 			return err
 		}
 		switch {
-		case !DayHasCome(r.OccursOn, Today(s.now())):
+		case !DayHasCome(r.OccursOn, Today(s.now(), a.ClinicLoc())):
 			return notYet(r)
 		case acc.CoupleStatus == "closed":
 			return apperr.New(apperr.Conflict, "This couple is closed: its work is read-only.")

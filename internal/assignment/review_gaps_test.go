@@ -274,10 +274,10 @@ func TestHomeLongCourseHidesNothingOpen(t *testing.T) {
 	in.Recurrence = &struct {
 		Every string `json:"every"`
 		Until string `json:"until"`
-	}{"day", time.Now().UTC().AddDate(0, 0, 365).Format(time.DateOnly)}
+	}{"day", time.Now().UTC().Format(time.DateOnly)}
 	daily := w.mustAssign(in)
-	// Move the year of check-ins into the past: today's is the last one.
-	w.db.MustExec(`UPDATE responses SET occurs_on = occurs_on - 365, due_at = due_at - interval '365 days' WHERE assignment_id = $1`, daily.ID)
+	// A year of check-ins before today's, as the job made them day by day.
+	w.history(daily.ID, 365)
 	// Undated work, one of it started, and 15 completed exercises.
 	undated := w.mustAssign(assignment.NewAssignment{TemplateID: w.tpl["trigger-journal"], Mode: "individual", PartnerID: w.partnerA})
 	started := w.mustAssign(assignment.NewAssignment{TemplateID: w.tpl["conversation-starters"], Mode: "joint"})
@@ -352,9 +352,20 @@ func TestBatchedViewsAndSaveAudit(t *testing.T) {
 	in.Recurrence = &struct {
 		Every string `json:"every"`
 		Until string `json:"until"`
-	}{"day", time.Now().UTC().AddDate(0, 0, 3).Format(time.DateOnly)}
-	d := w.mustAssign(in)
-	w.db.MustExec(`UPDATE responses SET occurs_on = occurs_on - 3, due_at = due_at - interval '3 days' WHERE assignment_id = $1`, d.ID)
+	}{"day", time.Now().UTC().Format(time.DateOnly)}
+	// Assigned three days ago: its first day was made then, the others by
+	// the job on their day.
+	asg, err := w.svc.WithClock(func() time.Time { return time.Now().Add(-72 * time.Hour) }).Create(w.ctx, w.counselor, w.couple, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.svc.MakeOccurrences(w.ctx, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	d, _ := w.get(w.counselor, asg.ID)
+	if len(d.Responses) != 8 {
+		t.Fatalf("%d responses, want 4 days × 2", len(d.Responses))
+	}
 	trust := map[int64]float64{}
 	for i, r := range d.Responses {
 		who := w.a
@@ -536,6 +547,17 @@ func TestCheckinsReadAudited(t *testing.T) {
 	if got := ids(det, "responses"); len(got) != 1 || got[0] != ra || det["view"] != "checkins" {
 		t.Errorf("chart read audit: %v", det)
 	}
+}
+
+// history adds the occurrences of the n days before today (UTC, the
+// clinic's zone here) for both partners, as the job would have made them.
+func (w *world) history(assignmentID int64, n int) {
+	w.t.Helper()
+	today := time.Now().UTC().Truncate(24 * time.Hour)
+	w.db.MustExec(`INSERT INTO responses (clinic_id, couple_id, assignment_id, partner_id, occurs_on, due_at)
+		SELECT $1, $2, $3, p.id, $4::date - g, $5::timestamptz - g * interval '1 day'
+		FROM generate_series(1, $6) g, partners p WHERE p.couple_id = $2`,
+		w.clinic, w.couple, assignmentID, today, today.Add(24*time.Hour-time.Second), n)
 }
 
 func itoa(n int64) string {

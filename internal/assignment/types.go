@@ -31,6 +31,9 @@ const (
 	StatusActive    = "active"
 	StatusCancelled = "cancelled"
 
+	// A couple's status, as assignment rules read it (internal/clinic owns it).
+	CouplePaused = "paused"
+
 	Draft             = "draft"
 	Submitted         = "submitted"
 	RevisionRequested = "revision_requested"
@@ -76,6 +79,15 @@ func (s *Service) tell(ctx context.Context, tx *sqlx.Tx, a actor.Actor, ev notif
 func (s *Service) tellCounselor(ctx context.Context, tx *sqlx.Tx, a actor.Actor, ev notify.Event, counselorID int64) error {
 	ev.ClinicID, ev.ActorID = a.ClinicID, a.UserID
 	return s.notify.Tell(ctx, tx, ev, counselorID)
+}
+
+// WithClock returns a copy of the service that reads the current time from
+// now: for tests and tools that act at a chosen instant (the days of
+// recurring work, "today", what is overdue).
+func (s *Service) WithClock(now func() time.Time) *Service {
+	c := *s
+	c.now = now
+	return &c
 }
 
 // Assignment is one exercise given to a couple.

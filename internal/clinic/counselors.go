@@ -42,7 +42,7 @@ const counselorMembers = `SELECT u.id, 0 AS invitation_id, u.name, u.email,
 	(SELECT count(*) FROM couples c JOIN responses r ON r.couple_id = c.id AND r.due_at < now()
 		AND r.status IN ('draft', 'revision_requested')
 		JOIN assignments a ON a.id = r.assignment_id AND a.status = 'active'
-		WHERE c.clinic_id = m.clinic_id AND c.counselor_id = u.id AND c.status <> 'closed') AS overdue,
+		WHERE c.clinic_id = m.clinic_id AND c.counselor_id = u.id AND c.status = 'active') AS overdue,
 	m.created_at AS since, NULL::timestamptz AS expires_at, false AS expired
 	FROM memberships m JOIN users u ON u.id = m.user_id
 	WHERE m.clinic_id = $1 AND m.role = 'counselor'`

@@ -20,6 +20,7 @@ import (
 	"github.com/mend-clinic/mend/internal/db"
 	"github.com/mend-clinic/mend/internal/notify"
 	"github.com/mend-clinic/mend/internal/paging"
+	"github.com/mend-clinic/mend/internal/tz"
 )
 
 // Couple statuses.
@@ -446,7 +447,22 @@ func (s *Service) UpdateCouple(ctx context.Context, a actor.Actor, id int64, p C
 		if label == cur.Label && status == cur.Status && counselor == cur.CounselorID {
 			return nil
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE couples SET label = $1, status = $2, counselor_id = $3, updated_at = now()
+		// paused_at is when the clock stopped: set on pausing, cleared on
+		// leaving the pause (resumeWork moves the due dates on first).
+		var moved resumed
+		if cur.Status == StatusPaused && status == StatusActive {
+			if moved, err = resumeWork(ctx, tx, id, a.ClinicLoc()); err != nil {
+				return err
+			}
+		}
+		if status == StatusActive && cur.Status == StatusClosed {
+			// Reopened: the days it was closed get no occurrences either.
+			if err := skipDays(ctx, tx, id, a.ClinicLoc()); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE couples SET label = $1, status = $2, counselor_id = $3, updated_at = now(),
+			paused_at = CASE WHEN $2 = 'paused' THEN coalesce(paused_at, now()) END
 			WHERE id = $4 AND clinic_id = $5`, label, status, counselor, id, a.ClinicID); err != nil {
 			return err
 		}
@@ -476,7 +492,11 @@ func (s *Service) UpdateCouple(ctx context.Context, a actor.Actor, id int64, p C
 			}
 		}
 		if status != cur.Status {
-			if err := log("couple.status", map[string]any{"from": cur.Status, "to": status}); err != nil {
+			detail := map[string]any{"from": cur.Status, "to": status}
+			if moved.Seconds > 0 {
+				detail["paused_seconds"], detail["responses_moved"], detail["assignments_moved"] = moved.Seconds, moved.Responses, moved.Assignments
+			}
+			if err := log("couple.status", detail); err != nil {
 				return err
 			}
 		}
@@ -499,6 +519,65 @@ func (s *Service) UpdateCouple(ctx context.Context, a actor.Actor, id int64, p C
 	return s.Couple(ctx, a, id)
 }
 
+// resumed says what resuming a paused couple moved.
+type resumed struct {
+	Seconds     int64 // the length of the pause
+	Responses   int64
+	Assignments int64
+}
+
+// resumeWork ends a pause: nothing went overdue while it lasted, so the
+// open work that was still ahead when the pause began (due_at > paused_at)
+// is moved on by the pause's length, responses and the due dates of
+// one-off assignments alike; work already overdue when it began stays as
+// it was. Recurring work skips the paused days (no occurrences for them).
+func resumeWork(ctx context.Context, tx *sqlx.Tx, coupleID int64, loc *time.Location) (resumed, error) {
+	var out resumed
+	var pausedAt sql.NullTime
+	if err := tx.GetContext(ctx, &pausedAt, `SELECT paused_at FROM couples WHERE id = $1`, coupleID); err != nil {
+		return out, err
+	}
+	if err := skipDays(ctx, tx, coupleID, loc); err != nil || !pausedAt.Valid {
+		return out, err
+	}
+	if err := tx.GetContext(ctx, &out.Seconds, `SELECT greatest(0, floor(extract(epoch FROM now() - $1::timestamptz)))::bigint`, pausedAt.Time); err != nil {
+		return out, err
+	}
+	if out.Seconds == 0 {
+		return out, nil
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE responses r SET due_at = r.due_at + $3 * interval '1 second', updated_at = now()
+		FROM assignments a WHERE a.id = r.assignment_id AND a.status = 'active'
+		  AND r.couple_id = $1 AND r.status IN ('draft', 'revision_requested') AND r.due_at > $2`, coupleID, pausedAt.Time, out.Seconds)
+	if err != nil {
+		return out, err
+	}
+	out.Responses, _ = res.RowsAffected()
+	res, err = tx.ExecContext(ctx, `UPDATE assignments a SET due_at = a.due_at + $3 * interval '1 second', updated_at = now()
+		WHERE a.couple_id = $1 AND a.status = 'active' AND a.recur_every IS NULL AND a.due_at > $2
+		  AND EXISTS (SELECT 1 FROM responses r WHERE r.assignment_id = a.id AND r.status IN ('draft', 'revision_requested'))`,
+		coupleID, pausedAt.Time, out.Seconds)
+	if err != nil {
+		return out, err
+	}
+	out.Assignments, _ = res.RowsAffected()
+	return out, nil
+}
+
+// skipDays moves the next occurrence of the couple's recurring work on to
+// the clinic's today (keeping a weekly rhythm), so the days the couple was
+// paused or closed are never made; today's is made by the next run of the
+// occurrence job.
+func skipDays(ctx context.Context, tx *sqlx.Tx, coupleID int64, loc *time.Location) error {
+	_, err := tx.ExecContext(ctx, `WITH s AS (SELECT id, CASE recur_every WHEN 'week' THEN 7 ELSE 1 END AS step
+			FROM assignments WHERE couple_id = $1 AND next_occurs_on IS NOT NULL AND next_occurs_on < $2::date)
+		UPDATE assignments a SET next_occurs_on = CASE WHEN n.day <= a.recur_until THEN n.day END
+		FROM (SELECT s.id, a.next_occurs_on + s.step * (($2::date - a.next_occurs_on + s.step - 1) / s.step) AS day
+			FROM s JOIN assignments a ON a.id = s.id) n
+		WHERE a.id = n.id`, coupleID, tz.Today(time.Now(), loc))
+	return err
+}
+
 // CaseloadCouple is one couple in a counselor's caseload.
 type CaseloadCouple struct {
 	ID             int64      `db:"id" json:"id"`
@@ -513,7 +592,9 @@ type CaseloadCouple struct {
 	LastActivityAt time.Time  `db:"last_activity_at" json:"last_activity_at"`
 }
 
-// Caseload lists the counselor's own couples (open ones first).
+// Caseload lists the counselor's own couples (open ones first). "Due" is
+// open work whose day has come in the clinic's zone; a paused couple has
+// nothing overdue and no next due date (the clock is stopped).
 func (s *Service) Caseload(ctx context.Context, a actor.Actor) ([]CaseloadCouple, error) {
 	out := []CaseloadCouple{}
 	err := s.db.SelectContext(ctx, &out, `SELECT c.id, c.label, c.status, c.created_at, c.last_activity_at,
@@ -522,14 +603,14 @@ func (s *Service) Caseload(ctx context.Context, a actor.Actor) ([]CaseloadCouple
 		FROM couples c
 		LEFT JOIN LATERAL (SELECT
 			count(*) FILTER (WHERE r.status IN ('draft', 'revision_requested') AND `+assignment.DayHasComeSQL("r", "$3")+`) AS due,
-			count(*) FILTER (WHERE r.status IN ('draft', 'revision_requested') AND r.due_at < now()) AS overdue,
+			count(*) FILTER (WHERE r.status IN ('draft', 'revision_requested') AND r.due_at < now() AND c.status <> 'paused') AS overdue,
 			count(*) FILTER (WHERE r.status = 'submitted') AS awaiting_review,
-			min(r.due_at) FILTER (WHERE r.status IN ('draft', 'revision_requested') AND r.due_at >= now()) AS next_due
+			min(r.due_at) FILTER (WHERE r.status IN ('draft', 'revision_requested') AND r.due_at >= now() AND c.status <> 'paused') AS next_due
 			FROM responses r JOIN assignments a ON a.id = r.assignment_id AND a.status = 'active'
 			WHERE r.couple_id = c.id) w ON true
 		WHERE c.clinic_id = $1 AND c.counselor_id = $2
 		ORDER BY c.status = 'closed', lower(c.label), c.id LIMIT 1000`, a.ClinicID, a.UserID,
-		assignment.Today(time.Now()).Format(time.DateOnly))
+		assignment.Today(time.Now(), a.ClinicLoc()).Format(time.DateOnly))
 	return out, err
 }
 

@@ -44,7 +44,8 @@ type Totals struct {
 	Undelivered int `db:"undelivered" json:"undelivered_mail"`
 }
 
-// ClinicTotals counts the actor's clinic.
+// ClinicTotals counts the actor's clinic. Nothing of a paused or closed
+// couple is overdue.
 func (s *Service) ClinicTotals(ctx context.Context, a actor.Actor) (Totals, error) {
 	var t Totals
 	err := s.db.GetContext(ctx, &t, `SELECT
@@ -57,7 +58,7 @@ func (s *Service) ClinicTotals(ctx context.Context, a actor.Actor) (Totals, erro
 		(SELECT count(*) FROM responses r JOIN couples c ON c.id = r.couple_id AND c.status <> 'closed'
 			JOIN assignments a ON a.id = r.assignment_id AND a.status = 'active'
 			WHERE r.clinic_id = $1 AND r.status = 'submitted') AS awaiting,
-		(SELECT count(*) FROM responses r JOIN couples c ON c.id = r.couple_id AND c.status <> 'closed'
+		(SELECT count(*) FROM responses r JOIN couples c ON c.id = r.couple_id AND c.status = 'active'
 			JOIN assignments a ON a.id = r.assignment_id AND a.status = 'active'
 			WHERE r.clinic_id = $1 AND r.status IN ('draft', 'revision_requested') AND r.due_at < now()) AS overdue,
 		(SELECT count(*) FROM mail_failures WHERE clinic_id = $1 AND dismissed_at IS NULL) AS undelivered`, a.ClinicID)

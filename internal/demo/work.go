@@ -10,6 +10,7 @@ import (
 
 	"github.com/mend-clinic/mend/internal/actor"
 	"github.com/mend-clinic/mend/internal/assignment"
+	"github.com/mend-clinic/mend/internal/tz"
 )
 
 // couple is a seeded couple as the work seeding sees it.
@@ -55,8 +56,22 @@ func seedWork(ctx context.Context, d *sqlx.DB, svc *assignment.Service) error {
 	if len(tpl) == 0 {
 		return fmt.Errorf("the built-in library is not loaded")
 	}
+	zones := map[int64]*time.Location{}
+	var cz []struct {
+		ID   int64   `db:"id"`
+		Zone *string `db:"time_zone"`
+	}
+	if err := d.SelectContext(ctx, &cz, `SELECT id, time_zone FROM clinics`); err != nil {
+		return err
+	}
+	for _, z := range cz {
+		if z.Zone != nil {
+			zones[z.ID] = tz.Or(*z.Zone)
+		}
+	}
 	who := func(clinic, user int64, role string) actor.Actor {
-		return actor.Actor{UserID: user, ClinicID: clinic, Roles: []string{role}, RequestID: "seed-demo"}
+		return actor.Actor{UserID: user, ClinicID: clinic, Roles: []string{role}, RequestID: "seed-demo",
+			ClinicZone: zones[clinic], ClinicZoneSet: zones[clinic] != nil}
 	}
 	w := &worker{ctx: ctx, d: d, svc: svc, tpl: tpl, rng: rand.New(rand.NewPCG(7, 11))}
 	for i, r := range rows {
@@ -241,7 +256,11 @@ func (w *worker) checkins(c seeded, days int) {
 	if w.err != nil {
 		return
 	}
-	until := time.Now().UTC().AddDate(0, 0, days+6).Format(time.DateOnly)
+	loc := c.Counselor.ClinicLoc()
+	today := tz.Today(time.Now(), loc)
+	// A week still to come: its days are made on their day by the
+	// occurrence job (today's by Create).
+	until := tz.AddDays(today, 6).Format(time.DateOnly)
 	in := assignment.NewAssignment{TemplateID: w.tpl["daily-check-in"], Mode: "each", Instructions: "Two minutes each evening. Be honest rather than kind."}
 	in.Recurrence = &struct {
 		Every string `json:"every"`
@@ -252,9 +271,19 @@ func (w *worker) checkins(c seeded, days int) {
 		w.err = err
 		return
 	}
-	// Shift the occurrences back so the first was `days` ago.
-	if _, w.err = w.d.ExecContext(w.ctx, `UPDATE responses SET occurs_on = occurs_on - $2::int, due_at = due_at - $2 * interval '1 day'
-		WHERE assignment_id = $1`, asg.ID, days); w.err != nil {
+	// The history: the occurrences of the `days` days before today, as the
+	// job would have made them (due at the end of each local day).
+	for n := days; n >= 1 && w.err == nil; n-- {
+		d := tz.AddDays(today, -n)
+		for _, p := range []int64{c.PartnerA, c.PartnerB} {
+			_, w.err = w.d.ExecContext(w.ctx, `INSERT INTO responses (clinic_id, couple_id, assignment_id, partner_id, occurs_on, due_at)
+				VALUES ($1, $2, $3, $4, $5, $6)`, c.Counselor.ClinicID, c.ID, asg.ID, p, d, tz.End(d, loc))
+		}
+	}
+	if w.err == nil {
+		_, w.err = w.d.ExecContext(w.ctx, `UPDATE assignments SET created_at = $2, updated_at = $2 WHERE id = $1`, asg.ID, tz.Start(tz.AddDays(today, -days), loc))
+	}
+	if w.err != nil {
 		return
 	}
 	var rs []struct {
@@ -262,7 +291,7 @@ func (w *worker) checkins(c seeded, days int) {
 		PartnerID int64     `db:"partner_id"`
 		OccursOn  time.Time `db:"occurs_on"`
 	}
-	if w.err = w.d.SelectContext(w.ctx, &rs, `SELECT id, partner_id, occurs_on FROM responses WHERE assignment_id = $1 AND occurs_on < current_date ORDER BY occurs_on`, asg.ID); w.err != nil {
+	if w.err = w.d.SelectContext(w.ctx, &rs, `SELECT id, partner_id, occurs_on FROM responses WHERE assignment_id = $1 AND occurs_on < $2 ORDER BY occurs_on`, asg.ID, today); w.err != nil {
 		return
 	}
 	moods := []string{"Calm", "Hopeful", "Content", "Tired"}
@@ -290,7 +319,7 @@ func (w *worker) checkins(c seeded, days int) {
 		if w.err != nil {
 			return
 		}
-		ago := time.Since(r.OccursOn.Add(20*time.Hour + 30*time.Minute))
+		ago := time.Since(tz.At(r.OccursOn, 20, 30, loc)) // written that evening
 		w.backdate(r.ID, ago)
 		if r.PartnerID == c.PartnerA && w.err == nil {
 			w.err = w.svc.Share(w.ctx, by, r.ID, true) // A shares check-ins; B keeps theirs private

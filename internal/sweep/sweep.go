@@ -1,5 +1,5 @@
-// Package sweep keeps the tables that only grow bounded: one periodic job
-// (on the leader, every ten minutes) deletes what no longer serves anyone —
+// Package sweep keeps the tables that only grow bounded: one periodic
+// jobs.Sweep (on the leader, every ten minutes) deletes what no longer serves anyone —
 // expired sessions and tokens, old sign-in failures and lockouts, links
 // that can no longer be used, old notifications and bookkeeping. The audit
 // trail is never swept: it is append-only by design.
@@ -8,11 +8,9 @@ package sweep
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	"github.com/riverqueue/river"
 
 	"github.com/mend-clinic/mend/internal/auth"
 	"github.com/mend-clinic/mend/internal/security"
@@ -70,44 +68,15 @@ func Run(ctx context.Context, d *sqlx.DB, now time.Time) (map[string]int64, erro
 	return out, nil
 }
 
-// Args is the periodic sweep job.
-type Args struct{}
-
-// Kind is River's job kind.
-func (Args) Kind() string { return "sweep" }
-
-// Worker runs the sweep.
-type Worker struct {
-	river.WorkerDefaults[Args]
-	DB  *sqlx.DB
-	Log *slog.Logger
-}
-
-// Work sweeps once.
-func (w *Worker) Work(ctx context.Context, _ *river.Job[Args]) error {
-	n, err := Run(ctx, w.DB, time.Now())
-	if err != nil {
-		return err
-	}
-	var total int64
-	for _, v := range n {
-		total += v
-	}
-	if total > 0 && w.Log != nil {
-		attrs := []any{"rows", total}
-		for k, v := range n {
-			if v > 0 {
-				attrs = append(attrs, k, v)
-			}
+// Tables is the sweep as a jobs.Sweep run (every ten minutes): how many
+// rows went, in all.
+func Tables(d *sqlx.DB) func(ctx context.Context, now time.Time) (int, error) {
+	return func(ctx context.Context, now time.Time) (int, error) {
+		n, err := Run(ctx, d, now)
+		total := 0
+		for _, v := range n {
+			total += int(v)
 		}
-		w.Log.InfoContext(ctx, "swept", attrs...)
+		return total, err
 	}
-	return nil
-}
-
-// Periodic is the sweep's schedule: every ten minutes, and at start-up.
-func Periodic() *river.PeriodicJob {
-	return river.NewPeriodicJob(river.PeriodicInterval(10*time.Minute),
-		func() (river.JobArgs, *river.InsertOpts) { return Args{}, nil },
-		&river.PeriodicJobOpts{RunOnStart: true})
 }
