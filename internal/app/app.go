@@ -13,6 +13,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/mend-clinic/mend/internal/account"
+	"github.com/mend-clinic/mend/internal/appointment"
 	"github.com/mend-clinic/mend/internal/assignment"
 	"github.com/mend-clinic/mend/internal/audit"
 	"github.com/mend-clinic/mend/internal/auth"
@@ -42,6 +43,10 @@ type App struct {
 	Assignments *assignment.Service
 	Tokens      *auth.Tokens
 	MFA         *security.MFA
+
+	// Appointments are the couples' sessions (the name "session" is the
+	// browser's sign-in state's).
+	Appointments *appointment.Service
 }
 
 // New builds the services.
@@ -71,6 +76,8 @@ func New(cfg config.Config, d *sqlx.DB, log *slog.Logger) (*App, error) {
 	}
 	mfa.Notify = n
 	return &App{Config: cfg, DB: d, Log: log, Authz: enf, Audit: al, Queue: q, Outbox: out, Notify: n,
+		Appointments: appointment.NewService(d, al, n, h),
+
 		Accounts:    account.NewService(d, al, n),
 		Clinic:      clinic.NewService(d, al, h, n),
 		Assignments: assignment.NewService(d, al, n),
@@ -84,7 +91,7 @@ func New(cfg config.Config, d *sqlx.DB, log *slog.Logger) (*App, error) {
 func (a *App) Server(sessionCleanup time.Duration) (*web.Server, error) {
 	return web.New(web.Deps{Config: a.Config, DB: a.DB, Log: a.Log, Authz: a.Authz, Audit: a.Audit, Accounts: a.Accounts,
 		Clinic: a.Clinic, Assignments: a.Assignments, Tokens: a.Tokens, MFA: a.MFA, Notify: a.Notify,
-		SessionCleanup: sessionCleanup})
+		SessionCleanup: sessionCleanup, Appointments: a.Appointments})
 }
 
 // Sender is where this instance's mail goes: SMTP when MEND_SMTP_URL is
