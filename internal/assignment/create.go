@@ -31,6 +31,9 @@ type NewAssignment struct {
 		Every string `json:"every"`
 		Until string `json:"until"`
 	} `json:"recurrence"`
+	// SessionID ties the work to a session it is due before (see
+	// linkSession): its due time follows the session when it moves.
+	SessionID int64 `json:"-"`
 }
 
 // templateInfo is what an assignment needs of its template.
@@ -115,6 +118,11 @@ func (s *Service) Create(ctx context.Context, a actor.Actor, coupleID int64, in 
 					VALUES ($1, $2, $3, $4, $5, $6)`, a.ClinicID, coupleID, id, p, o.on, o.due); err != nil {
 					return err
 				}
+			}
+		}
+		if in.SessionID != 0 {
+			if err := linkSession(ctx, tx, a, id, coupleID, in.SessionID); err != nil {
+				return err
 			}
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE couples SET last_activity_at = now() WHERE id = $1`, coupleID); err != nil {
@@ -298,6 +306,9 @@ func (s *Service) Update(ctx context.Context, a actor.Actor, id int64, ch Change
 			}
 			// One-off responses follow the assignment's due date.
 			if _, err := tx.ExecContext(ctx, `UPDATE responses SET due_at = $2 WHERE assignment_id = $1 AND occurs_on IS NULL`, id, asg.DueAt); err != nil {
+				return err
+			}
+			if err := unlinkSession(ctx, tx, id, asg.DueAt); err != nil {
 				return err
 			}
 		}
