@@ -24,13 +24,13 @@ func (s *Server) Routes() []route { return s.routes }
 // slice per area, each defined next to its handlers.
 func (s *Server) pageRoutes() []route {
 	return slices.Concat(s.corePageRoutes(), s.clinicPageRoutes(), s.libraryPageRoutes(), s.securityPageRoutes(), s.assignmentPageRoutes(),
-		s.notificationPageRoutes(), s.mailFailurePageRoutes())
+		s.notificationPageRoutes(), s.mailFailurePageRoutes(), s.appointmentPageRoutes())
 }
 
 // apiRoutes are the JSON API under /api/v1 (bearer tokens, no cookies).
 func (s *Server) apiRoutes() []route {
 	return slices.Concat(s.coreAPIRoutes(), s.clinicAPIRoutes(), s.libraryAPIRoutes(), s.securityAPIRoutes(), s.assignmentAPIRoutes(),
-		s.notificationAPIRoutes(), s.mailFailureAPIRoutes())
+		s.notificationAPIRoutes(), s.mailFailureAPIRoutes(), s.appointmentAPIRoutes())
 }
 
 func (s *Server) corePageRoutes() []route {
