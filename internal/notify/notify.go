@@ -116,7 +116,7 @@ func (s *Service) Mail(ctx context.Context, tx *sqlx.Tx, a mail.Args) error {
 func PartnerUsers(ctx context.Context, q sqlx.QueryerContext, coupleID int64, partnerIDs ...int64) ([]int64, error) {
 	var ids []int64
 	err := sqlx.SelectContext(ctx, q, &ids, `SELECT user_id FROM partners
-		WHERE couple_id = $1 AND user_id IS NOT NULL AND (cardinality($2::bigint[]) = 0 OR id = ANY($2)) ORDER BY slot`,
+		WHERE couple_id = $1 AND user_id IS NOT NULL AND (coalesce(cardinality($2::bigint[]), 0) = 0 OR id = ANY($2)) ORDER BY slot`,
 		coupleID, pq.Array(partnerIDs))
 	return ids, err
 }
