@@ -201,8 +201,8 @@ type Moved struct {
 
 // Update moves, shortens or cancels a session to come. Work due before it
 // follows: a moved session takes its due times along; a cancelled one hands
-// its work on to the couple's next session (or leaves the due time as it
-// was, no longer tied to a session, when there is none). The partners are
+// its work on to the couple's next session after it (or leaves the due time
+// as it was, no longer tied to a session, when there is none). The partners are
 // told in the app and by a neutral mail. Past sessions stay as they were.
 func (s *Service) Update(ctx context.Context, a actor.Actor, id int64, ch Change) (Moved, error) {
 	var out Moved
@@ -287,7 +287,8 @@ func (s *Service) Update(ctx context.Context, a actor.Actor, id int64, ch Change
 		switch {
 		case cancel:
 			action = "appointment.cancel"
-			next, ok, err := nextAfter(ctx, tx, a.ClinicID, ap.CoupleID, now, ap.ID)
+			// The next session after this one: work never moves earlier.
+			next, ok, err := nextAfter(ctx, tx, a.ClinicID, ap.CoupleID, old.StartsAt, ap.ID)
 			if err != nil {
 				return err
 			}

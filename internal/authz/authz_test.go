@@ -75,6 +75,10 @@ func TestDenyByDefault(t *testing.T) {
 		{[]string{"counselor"}, "couple:manage"},
 		{[]string{"clinic_admin"}, "response:read"},
 		{[]string{"clinic_admin"}, "nothing:at_all"},
+		{[]string{"clinic_admin"}, "session:prepare"},
+		{[]string{"clinic_admin"}, "session:manage"},
+		{[]string{"client"}, "session:prepare"},
+		{[]string{"client"}, "session:manage"},
 		{[]string{"*"}, "home:view"},
 	}
 	for _, c := range cases {

@@ -166,6 +166,13 @@ func TestDueBeforeSessionFollowsReschedule(t *testing.T) {
 	mustOK(t, cora.Do("PATCH", fmt.Sprintf("/api/v1/sessions/%d", s3.ID), map[string]any{"starts_at": tz.At(tz.AddDays(today, 13), 9, 0, loc).Format(time.RFC3339)}, nil))
 	expectDue(alex, a.ID, later, "not tied to the new session")
 
+	// Cancelled, work moves on to the session after it, never to an earlier one.
+	c := p.assign(t, cora, map[string]any{"template_id": p.tpl["apology-letter"], "mode": "individual", "partner_id": p.partnerB, "due": "next_session"})
+	s4 := p.schedule(t, cora, p.couple, tz.At(tz.AddDays(today, 20), 9, 0, loc), nil)[0]
+	p.schedule(t, cora, p.couple, tz.At(tz.AddDays(today, 1), 9, 0, loc), nil)
+	mustOK(t, cora.Do("DELETE", fmt.Sprintf("/api/v1/sessions/%d", s3.ID), nil, nil))
+	expectDue(cora, c.ID, s4.StartsAt, "moved on past an earlier session")
+
 	// A session that has begun stays as it was.
 	past := p.pastSession(t, p.couple, time.Now().Add(-time.Hour))
 	if r := cora.Do("PATCH", fmt.Sprintf("/api/v1/sessions/%d", past), map[string]any{"minutes": 60}, nil); r.Status != 409 {
@@ -174,7 +181,8 @@ func TestDueBeforeSessionFollowsReschedule(t *testing.T) {
 	// Every change is audited, with ids and times only.
 	var actions []string
 	app.DB.Select(&actions, `SELECT action FROM audit_log WHERE object_type = 'appointment' ORDER BY seq`)
-	if strings.Join(actions, ",") != "appointment.create,appointment.create,appointment.move,appointment.cancel,appointment.cancel,appointment.create,appointment.move" {
+	if strings.Join(actions, ",") != "appointment.create,appointment.create,appointment.move,appointment.cancel,appointment.cancel,appointment.create,appointment.move,"+
+		"appointment.create,appointment.create,appointment.cancel" {
 		t.Errorf("audited: %v", actions)
 	}
 }
