@@ -65,9 +65,6 @@ func NewService(d *sqlx.DB, a *audit.Logger, n *notify.Service, h auth.Hasher) *
 	return &Service{db: d, audit: a, notify: n, hasher: h, now: time.Now}
 }
 
-// SetClock replaces the service's clock (tests).
-func (s *Service) SetClock(now func() time.Time) { s.now = now }
-
 // Appointment is one session of a couple, as stored.
 type Appointment struct {
 	ID           int64         `db:"id"`

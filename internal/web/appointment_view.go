@@ -29,6 +29,13 @@ func init() {
 	funcs["sessionDate"] = func(t time.Time, a *actor.Actor) string { return t.In(viewerLoc(a)).Format(time.DateOnly) }
 	funcs["sessionClock"] = func(t time.Time, a *actor.Actor) string { return t.In(viewerLoc(a)).Format("15:04") }
 	funcs["zoneName"] = func(a *actor.Actor) string { return viewerLoc(a).String() }
+	// clinicZoneName is the zone a session's form takes times in.
+	funcs["clinicZoneName"] = func(a *actor.Actor) string {
+		if a == nil {
+			return "UTC"
+		}
+		return a.ClinicLoc().String()
+	}
 	// dueBefore keeps the work due at or before t (a partner's home: what
 	// is due before the next session).
 	funcs["dueBefore"] = func(items []assignment.HomeItem, t time.Time) []assignment.HomeItem {
