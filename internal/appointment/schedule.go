@@ -77,6 +77,7 @@ func (s *Service) Schedule(ctx context.Context, a actor.Actor, coupleID int64, i
 		}
 		fields := map[string]string{}
 		now := s.now()
+		in.StartsAt = in.StartsAt.Truncate(time.Minute) // sessions start on a minute
 		switch {
 		case in.StartsAt.IsZero():
 			fields["starts_at"] = "Give the date and time of the session."
@@ -240,7 +241,7 @@ func (s *Service) Update(ctx context.Context, a actor.Actor, id int64, ch Change
 			if !ch.StartsAt.After(now) {
 				fields["starts_at"] = "That time has passed: choose a time to come."
 			}
-			ap.StartsAt = *ch.StartsAt
+			ap.StartsAt = ch.StartsAt.Truncate(time.Minute)
 		}
 		if ch.Minutes != nil && !cancel {
 			if *ch.Minutes < MinMinutes || *ch.Minutes > MaxMinutes {
