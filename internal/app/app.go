@@ -13,6 +13,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/mend-clinic/mend/internal/account"
+	"github.com/mend-clinic/mend/internal/appointment"
 	"github.com/mend-clinic/mend/internal/assignment"
 	"github.com/mend-clinic/mend/internal/audit"
 	"github.com/mend-clinic/mend/internal/auth"
@@ -48,6 +49,9 @@ type App struct {
 	Tokens      *auth.Tokens
 	MFA         *security.MFA
 	Settings    *settings.Service
+	// Appointments are the couples' sessions (the name "session" is the
+	// browser's sign-in state's).
+	Appointments *appointment.Service
 }
 
 // New builds the services.
@@ -81,6 +85,8 @@ func New(cfg config.Config, d *sqlx.DB, log *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	return &App{Config: cfg, DB: d, Log: log, Authz: enf, Audit: al, Queue: q, Outbox: out, Notify: n,
+		Appointments: appointment.NewService(d, al, n, h),
+
 		Accounts:    account.NewService(d, al, n),
 		Clinic:      clinic.NewService(d, al, h, n),
 		Assignments: assignment.NewService(d, al, n),
@@ -97,8 +103,7 @@ func New(cfg config.Config, d *sqlx.DB, log *slog.Logger) (*App, error) {
 func (a *App) Server(sessionCleanup time.Duration) (*web.Server, error) {
 	return web.New(web.Deps{Config: a.Config, DB: a.DB, Log: a.Log, Authz: a.Authz, Audit: a.Audit, Accounts: a.Accounts,
 		Clinic: a.Clinic, Assignments: a.Assignments, Library: a.Library, Tokens: a.Tokens, MFA: a.MFA, Notify: a.Notify,
-		Settings:       a.Settings,
-		SessionCleanup: sessionCleanup})
+		Settings: a.Settings, Appointments: a.Appointments, SessionCleanup: sessionCleanup})
 }
 
 // Sender is where this instance's mail goes: SMTP when MEND_SMTP_URL is

@@ -36,6 +36,9 @@ type NewAssignment struct {
 		Every string `json:"every"`
 		Until string `json:"until"`
 	} `json:"recurrence"`
+	// SessionID ties the work to a session it is due before (see
+	// linkSession): its due time follows the session when it moves.
+	SessionID int64 `json:"-"`
 }
 
 // templateInfo is what an assignment needs of its template.
@@ -124,6 +127,11 @@ func (s *Service) Create(ctx context.Context, a actor.Actor, coupleID int64, in 
 				return err
 			}
 			made += n
+		}
+		if in.SessionID != 0 {
+			if err := linkSession(ctx, tx, a, id, coupleID, in.SessionID); err != nil {
+				return err
+			}
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE couples SET last_activity_at = now() WHERE id = $1`, coupleID); err != nil {
 			return err
@@ -345,6 +353,9 @@ func (s *Service) Update(ctx context.Context, a actor.Actor, id int64, ch Change
 			}
 			// One-off responses follow the assignment's due date.
 			if _, err := tx.ExecContext(ctx, `UPDATE responses SET due_at = $2 WHERE assignment_id = $1 AND occurs_on IS NULL`, id, asg.DueAt); err != nil {
+				return err
+			}
+			if err := unlinkSession(ctx, tx, id, asg.DueAt); err != nil {
 				return err
 			}
 		}

@@ -10,10 +10,11 @@ import (
 var allowed = map[string][]string{
 	"clinic_admin": {"home:view", "account:manage_self", "clinic:configure", "counselor:list", "counselor:invite",
 		"counselor:manage", "couple:list", "couple:create", "couple:manage", "couple:read", "invitation:manage",
-		"caseload:view_all", "assignment:read", "audit:read", "mail:manage"},
+		"caseload:view_all", "assignment:read", "audit:read", "mail:manage", "session:read"},
 	"counselor": {"home:view", "account:manage_self", "caseload:view_own", "couple:read", "template:read", "template:write",
-		"assignment:create", "assignment:read", "assignment:update", "response:read", "response:review", "review_queue:view"},
-	"client": {"home:view", "account:manage_self", "couple:read_own", "assignment:read", "response:read", "response:write"},
+		"assignment:create", "assignment:read", "assignment:update", "response:read", "response:review", "review_queue:view",
+		"session:read", "session:manage", "session:prepare"},
+	"client": {"home:view", "account:manage_self", "couple:read_own", "assignment:read", "response:read", "response:write", "session:read"},
 }
 
 func TestPolicyTable(t *testing.T) {
@@ -74,6 +75,10 @@ func TestDenyByDefault(t *testing.T) {
 		{[]string{"counselor"}, "couple:manage"},
 		{[]string{"clinic_admin"}, "response:read"},
 		{[]string{"clinic_admin"}, "nothing:at_all"},
+		{[]string{"clinic_admin"}, "session:prepare"},
+		{[]string{"clinic_admin"}, "session:manage"},
+		{[]string{"client"}, "session:prepare"},
+		{[]string{"client"}, "session:manage"},
 		{[]string{"*"}, "home:view"},
 	}
 	for _, c := range cases {

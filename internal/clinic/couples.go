@@ -530,7 +530,9 @@ type resumed struct {
 // open work that was still ahead when the pause began (due_at > paused_at)
 // is moved on by the pause's length, responses and the due dates of
 // one-off assignments alike; work already overdue when it began stays as
-// it was. Recurring work skips the paused days (no occurrences for them).
+// it was. Work due before a session follows its session instead (the
+// counselor moves the session). Recurring work skips the paused days (no
+// occurrences for them).
 func resumeWork(ctx context.Context, tx *sqlx.Tx, coupleID int64, loc *time.Location) (resumed, error) {
 	var out resumed
 	var pausedAt sql.NullTime
@@ -547,14 +549,14 @@ func resumeWork(ctx context.Context, tx *sqlx.Tx, coupleID int64, loc *time.Loca
 		return out, nil
 	}
 	res, err := tx.ExecContext(ctx, `UPDATE responses r SET due_at = r.due_at + $3 * interval '1 second', updated_at = now()
-		FROM assignments a WHERE a.id = r.assignment_id AND a.status = 'active'
+		FROM assignments a WHERE a.id = r.assignment_id AND a.status = 'active' AND a.appointment_id IS NULL
 		  AND r.couple_id = $1 AND r.status IN ('draft', 'revision_requested') AND r.due_at > $2`, coupleID, pausedAt.Time, out.Seconds)
 	if err != nil {
 		return out, err
 	}
 	out.Responses, _ = res.RowsAffected()
 	res, err = tx.ExecContext(ctx, `UPDATE assignments a SET due_at = a.due_at + $3 * interval '1 second', updated_at = now()
-		WHERE a.couple_id = $1 AND a.status = 'active' AND a.recur_every IS NULL AND a.due_at > $2
+		WHERE a.couple_id = $1 AND a.status = 'active' AND a.recur_every IS NULL AND a.appointment_id IS NULL AND a.due_at > $2
 		  AND EXISTS (SELECT 1 FROM responses r WHERE r.assignment_id = a.id AND r.status IN ('draft', 'revision_requested'))`,
 		coupleID, pausedAt.Time, out.Seconds)
 	if err != nil {

@@ -181,5 +181,8 @@ func Seed(ctx context.Context, d *sqlx.DB, accounts *account.Service, al *audit.
 	if err := seedWork(ctx, d, assignment.NewService(d, al, nil)); err != nil {
 		return false, fmt.Errorf("demo work: %w", err)
 	}
+	if err := seedSessions(ctx, d); err != nil {
+		return false, fmt.Errorf("demo sessions: %w", err)
+	}
 	return true, nil
 }

@@ -36,6 +36,8 @@ const (
 	Undeliverable    Kind = "undeliverable"      // the clinic's admins
 	CounselorJoined  Kind = "counselor_joined"   // the clinic's admins
 	CaseloadChanged  Kind = "caseload_changed"   // a counselor whose couple was taken over
+	SessionMoved     Kind = "session_moved"      // the partners: an appointment has a new time
+	SessionCancelled Kind = "session_cancelled"  // the partners: an appointment was cancelled
 )
 
 // Category says whether the recipient may turn a kind off. Mail that
@@ -57,6 +59,7 @@ var Kinds = map[Kind]Category{
 	SignInAfterReset: Always, SafetyAlert: Always, Undeliverable: Always, CaseloadChanged: Always,
 	NewWork: Updates, Feedback: Updates, PartnerShared: Updates, BothSubmitted: Updates, CounselorJoined: Updates,
 	Reminder: Reminders, Digest: Digests,
+	SessionMoved: Updates, SessionCancelled: Updates,
 }
 
 // Message is one rendered mail, ready for a Sender.

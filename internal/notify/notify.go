@@ -40,12 +40,17 @@ const (
 	CounselorJoined Kind = "counselor.joined"   // the clinic's admins
 	CoupleTakenOver Kind = "couple.taken_over"  // the previous counselor
 	DueMoved        Kind = "work.due_moved"     // partners: a due date changed
+	// SessionMoved and SessionCancelled tell the partners (work due before
+	// the session follows it; see internal/appointment).
+	SessionMoved     Kind = "session.moved"
+	SessionCancelled Kind = "session.cancelled"
 )
 
 var mailOf = map[Kind]mail.Kind{
 	WorkAssigned: mail.NewWork, WorkRevise: mail.Feedback, WorkAccepted: mail.Feedback, WorkShared: mail.PartnerShared,
 	WorkRevealed: mail.BothSubmitted, SafetyConcern: mail.SafetyAlert, MailUndelivered: mail.Undeliverable,
 	CounselorJoined: mail.CounselorJoined, CoupleTakenOver: mail.CaseloadChanged,
+	SessionMoved: mail.SessionMoved, SessionCancelled: mail.SessionCancelled,
 }
 
 // Event is one thing that happened, naming its objects by id.
@@ -58,6 +63,8 @@ type Event struct {
 	ResponseID   int64
 	// Who is a name the mail may carry (a staff member's, never a client's).
 	Who string
+	// When is a time the mail may carry (a session's new or cancelled start).
+	When time.Time
 }
 
 // Service writes notifications.
@@ -88,7 +95,7 @@ func (s *Service) Tell(ctx context.Context, tx *sqlx.Tx, ev Event, userIDs ...in
 			return fmt.Errorf("notify %s: %w", ev.Kind, err)
 		}
 		if mk, ok := mailOf[ev.Kind]; ok && s.outbox != nil {
-			if err := s.outbox.Queue(ctx, tx, mail.Args{What: mk, ClinicID: ev.ClinicID, UserID: uid, Who: ev.Who}); err != nil {
+			if err := s.outbox.Queue(ctx, tx, mail.Args{What: mk, ClinicID: ev.ClinicID, UserID: uid, Who: ev.Who, When: ev.When}); err != nil {
 				return err
 			}
 		}
@@ -109,7 +116,7 @@ func (s *Service) Mail(ctx context.Context, tx *sqlx.Tx, a mail.Args) error {
 func PartnerUsers(ctx context.Context, q sqlx.QueryerContext, coupleID int64, partnerIDs ...int64) ([]int64, error) {
 	var ids []int64
 	err := sqlx.SelectContext(ctx, q, &ids, `SELECT user_id FROM partners
-		WHERE couple_id = $1 AND user_id IS NOT NULL AND (cardinality($2::bigint[]) = 0 OR id = ANY($2)) ORDER BY slot`,
+		WHERE couple_id = $1 AND user_id IS NOT NULL AND (coalesce(cardinality($2::bigint[]), 0) = 0 OR id = ANY($2)) ORDER BY slot`,
 		coupleID, pq.Array(partnerIDs))
 	return ids, err
 }
@@ -279,6 +286,10 @@ func word(r row) Item {
 		it.Text, it.Link = fmt.Sprintf("A safety check from %s has concerning answers", r.CoupleLabel.String), respLink()
 	case DueMoved:
 		it.Text, it.Link = fmt.Sprintf("The due date of %s changed", title), respLink()
+	case SessionMoved:
+		it.Text, it.Link = fmt.Sprintf("%s moved a session to a new time: see it on your home page", who), "/"
+	case SessionCancelled:
+		it.Text, it.Link = fmt.Sprintf("%s cancelled a session", who), "/"
 	case MailUndelivered:
 		it.Text, it.Link = "A message from Mend could not be delivered", "/admin/mail"
 	case CounselorJoined:

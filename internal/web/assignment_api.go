@@ -30,6 +30,7 @@ type assignmentInput struct {
 	Reveal       string `json:"reveal"`
 	ReplyTo      int64  `json:"reply_to"`
 	DueAt        string `json:"due_at"`
+	Due          string `json:"due"` // "next_session" instead of due_at
 	Instructions string `json:"instructions"`
 	// ReviewBeforeSharing: the authors share only once accepted.
 	ReviewBeforeSharing bool `json:"review_before_sharing"`
@@ -69,6 +70,9 @@ func (s *Server) apiCreateAssignment(c echo.Context) error {
 	}
 	n, err := in.toNew()
 	if err != nil {
+		return err
+	}
+	if err := s.applyDue(c, coupleID, in.Due, in.DueAt != "", &n); err != nil {
 		return err
 	}
 	asg, err := s.Assignments.Create(c.Request().Context(), mustActor(c), coupleID, n)

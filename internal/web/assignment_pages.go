@@ -56,9 +56,13 @@ func (s *Server) renderAssign(c echo.Context, status int, coupleID int64, form, 
 	if len(errs) > 0 {
 		msg = "Please correct the highlighted fields."
 	}
+	data, err := s.assignFormData(c, opts)
+	if err != nil {
+		return err
+	}
 	// The form's dates and times are the clinic's: a due date is a day of
 	// the couple's work, like the days of recurring work.
-	return s.render(c, status, "assign", page{Title: "Assign an exercise", Form: form, Errors: errs, Error: msg, Data: opts,
+	return s.render(c, status, "assign", page{Title: "Assign an exercise", Form: form, Errors: errs, Error: msg, Data: data,
 		Loc: mustActor(c).ClinicLoc()})
 }
 
@@ -93,6 +97,15 @@ func (s *Server) assignSubmit(c echo.Context) error {
 			Every string `json:"every"`
 			Until string `json:"until"`
 		}{f["repeat"], f["until"]}
+	}
+	// "Before the next session" instead of a date (see dueNextSession).
+	if f["due"] = c.FormValue("due"); f["due"] == "next_session" {
+		delete(errs, "due_date")
+		if msg, err := s.dueNextSession(c, coupleID, &in); err != nil {
+			return err
+		} else if msg != "" {
+			errs["due"] = msg
+		}
 	}
 	if len(errs) > 0 {
 		return s.renderAssign(c, http.StatusUnprocessableEntity, coupleID, f, errs)

@@ -297,5 +297,9 @@ func (s *Server) apiCaseloads(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, cl)
+	sessions, err := s.Appointments.ClinicCounts(c.Request().Context(), mustActor(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, caseloadsWithSessions{cl, sessions})
 }

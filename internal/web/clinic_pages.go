@@ -217,6 +217,9 @@ func (s *Server) coupleData(c echo.Context, id int64) (map[string]any, error) {
 		}
 	}
 	d["Overdue"] = overdue
+	if err := s.coupleSessions(c, id, d); err != nil {
+		return nil, err
+	}
 	if a.Has(actor.RoleAdmin) {
 		cs, err := s.activeCounselors(c)
 		if err != nil {
@@ -436,7 +439,11 @@ func (s *Server) caseloadsPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "admin_caseloads", page{Title: "Caseloads", Data: cl})
+	sessions, err := s.Appointments.ClinicCounts(c.Request().Context(), mustActor(c))
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "admin_caseloads", page{Title: "Caseloads", Data: caseloadsWithSessions{cl, sessions}})
 }
 
 func (s *Server) caseloadPage(c echo.Context) error {
@@ -444,5 +451,9 @@ func (s *Server) caseloadPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "caseload", page{Title: "My caseload", Data: map[string]any{"Items": cs}})
+	next, err := s.Appointments.NextByCouple(c.Request().Context(), mustActor(c))
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "caseload", page{Title: "My caseload", Data: map[string]any{"Items": cs, "NextSession": next}})
 }

@@ -216,6 +216,36 @@ var matrix = map[string][]mcase{
 	"PATCH /api/v1/clinic":                   {{"/api/v1/clinic", "NNNNNNYN"}},
 	"GET /api/v1/me/notification-settings":   {{"/api/v1/me/notification-settings", "NYYYYYYY"}},
 	"PATCH /api/v1/me/notification-settings": {{"/api/v1/me/notification-settings", "NYYYYYYY"}},
+
+	// Sessions: the couple's counselor manages and prepares them; partners
+	// read their own couple's times, admins dates; the calendar feed is its
+	// secret URL's.
+	"GET /couples/:id/sessions/new": {{"/couples/{couple}/sessions/new", "NNNNYNNN"}, {"/couples/{coupleCarl}/sessions/new", "NNNNNYNN"},
+		{"/couples/{coupleFinn}/sessions/new", "NNNNNNNY"}},
+	"POST /couples/:id/sessions": {{"/couples/{couple}/sessions", "NNNNYNNN"}, {"/couples/{coupleCarl}/sessions", "NNNNNYNN"},
+		{"/couples/{coupleFinn}/sessions", "NNNNNNNY"}},
+	"GET /sessions/:id":  {{"/sessions/{sess}", "NYYNYNYN"}, {"/sessions/{sessCarl}", "NNNNNYYN"}, {"/sessions/{sessFinn}", "NNNNNNNY"}},
+	"POST /sessions/:id": {{"/sessions/{sess}", "NNNNYNNN"}, {"/sessions/{sessCarl}", "NNNNNYNN"}, {"/sessions/{sessFinn}", "NNNNNNNY"}},
+	"GET /sessions/:id/prep": {{"/sessions/{sess}/prep", "NNNNYNNN"}, {"/sessions/{sessCarl}/prep", "NNNNNYNN"},
+		{"/sessions/{sessFinn}/prep", "NNNNNNNY"}},
+	"POST /sessions/:id/note":          {{"/sessions/{sess}/note", "NNNNYNNN"}, {"/sessions/{sessFinn}/note", "NNNNNNNY"}},
+	"POST /sessions/:id/note/autosave": {{"/sessions/{sess}/note/autosave", "NNNNYNNN"}, {"/sessions/{sessFinn}/note/autosave", "NNNNNNNY"}},
+	"GET /account/calendar":            {{"/account/calendar", "NNNNYYNY"}},
+	"POST /account/calendar":           {{"/account/calendar", "NNNNYYNY"}},
+	"GET /calendar/:file":              {{"/calendar/{feedCora}.ics", "YYYYYYYY"}, {"/calendar/not-a-real-token.ics", "NNNNNNNN"}},
+	"GET /api/v1/couples/:id/sessions": {{"/api/v1/couples/{couple}/sessions", "NYYNYNYN"}, {"/api/v1/couples/{couple2}/sessions", "NNNYYNYN"},
+		{"/api/v1/couples/{coupleFinn}/sessions", "NNNNNNNY"}},
+	"POST /api/v1/couples/:id/sessions": {{"/api/v1/couples/{couple}/sessions", "NNNNYNNN"},
+		{"/api/v1/couples/{coupleCarl}/sessions", "NNNNNYNN"}, {"/api/v1/couples/{coupleFinn}/sessions", "NNNNNNNY"}},
+	"GET /api/v1/sessions":        {{"/api/v1/sessions", "NYYYYYYY"}},
+	"GET /api/v1/sessions/:id":    {{"/api/v1/sessions/{sess}", "NYYNYNYN"}, {"/api/v1/sessions/{sessFinn}", "NNNNNNNY"}},
+	"PATCH /api/v1/sessions/:id":  {{"/api/v1/sessions/{sess}", "NNNNYNNN"}, {"/api/v1/sessions/{sessFinn}", "NNNNNNNY"}},
+	"DELETE /api/v1/sessions/:id": {{"/api/v1/sessions/{sessFinn}", "NNNNNNNY"}, {"/api/v1/sessions/{sessDel}", "NNNNYNNN"}},
+	"GET /api/v1/sessions/:id/prep": {{"/api/v1/sessions/{sess}/prep", "NNNNYNNN"}, {"/api/v1/sessions/{sessCarl}/prep", "NNNNNYNN"},
+		{"/api/v1/sessions/{sessFinn}/prep", "NNNNNNNY"}},
+	"PUT /api/v1/sessions/:id/note":   {{"/api/v1/sessions/{sess}/note", "NNNNYNNN"}, {"/api/v1/sessions/{sessFinn}/note", "NNNNNNNY"}},
+	"POST /api/v1/me/calendar-feed":   {{"/api/v1/me/calendar-feed", "NNNNYYNY"}},
+	"DELETE /api/v1/me/calendar-feed": {{"/api/v1/me/calendar-feed", "NNNNYYNY"}},
 }
 
 // matrixLate are run last, in this order: they change the objects other
@@ -225,6 +255,7 @@ var matrixLate = []string{
 	"POST /api/v1/exercise-templates/:id/restore",
 	"POST /admin/couples/:id/partners/:partner_id/invitation", "POST /api/v1/couples/:id/partners/:partner_id/invitation",
 	"POST /admin/invitations/:id/revoke", "DELETE /api/v1/invitation-links/:id", "POST /admin/counselors/:id/active",
+	"DELETE /api/v1/sessions/:id", "DELETE /api/v1/me/calendar-feed",
 	"POST /logout", "POST /api/v1/auth/logout",
 }
 
@@ -320,6 +351,7 @@ func newMatrixFixture(t *testing.T) *matrixFixture {
 			FROM clinics WHERE name = $1 RETURNING id`, clinic)
 	}
 	f.ids["mailHarbor"], f.ids["mailHarbor2"], f.ids["mailNorth"] = mailFailure("Harbor"), mailFailure("Harbor"), mailFailure("Northside")
+	f.sessions(t, cora, carl, finn)
 
 	for _, c := range matrixCallers {
 		b := app.Browser()
@@ -381,7 +413,7 @@ func dbDigest(t *testing.T, app *apptest.App) string {
 	var parts []string
 	for _, tbl := range []string{"clinics", "users", "memberships", "couples", "partners", "invitations", "exercise_templates",
 		"template_versions", "assignments", "responses", "submissions", "reviews", "signatures", "user_totp", "notification_settings",
-		"couple_takeovers"} {
+		"couple_takeovers", "appointments", "appointment_notes", "calendar_feeds"} {
 		var s string
 		if err := app.DB.Get(&s, `SELECT coalesce(md5(string_agg(x::text, '|' ORDER BY x::text)), '') FROM `+tbl+` x`); err != nil {
 			t.Fatal(err)

@@ -17,6 +17,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/mend-clinic/mend/internal/account"
+	"github.com/mend-clinic/mend/internal/appointment"
 	"github.com/mend-clinic/mend/internal/assignment"
 	"github.com/mend-clinic/mend/internal/audit"
 	"github.com/mend-clinic/mend/internal/auth"
@@ -46,6 +47,9 @@ type Deps struct {
 	Settings    *settings.Service
 	// SessionCleanup is how often expired sessions are purged (0: never, for tests).
 	SessionCleanup time.Duration
+
+	// Appointments are the couples' sessions with their counselor.
+	Appointments *appointment.Service
 }
 
 // Server is the HTTP application.
