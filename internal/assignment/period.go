@@ -123,7 +123,7 @@ func (s *Service) PeriodFor(ctx context.Context, a actor.Actor, coupleID int64, 
 	beforeDay, fromDay, toDay := tz.DateOf(before, loc), tz.DateOf(from, loc), tz.DateOf(to, loc)
 	var rows []periodRow
 	err = s.db.SelectContext(ctx, &rows, `SELECT r.id, r.clinic_id, r.couple_id, r.assignment_id, r.partner_id, r.occurs_on, r.due_at,
-			r.status, '{}'::jsonb AS answers, r.version, r.shared, r.started_at, r.submitted_at, r.reviewed_at, r.feedback_unread,
+			r.status, '{}'::jsonb AS answers, r.version, r.shared, r.shared_submission_id, r.started_at, r.submitted_at, r.reviewed_at, r.feedback_unread,
 			r.updated_at, r.concern_fields, `+privateExpr+` AS private,
 			EXISTS (SELECT 1 FROM responses pair WHERE pair.assignment_id = r.assignment_id AND pair.occurs_on IS NOT DISTINCT FROM r.occurs_on
 				AND pair.id <> r.id AND pair.submitted_at IS NOT NULL) AS pair_submitted,

@@ -105,8 +105,8 @@ func TestDueBeforeSessionFollowsReschedule(t *testing.T) {
 	byHand := tz.At(tz.AddDays(today, 4), 20, 0, loc)
 	mustOK(t, cora.Do("PATCH", fmt.Sprintf("/api/v1/assignments/%d", b.ID), map[string]any{"due_at": byHand.Format(time.RFC3339)}, nil))
 	asgPage := fmt.Sprintf("/assignments/%d", a.ID)
-	if r := cb.Post(asgPage, url.Values{"instructions": {secretInstructions}, "due_date": {first.UTC().Format(time.DateOnly)},
-		"due_time": {first.UTC().Format("15:04")}}, asgPage); r.Status != 303 {
+	if r := cb.Post(asgPage, url.Values{"instructions": {secretInstructions}, "due_date": {first.In(loc).Format(time.DateOnly)},
+		"due_time": {first.In(loc).Format("15:04")}}, asgPage); r.Status != 303 {
 		t.Fatalf("save the assignment page: %d %s", r.Status, r.Body)
 	}
 

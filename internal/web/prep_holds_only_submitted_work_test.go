@@ -134,7 +134,11 @@ func buildPrepWork(t *testing.T, p *practice) prepWork {
 	// Daily check-ins for each partner, from a fortnight ago.
 	ci := p.assign(t, cora, map[string]any{"template_id": p.tpl["daily-check-in"], "mode": "each",
 		"recurrence": map[string]string{"every": "day", "until": tz.AddDays(today, 20).Format(time.DateOnly)}})
-	app.Exec(`UPDATE responses SET occurs_on = occurs_on - 14, due_at = due_at - interval '14 days' WHERE assignment_id = $1`, ci.ID)
+	// Occurrences are made day by day: the fortnight before today is made
+	// here as the job would have made it.
+	app.Exec(`INSERT INTO responses (clinic_id, couple_id, assignment_id, partner_id, occurs_on, due_at)
+		SELECT r.clinic_id, r.couple_id, r.assignment_id, r.partner_id, r.occurs_on + d, r.due_at + d * interval '1 day'
+		FROM responses r, generate_series(-14, -1) d WHERE r.assignment_id = $1`, ci.ID)
 	var rows []struct {
 		ID        int64     `db:"id"`
 		PartnerID int64     `db:"partner_id"`
