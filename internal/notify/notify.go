@@ -40,6 +40,13 @@ const (
 	CounselorJoined Kind = "counselor.joined"   // the clinic's admins
 	CoupleTakenOver Kind = "couple.taken_over"  // the previous counselor
 	DueMoved        Kind = "work.due_moved"     // partners: a due date changed
+	// A measure's score needs the counselor's eye (in the app; the daily
+	// digest counts them, internal/measure.AlertCounts): it crossed the
+	// cut-off into distress, dropped by the reliable-change figure or more,
+	// or the partners moved apart.
+	MeasureDistress Kind = "measure.distress"
+	MeasureDrop     Kind = "measure.drop"
+	MeasureApart    Kind = "measure.apart"
 )
 
 var mailOf = map[Kind]mail.Kind{
@@ -279,6 +286,20 @@ func word(r row) Item {
 		it.Text, it.Link = fmt.Sprintf("A safety check from %s has concerning answers", r.CoupleLabel.String), respLink()
 	case DueMoved:
 		it.Text, it.Link = fmt.Sprintf("The due date of %s changed", title), respLink()
+	case MeasureDistress, MeasureDrop, MeasureApart:
+		name := r.PartnerName.String
+		if name == "" {
+			name = "A partner"
+		}
+		switch r.Kind {
+		case MeasureDistress:
+			it.Text = fmt.Sprintf("%s from %s: %s's score crossed the distress cut-off", title, r.CoupleLabel.String, name)
+		case MeasureDrop:
+			it.Text = fmt.Sprintf("%s from %s: %s's score worsened by the reliable-change figure or more", title, r.CoupleLabel.String, name)
+		default:
+			it.Text = fmt.Sprintf("%s from %s: the partners' scores moved apart", title, r.CoupleLabel.String)
+		}
+		it.Link = "/couples/" + fmt.Sprint(r.CoupleID.Int64) + "#measures"
 	case MailUndelivered:
 		it.Text, it.Link = "A message from Mend could not be delivered", "/admin/mail"
 	case CounselorJoined:
