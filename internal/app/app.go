@@ -22,6 +22,7 @@ import (
 	"github.com/mend-clinic/mend/internal/jobs"
 	"github.com/mend-clinic/mend/internal/library"
 	"github.com/mend-clinic/mend/internal/mail"
+	"github.com/mend-clinic/mend/internal/measure"
 	"github.com/mend-clinic/mend/internal/notify"
 	"github.com/mend-clinic/mend/internal/security"
 	"github.com/mend-clinic/mend/internal/settings"
@@ -43,6 +44,7 @@ type App struct {
 	Clinic      *clinic.Service
 	Assignments *assignment.Service
 	Library     *library.Service
+	Measures    *measure.Service
 	Tokens      *auth.Tokens
 	MFA         *security.MFA
 	Settings    *settings.Service
@@ -83,6 +85,7 @@ func New(cfg config.Config, d *sqlx.DB, log *slog.Logger) (*App, error) {
 		Clinic:      clinic.NewService(d, al, h, n),
 		Assignments: assignment.NewService(d, al, n),
 		Library:     library.NewService(d, al),
+		Measures:    measure.NewService(d, al),
 		Tokens:      auth.NewTokens(d, h),
 		MFA:         mfa,
 		Settings:    st,
@@ -94,7 +97,7 @@ func New(cfg config.Config, d *sqlx.DB, log *slog.Logger) (*App, error) {
 func (a *App) Server(sessionCleanup time.Duration) (*web.Server, error) {
 	return web.New(web.Deps{Config: a.Config, DB: a.DB, Log: a.Log, Authz: a.Authz, Audit: a.Audit, Accounts: a.Accounts,
 		Clinic: a.Clinic, Assignments: a.Assignments, Library: a.Library, Tokens: a.Tokens, MFA: a.MFA, Notify: a.Notify,
-		Settings: a.Settings,
+		Settings: a.Settings, Measures: a.Measures,
 		SessionCleanup: sessionCleanup})
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/mend-clinic/mend/internal/clinic"
 	"github.com/mend-clinic/mend/internal/exercise"
 	"github.com/mend-clinic/mend/internal/library"
+	"github.com/mend-clinic/mend/internal/measure"
 )
 
 func init() {
@@ -160,8 +161,11 @@ func (s *Server) showTemplate(c echo.Context) error {
 			active = append(active, cp)
 		}
 	}
-	return s.render(c, http.StatusOK, "library_template", page{Title: d.Title,
-		Data: map[string]any{"T": d, "Preview": html, "Old": d.Version != d.CurrentVersion, "Couples": active}})
+	data := map[string]any{"T": d, "Preview": html, "Old": d.Version != d.CurrentVersion, "Couples": active}
+	if in, ok := measure.Get(d.Measure); ok {
+		data["Measure"] = in // its scoring, source and typical schedules
+	}
+	return s.render(c, http.StatusOK, "library_template", page{Title: d.Title, Data: data})
 }
 
 func (s *Server) libraryPrintPage(c echo.Context) error {
@@ -525,6 +529,9 @@ func (s *Server) libraryEditPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if d.Measure != "" {
+		return apperr.New(apperr.Conflict, library.MeasureLocked)
+	}
 	if d.Visibility == library.Builtin {
 		return apperr.New(apperr.Conflict, "Built-in exercises can't be changed. Clone it to make your own version.")
 	}
@@ -547,6 +554,9 @@ func (s *Server) libraryEditPost(c echo.Context) error {
 	d, err := s.library().Get(c.Request().Context(), mustActor(c), id)
 	if err != nil {
 		return err
+	}
+	if d.Measure != "" {
+		return apperr.New(apperr.Conflict, library.MeasureLocked)
 	}
 	if d.Visibility == library.Builtin {
 		return apperr.New(apperr.Conflict, "Built-in exercises can't be changed. Clone it to make your own version.")

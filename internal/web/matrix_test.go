@@ -216,6 +216,19 @@ var matrix = map[string][]mcase{
 	"PATCH /api/v1/clinic":                   {{"/api/v1/clinic", "NNNNNNYN"}},
 	"GET /api/v1/me/notification-settings":   {{"/api/v1/me/notification-settings", "NYYYYYYY"}},
 	"PATCH /api/v1/me/notification-settings": {{"/api/v1/me/notification-settings", "NYYYYYYY"}},
+
+	// Outcome measures: scores to the partners and their counselor (the
+	// admin: counts only, no chart); sharing by the counselor only.
+	"GET /couples/:id/measures/:measure/chart.svg": {{"/couples/{couple}/measures/csi-4/chart.svg", "NYYNYNNN"},
+		{"/couples/{couple}/measures/no-such-measure/chart.svg", "NNNNNNNN"}, {"/couples/{coupleFinn}/measures/csi-4/chart.svg", "NNNNNNNY"}},
+	"POST /couples/:id/measures/sharing": {{"/couples/{couple}/measures/sharing", "NNNNYNNN"}, {"/couples/{coupleCarl}/measures/sharing", "NNNNNYNN"},
+		{"/couples/{coupleFinn}/measures/sharing", "NNNNNNNY"}},
+	"GET /progress":        {{"/progress", "NYYYNNNN"}},
+	"GET /api/v1/measures": {{"/api/v1/measures", "NNNNYYNY"}},
+	"GET /api/v1/couples/:id/measures": {{"/api/v1/couples/{couple}/measures", "NYYNYNYN"}, {"/api/v1/couples/{couple2}/measures", "NNNYYNYN"},
+		{"/api/v1/couples/{coupleFinn}/measures", "NNNNNNNY"}},
+	"PUT /api/v1/couples/:id/measures/sharing": {{"/api/v1/couples/{couple}/measures/sharing", "NNNNYNNN"},
+		{"/api/v1/couples/{coupleCarl}/measures/sharing", "NNNNNYNN"}, {"/api/v1/couples/{coupleFinn}/measures/sharing", "NNNNNNNY"}},
 }
 
 // matrixLate are run last, in this order: they change the objects other
@@ -364,7 +377,7 @@ func (f *matrixFixture) send(caller, method, path string) apptest.Response {
 		switch {
 		case method == "PUT" && strings.HasPrefix(path, "/api/v1/responses/"):
 			body = `{"answers":{},"version":1}`
-		case strings.HasSuffix(path, "/share"):
+		case strings.HasSuffix(path, "/share"), strings.HasSuffix(path, "/measures/sharing"):
 			body = `{"shared":false}`
 		}
 		return f.api[caller].Do(method, path, body, nil)
@@ -380,7 +393,8 @@ func (f *matrixFixture) send(caller, method, path string) apptest.Response {
 func dbDigest(t *testing.T, app *apptest.App) string {
 	var parts []string
 	for _, tbl := range []string{"clinics", "users", "memberships", "couples", "partners", "invitations", "exercise_templates",
-		"template_versions", "assignments", "responses", "submissions", "reviews", "signatures", "user_totp", "notification_settings"} {
+		"template_versions", "assignments", "responses", "submissions", "reviews", "signatures", "user_totp", "notification_settings",
+		"measure_scores", "measure_sharing", "measure_alerts"} {
 		var s string
 		if err := app.DB.Get(&s, `SELECT coalesce(md5(string_agg(x::text, '|' ORDER BY x::text)), '') FROM `+tbl+` x`); err != nil {
 			t.Fatal(err)
