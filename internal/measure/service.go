@@ -108,8 +108,8 @@ type Point struct {
 	Distress bool   `json:"distress"`
 
 	ResponseID  int64     `json:"-"`
+	SubmittedAt time.Time `json:"-"` // where the chart draws it
 	round       string    // assignment and occurrence: the partners' answers to the same request
-	submittedAt time.Time // order
 }
 
 // Series is one partner's line. Points is nil for an admin, who gets
@@ -132,10 +132,12 @@ func (s Series) Latest() *Point {
 
 // Gap is how far apart the partners' answers to the same request are.
 type Gap struct {
-	On  string `json:"on"`
-	A   int    `json:"a"`
-	B   int    `json:"b"`
-	Gap int    `json:"gap"`
+	On    string `json:"on"`
+	A     int    `json:"a"`
+	B     int    `json:"b"`
+	Gap   int    `json:"gap"`
+	At    time.Time `json:"-"` // the later answer's time
+	round string
 }
 
 // Chart is one measure's scores for the caller.
@@ -154,42 +156,50 @@ func (c Chart) Both() bool {
 	return len(c.Series) == 2 && len(c.Series[0].Points) > 0 && len(c.Series[1].Points) > 0
 }
 
-// Rows lists every point by day, for the data table beside the chart: per
-// day, each partner's score on it (nil where they have none).
+// Rows lists every score for the data table beside the chart: one row per
+// request (an assignment's occurrence) with each partner's answer to it
+// (nil where they have none) and the gap between them, in order of time.
 func (c Chart) Rows() []Row {
-	byDay := map[string]*Row{}
-	var days []string
+	byRound := map[string]*Row{}
+	var order []*Row
 	for i, s := range c.Series {
 		for j := range s.Points {
 			p := &s.Points[j]
-			r := byDay[p.On]
+			r := byRound[p.round]
 			if r == nil {
-				r = &Row{On: p.On, Scores: make([]*Point, len(c.Series))}
-				byDay[p.On] = r
-				days = append(days, p.On)
+				r = &Row{On: p.On, Scores: make([]*Point, len(c.Series)), first: p.SubmittedAt}
+				byRound[p.round] = r
+				order = append(order, r)
 			}
 			r.Scores[i] = p
+			if p.On < r.On {
+				r.On = p.On
+			}
+			if p.SubmittedAt.Before(r.first) {
+				r.first = p.SubmittedAt
+			}
 		}
 	}
-	for _, g := range c.Gaps { // on the day the chart draws it
-		if r := byDay[g.On]; r != nil && r.Gap == nil {
+	for _, g := range c.Gaps {
+		if r := byRound[g.round]; r != nil {
 			n := g.Gap
 			r.Gap = &n
 		}
 	}
-	sort.Strings(days)
-	out := make([]Row, 0, len(days))
-	for _, d := range days {
-		out = append(out, *byDay[d])
+	sort.SliceStable(order, func(i, j int) bool { return order[i].first.Before(order[j].first) })
+	out := make([]Row, 0, len(order))
+	for _, r := range order {
+		out = append(out, *r)
 	}
 	return out
 }
 
-// Row is one day of the data table.
+// Row is one request's line of the data table: the day of its first answer.
 type Row struct {
 	On     string
 	Scores []*Point
 	Gap    *int
+	first  time.Time
 }
 
 // View is the measures of a couple as one caller may see them.
@@ -288,7 +298,7 @@ func (s *Service) ForCouple(ctx context.Context, a actor.Actor, coupleID int64, 
 			round += r.OccursOn.Time.Format(time.DateOnly)
 		}
 		line.Points = append(line.Points, Point{On: r.ScoredOn.Format(time.DateOnly), Score: r.Score, Band: r.Band, Distress: r.Distress,
-			ResponseID: r.ResponseID, round: round, submittedAt: r.SubmittedAt})
+			ResponseID: r.ResponseID, round: round, SubmittedAt: r.SubmittedAt})
 		line.Completed++
 		read = append(read, r.ResponseID)
 	}
@@ -370,11 +380,11 @@ func gaps(series []Series) []Gap {
 		if !ok {
 			continue
 		}
-		on := pa.On
-		if pb.On > on {
-			on = pb.On
+		on, at := pa.On, pa.SubmittedAt
+		if pb.SubmittedAt.After(at) {
+			on, at = pb.On, pb.SubmittedAt
 		}
-		out = append(out, Gap{On: on, A: pa.Score, B: pb.Score, Gap: abs(pa.Score - pb.Score)})
+		out = append(out, Gap{On: on, A: pa.Score, B: pb.Score, Gap: abs(pa.Score - pb.Score), At: at, round: pa.round})
 	}
 	return out
 }

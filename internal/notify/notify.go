@@ -14,6 +14,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -284,6 +285,9 @@ func word(r row) Item {
 		it.Text, it.Link = fmt.Sprintf("%s came in from %s", title, r.CoupleLabel.String), respLink()
 	case SafetyConcern:
 		it.Text, it.Link = fmt.Sprintf("A safety check from %s has concerning answers", r.CoupleLabel.String), respLink()
+		if r.Title.Valid && strings.Contains(r.Title.String, "PHQ-9") { // item 9: thoughts of self-harm
+			it.Text = fmt.Sprintf("%s from %s has a concerning answer about self-harm", r.Title.String, r.CoupleLabel.String)
+		}
 	case DueMoved:
 		it.Text, it.Link = fmt.Sprintf("The due date of %s changed", title), respLink()
 	case MeasureDistress, MeasureDrop, MeasureApart:

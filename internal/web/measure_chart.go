@@ -17,41 +17,36 @@ import (
 // dotted bracket. It is small (480×320) with large type so it stays
 // readable at a phone's width; the page puts the same numbers in a table
 // beside it for screen readers. No JavaScript, no external resources.
-func measureSVG(c measure.Chart) string {
+func measureSVG(c measure.Chart, loc *time.Location) string {
 	in := c.Instrument
 	const w, h, left, right, top, bottom = 480.0, 320.0, 44.0, 18.0, 18.0, 96.0
 	plotW, plotH := w-left-right, h-top-bottom
 	lo, hi := float64(in.Min), float64(in.Max)
 	y := func(v float64) float64 { return top + plotH*(hi-v)/(hi-lo) }
 
-	// Days: from the first score to the last (a week at least).
+	// Time: from the first score to the last (a week at least), each point
+	// where it was submitted (two on one day stay apart).
 	var first, last time.Time
 	for _, s := range c.Series {
 		for _, p := range s.Points {
-			d, err := time.Parse(time.DateOnly, p.On)
-			if err != nil {
-				continue
+			if first.IsZero() || p.SubmittedAt.Before(first) {
+				first = p.SubmittedAt
 			}
-			if first.IsZero() || d.Before(first) {
-				first = d
-			}
-			if d.After(last) {
-				last = d
+			if p.SubmittedAt.After(last) {
+				last = p.SubmittedAt
 			}
 		}
 	}
-	span := last.Sub(first).Hours() / 24
-	if span < 6 {
-		first = first.AddDate(0, 0, -int(math.Ceil((6-span)/2)))
-		span = 6
+	if first.IsZero() {
+		first = time.Now()
+		last = first
 	}
-	x := func(on string) float64 {
-		d, err := time.Parse(time.DateOnly, on)
-		if err != nil {
-			return left
-		}
-		return left + plotW*(d.Sub(first).Hours()/24)/span
+	span := last.Sub(first)
+	if week := 7 * 24 * time.Hour; span < week {
+		first = first.Add(-(week - span) / 2)
+		span = week
 	}
+	x := func(at time.Time) float64 { return left + plotW*float64(at.Sub(first))/float64(span) }
 
 	var b strings.Builder
 	dir := "higher is better"
@@ -75,12 +70,12 @@ func measureSVG(c measure.Chart) string {
 			left, w-right, y(float64(v)), y(float64(v)), left-6, y(float64(v))+5, v)
 	}
 	fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="#a8321e" stroke-width="2" stroke-dasharray="8 5"/>`, left, w-right, cut, cut)
-	// Day labels: the first and last day (and the middle on a long span).
-	days := []time.Time{first, first.AddDate(0, 0, int(span))}
-	if span > 20 {
-		days = append(days, first.AddDate(0, 0, int(span/2)))
+	// Time labels: the first and last point's days (and the middle on a long span).
+	marks := []time.Time{first, first.Add(span)}
+	if span > 20*24*time.Hour {
+		marks = append(marks, first.Add(span/2))
 	}
-	for i, d := range days {
+	for i, d := range marks {
 		anchor := "middle"
 		switch i {
 		case 0:
@@ -88,7 +83,7 @@ func measureSVG(c measure.Chart) string {
 		case 1:
 			anchor = "end"
 		}
-		fmt.Fprintf(&b, `<text class="small" x="%.1f" y="%.1f" text-anchor="%s">%s</text>`, x(d.Format(time.DateOnly)), top+plotH+20, anchor, d.Format("2 Jan"))
+		fmt.Fprintf(&b, `<text class="small" x="%.1f" y="%.1f" text-anchor="%s">%s</text>`, x(d), top+plotH+20, anchor, d.In(loc).Format("2 Jan"))
 	}
 
 	if len(c.Series) == 0 {
@@ -97,7 +92,7 @@ func measureSVG(c measure.Chart) string {
 	// The gap between the partners' answers to the same request.
 	for _, g := range c.Gaps {
 		fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="#7a858c" stroke-width="1.5" stroke-dasharray="2 3"/>`,
-			x(g.On), x(g.On), y(float64(g.A)), y(float64(g.B)))
+			x(g.At), x(g.At), y(float64(g.A)), y(float64(g.B)))
 	}
 	for i, s := range c.Series {
 		color := chartColors[i%len(chartColors)]
@@ -107,13 +102,13 @@ func measureSVG(c measure.Chart) string {
 		}
 		var pts []string
 		for _, p := range s.Points {
-			pts = append(pts, fmt.Sprintf("%.1f,%.1f", x(p.On), y(float64(p.Score))))
+			pts = append(pts, fmt.Sprintf("%.1f,%.1f", x(p.SubmittedAt), y(float64(p.Score))))
 		}
 		if len(pts) > 1 {
 			fmt.Fprintf(&b, `<polyline fill="none" stroke="%s" stroke-width="3"%s points="%s"/>`, color, dash, strings.Join(pts, " "))
 		}
 		for _, p := range s.Points {
-			px, py := x(p.On), y(float64(p.Score))
+			px, py := x(p.SubmittedAt), y(float64(p.Score))
 			if i%2 == 1 {
 				fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="9" height="9" fill="%s"/>`, px-4.5, py-4.5, color)
 			} else {

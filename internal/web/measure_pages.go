@@ -66,7 +66,7 @@ func (s *Server) measureChart(c echo.Context) error {
 	}
 	c.Response().Header().Set("Content-Type", "image/svg+xml; charset=utf-8")
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return c.String(http.StatusOK, measureSVG(chart))
+	return c.String(http.StatusOK, measureSVG(chart, mustActor(c).ClinicLoc()))
 }
 
 // measureSharing turns the couple's shared progress chart on or off.
