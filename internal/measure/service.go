@@ -132,10 +132,10 @@ func (s Series) Latest() *Point {
 
 // Gap is how far apart the partners' answers to the same request are.
 type Gap struct {
-	On    string `json:"on"`
-	A     int    `json:"a"`
-	B     int    `json:"b"`
-	Gap   int    `json:"gap"`
+	On    string    `json:"on"`
+	A     int       `json:"a"`
+	B     int       `json:"b"`
+	Gap   int       `json:"gap"`
 	At    time.Time `json:"-"` // the later answer's time
 	round string
 }

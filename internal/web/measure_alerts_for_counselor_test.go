@@ -34,9 +34,9 @@ func TestMeasureAlertsForCounselor(t *testing.T) {
 	if got := alerts(); len(got) != 0 {
 		t.Fatalf("alerts after 3 → 8: %v", got)
 	}
-	phq(9) // 6 worse than the first, 1 worse than the previous: a drop
+	phq(9)  // 6 worse than the first, 1 worse than the previous: a drop
 	phq(10) // into the moderate band: crossing the cut-off (and still 7 worse than the first)
-	phq(4) // better: nothing
+	phq(4)  // better: nothing
 	want := "drop:phq-9:A,distress:phq-9:A,drop:phq-9:A"
 	if got := strings.Join(alerts(), ","); got != want {
 		t.Fatalf("PHQ-9 alerts %s, want %s", got, want)
