@@ -56,7 +56,7 @@ func measureSVG(c measure.Chart, loc *time.Location) string {
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %.0f %.0f" role="img" aria-labelledby="t">`, w, h)
 	fmt.Fprintf(&b, `<title id="t">%s scores over time, %d to %d, %s; the dashed line is the distress cut-off at %s</title>`,
 		html.EscapeString(in.Short), in.Min, in.Max, dir, fmtCut(in.Cutoff.Value))
-	b.WriteString(`<style>text{font:15px system-ui,sans-serif;fill:#46525a}.grid{stroke:#dfe2e0}.small{font-size:13px}</style>`)
+	b.WriteString(`<style>text{font:16px system-ui,sans-serif;fill:#46525a}.grid{stroke:#dfe2e0}.small{font-size:14px}</style>`)
 
 	// The distress side of the cut-off, tinted.
 	cut := y(in.Cutoff.Value)
