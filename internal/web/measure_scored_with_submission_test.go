@@ -210,3 +210,23 @@ func TestMeasureItemsLockedAndCopiesUnscored(t *testing.T) {
 		}
 	}
 }
+
+// A copy of the CSI-16 keeps its pairs of words printed as published: the
+// builder shows (and keeps) a scale shown from the high end down.
+func TestMeasureCopyKeepsPublishedScaleDirectionInBuilder(t *testing.T) {
+	p := newPractice(t)
+	cora := p.app.Login("cora@h.test")
+	var clone struct {
+		ID int64 `json:"id"`
+	}
+	if r := cora.Do("POST", fmt.Sprintf("/api/v1/exercise-templates/%d/clone", p.tpl["csi-16"]), nil, &clone); r.Status/100 != 2 {
+		t.Fatalf("clone: %d %s", r.Status, r.Body)
+	}
+	b := p.app.Browser()
+	b.Login("cora@h.test")
+	page := b.Get(fmt.Sprintf("/library/%d/edit", clone.ID))
+	// Section 2 holds the pairs: INTERESTING–BORING (high end first), BAD–GOOD (not).
+	if page.Status != 200 || !strings.Contains(page.Body, `name="s1.f0.reverse" value="1" checked`) || strings.Contains(page.Body, `name="s1.f1.reverse" value="1" checked`) {
+		t.Errorf("builder of the copy: %d", page.Status)
+	}
+}
