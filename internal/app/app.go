@@ -23,6 +23,7 @@ import (
 	"github.com/mend-clinic/mend/internal/jobs"
 	"github.com/mend-clinic/mend/internal/library"
 	"github.com/mend-clinic/mend/internal/mail"
+	"github.com/mend-clinic/mend/internal/measure"
 	"github.com/mend-clinic/mend/internal/notify"
 	"github.com/mend-clinic/mend/internal/remind"
 	"github.com/mend-clinic/mend/internal/security"
@@ -46,6 +47,7 @@ type App struct {
 	Assignments *assignment.Service
 	Library     *library.Service
 	Remind      *remind.Service
+	Measures    *measure.Service
 	Tokens      *auth.Tokens
 	MFA         *security.MFA
 	Settings    *settings.Service
@@ -92,6 +94,7 @@ func New(cfg config.Config, d *sqlx.DB, log *slog.Logger) (*App, error) {
 		Assignments: assignment.NewService(d, al, n),
 		Library:     library.NewService(d, al),
 		Remind:      remind.New(d, n),
+		Measures:    measure.NewService(d, al),
 		Tokens:      auth.NewTokens(d, h),
 		MFA:         mfa,
 		Settings:    st,
@@ -103,7 +106,7 @@ func New(cfg config.Config, d *sqlx.DB, log *slog.Logger) (*App, error) {
 func (a *App) Server(sessionCleanup time.Duration) (*web.Server, error) {
 	return web.New(web.Deps{Config: a.Config, DB: a.DB, Log: a.Log, Authz: a.Authz, Audit: a.Audit, Accounts: a.Accounts,
 		Clinic: a.Clinic, Assignments: a.Assignments, Library: a.Library, Tokens: a.Tokens, MFA: a.MFA, Notify: a.Notify,
-		Settings: a.Settings, Appointments: a.Appointments, SessionCleanup: sessionCleanup})
+		Settings: a.Settings, Appointments: a.Appointments, Measures: a.Measures, SessionCleanup: sessionCleanup})
 }
 
 // Sender is where this instance's mail goes: SMTP when MEND_SMTP_URL is

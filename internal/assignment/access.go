@@ -114,7 +114,9 @@ func (acc access) readable(asg Assignment, r Response, revealed bool) string {
 }
 
 // partnerReads is the one rule for the other partner reading an individual
-// response: never the safety check, never before it is submitted, and only
+// response: never the safety check, never a validated measure (its answers
+// and score are the author's and the counselor's; internal/measure shows
+// scores by the same rule), never before it is submitted, and only
 // the submission its author shared (SharedSubmissionID: a share covers the
 // text that was shared, not the resubmissions after it). For "reveal
 // together" the first submission is shared by the reveal itself, read once
@@ -122,7 +124,7 @@ func (acc access) readable(asg Assignment, r Response, revealed bool) string {
 // it). partnerReadsExpr is the same rule in SQL.
 func partnerReads(asg Assignment, r Response, revealed bool) bool {
 	switch {
-	case asg.Private || !r.SubmittedAt.Valid || !r.PartnerID.Valid || !r.SharedSubmissionID.Valid:
+	case asg.Private || asg.Measure != "" || !r.SubmittedAt.Valid || !r.PartnerID.Valid || !r.SharedSubmissionID.Valid:
 		return false
 	case asg.Reveal == RevealTogether:
 		return revealed
@@ -133,7 +135,7 @@ func partnerReads(asg Assignment, r Response, revealed bool) bool {
 // partnerReadsExpr is partnerReads for the other partner of r, in SQL. It
 // needs the aliases r (responses), a (assignments), t and v (see privateExpr).
 const partnerReadsExpr = `(r.submitted_at IS NOT NULL AND r.partner_id IS NOT NULL AND r.shared_submission_id IS NOT NULL
-	AND NOT ` + privateExpr + ` AND CASE
+	AND NOT ` + privateExpr + ` AND v.measure IS NULL AND CASE
 	WHEN a.reveal = 'together' THEN EXISTS (SELECT 1 FROM responses pair WHERE pair.assignment_id = r.assignment_id
 		AND pair.occurs_on IS NOT DISTINCT FROM r.occurs_on AND pair.id <> r.id AND pair.submitted_at IS NOT NULL)
 	ELSE true END)`

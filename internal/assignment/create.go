@@ -48,6 +48,7 @@ type templateInfo struct {
 	Title    string `db:"title"`
 	Private  bool   `db:"private_to_counselor"`
 	Archived bool   `db:"archived"`
+	Measure  string `db:"measure"`
 }
 
 // visibleTemplate is the library's visibility rule for a counselor:
@@ -74,8 +75,8 @@ func (s *Service) Create(ctx context.Context, a actor.Actor, coupleID int64, in 
 			return apperr.New(apperr.Conflict, "This couple is %s: no new assignments until it is active again.", acc.CoupleStatus)
 		}
 		var t templateInfo
-		err = tx.GetContext(ctx, &t, `SELECT t.id, t.current_version, v.title, t.private_to_counselor, t.archived_at IS NOT NULL AS archived
-			FROM exercise_templates t JOIN template_versions v ON v.template_id = t.id AND v.version = t.current_version
+		err = tx.GetContext(ctx, &t, `SELECT t.id, t.current_version, v.title, t.private_to_counselor, t.archived_at IS NOT NULL AS archived,
+			coalesce(v.measure, '') AS measure FROM exercise_templates t JOIN template_versions v ON v.template_id = t.id AND v.version = t.current_version
 			WHERE t.id = $1 AND `+visibleTemplate, in.TemplateID, a.ClinicID, a.UserID)
 		fields := map[string]string{}
 		if errors.Is(err, sql.ErrNoRows) {
@@ -196,6 +197,9 @@ func (s *Service) checkNew(ctx context.Context, tx *sqlx.Tx, acc access, t templ
 	if t.Private && in.Mode != ModeIndividual && fields["mode"] == "" {
 		fields["mode"] = "The safety check is private: it can only be assigned to one partner."
 	}
+	if t.Measure != "" && in.Mode == ModeJoint {
+		fields["mode"] = "A measure is answered by each partner on their own: assign it to one partner or to each partner."
+	}
 	switch in.Reveal {
 	case "":
 		in.Reveal = RevealPrivate
@@ -205,6 +209,8 @@ func (s *Service) checkNew(ctx context.Context, tx *sqlx.Tx, acc access, t templ
 			fields["reveal"] = "Reveal together applies to each-partner exercises."
 		} else if t.Private {
 			fields["reveal"] = "The safety check is never revealed to the partner."
+		} else if t.Measure != "" {
+			fields["reveal"] = "A measure's answers are never revealed to the partner."
 		}
 	default:
 		fields["reveal"] = "Choose private or together."
@@ -217,9 +223,10 @@ func (s *Service) checkNew(ctx context.Context, tx *sqlx.Tx, acc access, t templ
 			PartnerID sql.NullInt64 `db:"partner_id"`
 			Submitted bool          `db:"submitted"`
 			Private   bool          `db:"private_to_counselor"`
+			Measure   bool          `db:"measure"`
 		}
-		err := tx.GetContext(ctx, &orig, `SELECT r.partner_id, r.submitted_at IS NOT NULL AS submitted, `+privateExpr+` AS private_to_counselor
-			FROM responses r JOIN assignments a ON a.id = r.assignment_id JOIN exercise_templates t ON t.id = a.template_id
+		err := tx.GetContext(ctx, &orig, `SELECT r.partner_id, r.submitted_at IS NOT NULL AS submitted, `+privateExpr+` AS private_to_counselor,
+			v.measure IS NOT NULL AS measure FROM responses r JOIN assignments a ON a.id = r.assignment_id JOIN exercise_templates t ON t.id = a.template_id
 			JOIN template_versions v ON v.template_id = a.template_id AND v.version = a.template_version
 			WHERE r.id = $1 AND r.couple_id = $2`, in.ReplyTo, acc.CoupleID)
 		switch {
@@ -231,6 +238,8 @@ func (s *Service) checkNew(ctx context.Context, tx *sqlx.Tx, acc access, t templ
 			fields["reply_to"] = "A reply can only answer a submitted response."
 		case orig.Private:
 			fields["reply_to"] = "The safety check cannot be answered by the partner."
+		case orig.Measure:
+			fields["reply_to"] = "A measure's answers are never the partner's to read, so it cannot be answered."
 		case !orig.PartnerID.Valid || in.Mode != ModeIndividual || in.PartnerID == orig.PartnerID.Int64:
 			fields["reply_to"] = "A reply is a one-partner exercise for the other partner."
 		}
@@ -246,9 +255,9 @@ func (s *Service) checkNew(ctx context.Context, tx *sqlx.Tx, acc access, t templ
 	if in.Recurrence == nil {
 		return []occurrence{{due: due}}, rec, nil
 	}
-	step := map[string]int{"day": 1, "week": 7}[in.Recurrence.Every]
+	step := map[string]int{"day": 1, "week": 7, "four_weeks": 28}[in.Recurrence.Every]
 	if step == 0 {
-		fields["recurrence.every"] = "Repeat every day or every week."
+		fields["recurrence.every"] = "Repeat every day, every week or every four weeks."
 	}
 	until, err := tz.ParseDate(in.Recurrence.Until)
 	if err != nil {
@@ -401,8 +410,9 @@ func (s *Service) loadForCounselor(ctx context.Context, q sqlx.QueryerContext, a
 }
 
 const assignmentCols = `a.id, a.clinic_id, a.couple_id, c.label AS couple_label, c.status AS couple_status, a.template_id,
-	a.template_version, v.title AS template_title, ` + privateExpr + ` AS private_to_counselor, a.mode, a.partner_id, a.reveal, a.reply_to,
-	a.due_at, a.instructions, a.recur_every, a.recur_until, a.status, a.review_before_sharing, a.created_by, a.created_at, a.updated_at`
+	a.template_version, v.title AS template_title, ` + privateExpr + ` AS private_to_counselor, coalesce(v.measure, '') AS measure, a.mode,
+	a.partner_id, a.reveal, a.reply_to, a.due_at, a.instructions, a.recur_every, a.recur_until, a.status, a.review_before_sharing,
+	a.created_by, a.created_at, a.updated_at`
 
 const assignmentFrom = ` FROM assignments a JOIN couples c ON c.id = a.couple_id
 	JOIN exercise_templates t ON t.id = a.template_id

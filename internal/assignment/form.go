@@ -15,6 +15,7 @@ type Choice struct {
 	Mode      string `db:"suggested_mode"`
 	Private   bool   `db:"private_to_counselor"`
 	Recurring bool   `db:"recurring"`
+	Measure   string `db:"measure"`
 }
 
 // PartnerChoice is a partner of the couple.
@@ -63,8 +64,8 @@ func (s *Service) Options(ctx context.Context, a actor.Actor, coupleID int64) (A
 	if err := s.db.SelectContext(ctx, &o.Partners, `SELECT id, slot, name FROM partners WHERE couple_id = $1 ORDER BY slot`, coupleID); err != nil {
 		return o, err
 	}
-	if err := s.db.SelectContext(ctx, &o.Templates, `SELECT t.id, t.title, t.category, t.suggested_mode, t.private_to_counselor, t.recurring
-		FROM exercise_templates t WHERE t.archived_at IS NULL AND `+
+	if err := s.db.SelectContext(ctx, &o.Templates, `SELECT t.id, t.title, t.category, t.suggested_mode, t.private_to_counselor, t.recurring,
+		coalesce(t.measure, '') AS measure FROM exercise_templates t WHERE t.archived_at IS NULL AND `+
 		`(t.visibility = 'builtin' OR (t.clinic_id = $1 AND (t.visibility = 'clinic' OR t.owner_id = $2)))
 		ORDER BY t.visibility = 'builtin', lower(t.title), t.id LIMIT 500`, a.ClinicID, a.UserID); err != nil {
 		return o, err
@@ -76,7 +77,7 @@ func (s *Service) Options(ctx context.Context, a actor.Actor, coupleID int64) (A
 		JOIN template_versions v ON v.template_id = a.template_id AND v.version = a.template_version AND NOT `+privateExpr+`
 		JOIN partners p ON p.id = r.partner_id
 		JOIN partners op ON op.couple_id = r.couple_id AND op.id <> r.partner_id
-		WHERE r.couple_id = $1 AND r.submitted_at IS NOT NULL AND r.occurs_on IS NULL
+		WHERE r.couple_id = $1 AND r.submitted_at IS NOT NULL AND r.occurs_on IS NULL AND v.measure IS NULL
 		ORDER BY r.submitted_at DESC LIMIT 100`, coupleID)
 	return o, err
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/mend-clinic/mend/internal/audit"
 	"github.com/mend-clinic/mend/internal/db"
 	"github.com/mend-clinic/mend/internal/exercise"
+	"github.com/mend-clinic/mend/internal/measure"
 	"github.com/mend-clinic/mend/internal/notify"
 )
 
@@ -234,6 +235,9 @@ func shareable(r Response, asg Assignment, acc access, shared bool) error {
 	case asg.Private:
 		return apperr.Fields("The safety check is private to your counselor and can never be shared.",
 			map[string]string{"shared": "The safety check cannot be shared."})
+	case asg.Measure != "" && shared:
+		return apperr.Fields("A measure's answers are for you and your counselor only and can't be shared.",
+			map[string]string{"shared": "A measure cannot be shared."})
 	case !r.PartnerID.Valid:
 		return apperr.Fields("A joint response is already visible to both of you.", map[string]string{"shared": "Joint responses are always shared."})
 	case asg.Reveal == RevealTogether && shared:
@@ -365,6 +369,9 @@ func (s *Service) SubmitShared(ctx context.Context, a actor.Actor, id int64, sha
 			return err
 		}
 		if err := s.submitted(ctx, tx, a, asg, acc, r, len(concern) > 0); err != nil {
+			return err
+		}
+		if err := measure.Scored(ctx, tx, s.notify, a, id); err != nil { // a measure is scored with its submission
 			return err
 		}
 		if err := s.audit.Log(ctx, tx, a, audit.Event{Action: "response.submit", ObjectType: "response", ObjectID: id, CoupleID: r.CoupleID,

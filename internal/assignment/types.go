@@ -101,6 +101,7 @@ type Assignment struct {
 	TemplateVersion int            `db:"template_version" json:"template_version"`
 	TemplateTitle   string         `db:"template_title" json:"template_title"`
 	Private         bool           `db:"private_to_counselor" json:"private_to_counselor"`
+	Measure         string         `db:"measure" json:"measure,omitempty"` // the pinned version's validated measure ("csi-4"), or ""
 	Mode            string         `db:"mode" json:"mode"`
 	PartnerID       sql.NullInt64  `db:"partner_id" json:"-"`
 	Reveal          string         `db:"reveal" json:"reveal"`

@@ -195,6 +195,7 @@ func (w *worker) couple(kind int, c seeded) error {
 			w.review(c.Counselor, rv.ID, "accept", "Thank you for your honesty. We'll keep checking in.")
 		}
 		w.checkins(c, 21)
+		w.measures(c)
 	case 1: // further along: accepted work, revealed-together reflections, an overdue draft
 		_, r := w.assign(c, "acknowledging-the-breach", "each", 0, 3*day, "Answer on your own first. You will see each other's answers once you've both submitted.")
 		if w.err == nil {

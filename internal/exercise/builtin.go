@@ -156,16 +156,35 @@ var concerningAnswers = map[string][]string{
 	"doing_exercises_safe": {"No", "I'm not sure"},
 }
 
+// concerningMeasureAnswers are the concerning answers of the outcome
+// measures category: the PHQ-9's item 9 (thoughts of being better off dead
+// or of hurting oneself), any answer but "Not at all" (a score above 0). So
+// the PHQ-9, and a counselor's copy of it that keeps the key and options,
+// alert exactly like the safety check.
+var concerningMeasureAnswers = map[string][]string{
+	PHQ9SelfHarmKey: {"Several days", "More than half the days", "Nearly every day"},
+}
+
+// PHQ9SelfHarmKey is the field key of the PHQ-9's item 9.
+const PHQ9SelfHarmKey = "phq9_9"
+
 // concerningTicked are checkboxes whose ticking is itself a request to act on.
 var concerningTicked = map[string]bool{"wants_private_session": true}
 
 // ConcerningFields returns, in schema order, the keys of answers that need
-// the counselor's one-to-one follow-up (see concerningAnswers). It applies to
-// safety-category templates only, so a counselor's copy of the safety check
-// keeps the detection as long as the keys and options are kept. Works on raw
-// or clean answers.
+// the counselor's one-to-one follow-up (see concerningAnswers and
+// concerningMeasureAnswers). It applies to
+// safety-category templates (and to the outcome measures, for the PHQ-9's
+// item on self-harm) only, so a counselor's copy of the safety check or the
+// PHQ-9 keeps the detection as long as the keys and options are kept. Works
+// on raw or clean answers.
 func (t Template) ConcerningFields(ans map[string]any) []string {
-	if t.Category != CategorySafety {
+	rules, ticked := concerningAnswers, concerningTicked
+	switch t.Category {
+	case CategorySafety:
+	case CategoryMeasures:
+		rules, ticked = concerningMeasureAnswers, nil
+	default:
 		return nil
 	}
 	var keys []string
@@ -174,11 +193,11 @@ func (t Template) ConcerningFields(ans map[string]any) []string {
 		if !ok {
 			continue
 		}
-		if concerningTicked[f.Key] && isTicked(v) {
+		if ticked[f.Key] && isTicked(v) {
 			keys = append(keys, f.Key)
 			continue
 		}
-		bad := concerningAnswers[f.Key]
+		bad := rules[f.Key]
 		if bad == nil {
 			continue
 		}
@@ -202,7 +221,8 @@ func (t Template) ConcerningFields(ans map[string]any) []string {
 }
 
 // Concerning reports whether any answer needs the counselor's follow-up.
-// Only the safety check (category safety) can be concerning.
+// Only the safety check (category safety) and the PHQ-9's item 9 (category
+// measures) can be concerning.
 func (t Template) Concerning(ans map[string]any) bool {
 	return len(t.ConcerningFields(ans)) > 0
 }

@@ -203,6 +203,10 @@ func buildField(f Field, v any, errMsg, prefix string, o RenderOptions) fieldVM 
 		Error: errMsg, MaxLength: EffectiveMaxLength(f),
 		MinLabel: f.MinLabel, MaxLabel: f.MaxLabel,
 	}
+	if f.Type == TypeScale && f.Reverse {
+		// Shown from max down to min: the max end's label comes first.
+		fv.MinLabel, fv.MaxLabel = f.MaxLabel, f.MinLabel
+	}
 	if errMsg != "" {
 		fv.Class += " ex-invalid"
 	}
@@ -291,7 +295,13 @@ func optionList(id string, f Field, v any) []optionVM {
 		})
 	}
 	if f.Type == TypeScale {
-		if f.Min != nil && f.Max != nil {
+		switch {
+		case f.Min == nil || f.Max == nil:
+		case f.Reverse:
+			for n := *f.Max; n >= *f.Min; n-- {
+				add(strconv.Itoa(n))
+			}
+		default:
 			for n := *f.Min; n <= *f.Max; n++ {
 				add(strconv.Itoa(n))
 			}

@@ -55,6 +55,9 @@ const (
 	CategoryForgiveness      Category = "forgiveness"
 	CategoryReconnect        Category = "reconnect"
 	CategorySafety           Category = "safety"
+	// CategoryMeasures holds the validated outcome measures (CSI-4, PHQ-9,
+	// …) and the ordinary copies counselors make of them.
+	CategoryMeasures Category = "measures"
 )
 
 // CategoryInfo pairs a category with its human label.
@@ -74,6 +77,7 @@ var Categories = []CategoryInfo{
 	{CategoryForgiveness, "Forgiveness"},
 	{CategoryReconnect, "Reconnection"},
 	{CategorySafety, "Safety"},
+	{CategoryMeasures, "Outcome measures"},
 }
 
 // Valid reports whether c is a known category.
@@ -196,6 +200,10 @@ type Field struct {
 	Max       *int      `json:"max,omitempty"`
 	MinLabel  string    `json:"min_label,omitempty"`
 	MaxLabel  string    `json:"max_label,omitempty"`
+	// Reverse shows a scale's points from max down to min, left to right
+	// (MaxLabel on the left): a published form that prints a pair of words
+	// with the higher-scoring one first. The values mean the same either way.
+	Reverse bool `json:"reverse,omitempty"`
 }
 
 // Section groups fields under a heading.
@@ -223,8 +231,12 @@ type Template struct {
 	// the partner (the safety check).
 	Private bool `json:"private,omitempty"`
 	// Recurring exercises suggest a daily recurrence (the daily check-in).
-	Recurring bool   `json:"recurring,omitempty"`
-	Schema    Schema `json:"schema"`
+	Recurring bool `json:"recurring,omitempty"`
+	// Measure names the validated instrument a built-in measure is
+	// ("csi-4"): Mend scores it at submission (internal/measure). Only
+	// built-ins carry one; a copy of a measure is an ordinary exercise.
+	Measure string `json:"measure,omitempty"`
+	Schema  Schema `json:"schema"`
 }
 
 // FieldErrors maps a field key (or schema path) to a human message.
@@ -488,6 +500,9 @@ func validateField(errs FieldErrors, f Field, p, ref string) {
 			bad("max_label", "max_label "+pr+".")
 		}
 	} else {
+		if f.Reverse {
+			bad("reverse", "reverse only applies to scale fields.")
+		}
 		if f.Min != nil || f.Max != nil {
 			attr := "min"
 			if f.Min == nil {
@@ -562,6 +577,15 @@ func (t Template) Validate() FieldErrors {
 	}
 	if !t.Audience.Valid() {
 		errs.add("audience", fmt.Sprintf("Unknown audience %q: use breacher, hurt, either or leave it empty.", t.Audience))
+	}
+	switch {
+	case t.Measure == "":
+	case !slugRe.MatchString(t.Measure) || len(t.Measure) > MaxSlugLen:
+		errs.add("measure", "The measure's code must be lowercase words joined by hyphens.")
+	case t.Category != CategoryMeasures:
+		errs.add("measure", "A measure belongs to the outcome measures category.")
+	case t.SuggestedMode == ModeJoint:
+		errs.add("measure", "A measure is answered by each partner on their own, never jointly.")
 	}
 	for k, v := range t.Schema.Validate() {
 		errs.add(k, v)

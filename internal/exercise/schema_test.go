@@ -245,7 +245,7 @@ func TestLabelsAndLists(t *testing.T) {
 			t.Errorf("category %q has no label", c.Category)
 		}
 	}
-	if len(Categories) != 9 || Category("nope").Valid() {
+	if len(Categories) != 10 || Category("nope").Valid() {
 		t.Errorf("unexpected categories")
 	}
 	for _, m := range Modes {

@@ -11,7 +11,24 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/mend-clinic/mend/internal/exercise"
+	"github.com/mend-clinic/mend/internal/measure"
 )
+
+// BuiltinTemplates is every built-in: the exercises, then the outcome
+// measures (measure.Templates).
+func BuiltinTemplates() []exercise.Template {
+	return append(exercise.Builtins(), measure.Templates()...)
+}
+
+// BuiltinTemplate returns the built-in (exercise or measure) with the slug.
+func BuiltinTemplate(slug string) (exercise.Template, bool) {
+	for _, t := range BuiltinTemplates() {
+		if t.Slug == slug {
+			return t, true
+		}
+	}
+	return exercise.Template{}, false
+}
 
 // syncLock serialises SyncBuiltins across instances starting together.
 const syncLock = 0x6d656c62 // "melb"
@@ -29,7 +46,7 @@ func SyncBuiltins(ctx context.Context, d *sqlx.DB) error {
 	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, syncLock); err != nil {
 		return err
 	}
-	for _, t := range exercise.Builtins() {
+	for _, t := range BuiltinTemplates() {
 		if errs := t.Validate(); errs != nil {
 			return fmt.Errorf("built-in %s does not validate: %v", t.Slug, errs)
 		}
@@ -49,9 +66,10 @@ func syncBuiltin(ctx context.Context, tx *sqlx.Tx, t exercise.Template) error {
 	if errors.Is(err, sql.ErrNoRows) {
 		var id int64
 		err := tx.GetContext(ctx, &id, `INSERT INTO exercise_templates (slug, title, category, suggested_mode, audience,
-			description, private_to_counselor, recurring, visibility)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'builtin') RETURNING id`,
-			t.Slug, t.Title, t.Category, t.SuggestedMode, t.Audience, t.Description, t.Private, t.Recurring)
+			description, private_to_counselor, recurring, visibility, measure)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'builtin', $9) RETURNING id`,
+			t.Slug, t.Title, t.Category, t.SuggestedMode, t.Audience, t.Description, t.Private, t.Recurring,
+			sql.NullString{String: t.Measure, Valid: t.Measure != ""})
 		if err != nil {
 			return err
 		}
@@ -62,7 +80,8 @@ func syncBuiltin(ctx context.Context, tx *sqlx.Tx, t exercise.Template) error {
 	}
 	var r versionRow
 	if err := tx.GetContext(ctx, &r, `SELECT version, title, category, description, instructions, suggested_mode, audience,
-		private_to_counselor, recurring, schema FROM template_versions WHERE template_id = $1 AND version = $2`, cur.ID, cur.Version); err != nil {
+		private_to_counselor, recurring, coalesce(measure, '') AS measure, schema FROM template_versions
+		WHERE template_id = $1 AND version = $2`, cur.ID, cur.Version); err != nil {
 		return err
 	}
 	var old exercise.Template
@@ -70,7 +89,7 @@ func syncBuiltin(ctx context.Context, tx *sqlx.Tx, t exercise.Template) error {
 		return err
 	}
 	old.Slug, old.Title, old.Category, old.Description, old.Instructions = t.Slug, r.Title, r.Category, r.Description, r.Instructions
-	old.SuggestedMode, old.Audience, old.Private, old.Recurring = r.SuggestedMode, r.Audience, r.Private, r.Recurring
+	old.SuggestedMode, old.Audience, old.Private, old.Recurring, old.Measure = r.SuggestedMode, r.Audience, r.Private, r.Recurring, r.Measure
 	if same(old, t) {
 		return nil
 	}

@@ -164,6 +164,9 @@ func fieldChanges(a, b exercise.Field) []string {
 	if a.MinLabel != b.MinLabel || a.MaxLabel != b.MaxLabel {
 		what = append(what, "scale labels")
 	}
+	if a.Reverse != b.Reverse {
+		what = append(what, "scale direction")
+	}
 	return what
 }
 

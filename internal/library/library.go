@@ -69,6 +69,7 @@ type Summary struct {
 	Mine          bool              `db:"mine" json:"mine"`
 	Private       bool              `db:"private_to_counselor" json:"private"`
 	Recurring     bool              `db:"recurring" json:"recurring"`
+	Measure       string            `db:"measure" json:"measure,omitempty"` // a built-in measure's instrument ("csi-4"), scored by Mend
 	ArchivedAt    *time.Time        `db:"archived_at" json:"archived_at,omitempty"`
 	Version       int               `db:"current_version" json:"version"`
 	UpdatedAt     time.Time         `db:"updated_at" json:"updated_at"`
@@ -104,6 +105,7 @@ type Detail struct {
 	Audience       exercise.Audience  `json:"audience,omitempty"`
 	Private        bool               `json:"private"`
 	Recurring      bool               `json:"recurring"`
+	Measure        string             `json:"measure,omitempty"`
 	Sections       []exercise.Section `json:"sections"`
 	ChangeNote     string             `json:"change_note"`
 	CreatedAt      time.Time          `json:"created_at"`
@@ -115,14 +117,14 @@ type Detail struct {
 func (d Detail) Exercise() exercise.Template {
 	return exercise.Template{Slug: d.Slug, Title: d.Title, Category: d.Category, Description: d.Description,
 		Instructions: d.Instructions, SuggestedMode: d.SuggestedMode, Audience: d.Audience, Private: d.Private,
-		Recurring: d.Recurring, Schema: exercise.Schema{Sections: d.Sections}}
+		Recurring: d.Recurring, Measure: d.Measure, Schema: exercise.Schema{Sections: d.Sections}}
 }
 
 // Archived reports whether the template is archived.
 func (d Detail) Archived() bool { return d.ArchivedAt != nil }
 
 // Editable reports whether the caller may edit or archive the template.
-func (d Detail) Editable() bool { return d.Mine && d.Visibility != Builtin }
+func (d Detail) Editable() bool { return d.Mine && d.Visibility != Builtin && d.Measure == "" }
 
 // Draft returns the version as a draft (to edit it).
 func (d Detail) Draft() Draft {
@@ -172,8 +174,8 @@ func decodeCursor(s string) (cursor, error) {
 const visibleTo = `(t.visibility = 'builtin' OR (t.clinic_id = $1 AND (t.visibility = 'clinic' OR t.owner_id = $2)))`
 
 const summaryCols = `t.id, coalesce(t.slug, '') AS slug, t.title, t.category, t.suggested_mode, t.audience, t.description,
-	t.visibility, coalesce(t.owner_id = $2, false) AS mine, t.private_to_counselor, t.recurring, t.archived_at,
-	t.current_version, t.updated_at`
+	t.visibility, coalesce(t.owner_id = $2, false) AS mine, t.private_to_counselor, t.recurring,
+	coalesce(t.measure, '') AS measure, t.archived_at, t.current_version, t.updated_at`
 
 // List returns a page of the templates the caller can see, by title.
 func (s *Service) List(ctx context.Context, a actor.Actor, f Filter) (Page, error) {
@@ -249,6 +251,7 @@ type versionRow struct {
 	Audience       exercise.Audience `db:"audience"`
 	Private        bool              `db:"private_to_counselor"`
 	Recurring      bool              `db:"recurring"`
+	Measure        string            `db:"measure"`
 	Schema         []byte            `db:"schema"`
 	ChangeNote     string            `db:"change_note"`
 	CreatedAt      time.Time         `db:"created_at"`
@@ -258,7 +261,7 @@ type versionRow struct {
 func (s *Service) load(ctx context.Context, q sqlx.QueryerContext, a actor.Actor, id int64, n int, lock bool) (Detail, error) {
 	query := `SELECT t.id, coalesce(t.slug, '') AS slug, t.visibility, t.owner_id, t.archived_at, t.current_version,
 		v.version, v.title, v.category, v.description, v.instructions, v.suggested_mode, v.audience,
-		v.private_to_counselor, v.recurring, v.schema, v.change_note, v.created_at
+		v.private_to_counselor, v.recurring, coalesce(v.measure, '') AS measure, v.schema, v.change_note, v.created_at
 		FROM exercise_templates t JOIN template_versions v ON v.template_id = t.id
 		WHERE ` + visibleTo + ` AND t.id = $3 AND v.version = CASE WHEN $4 = 0 THEN t.current_version ELSE $4 END`
 	if lock {
@@ -282,7 +285,7 @@ func (s *Service) load(ctx context.Context, q sqlx.QueryerContext, a actor.Actor
 	d := Detail{ID: r.ID, Slug: r.Slug, Visibility: r.Visibility, Mine: r.OwnerID.Valid && r.OwnerID.Int64 == a.UserID,
 		ArchivedAt: r.ArchivedAt, CurrentVersion: r.CurrentVersion, Version: r.Version, Title: r.Title,
 		Category: r.Category, Description: r.Description, Instructions: r.Instructions, SuggestedMode: r.SuggestedMode,
-		Audience: r.Audience, Private: r.Private, Recurring: r.Recurring, Sections: sch.Sections,
+		Audience: r.Audience, Private: r.Private, Recurring: r.Recurring, Measure: r.Measure, Sections: sch.Sections,
 		ChangeNote: r.ChangeNote, CreatedAt: r.CreatedAt}
 	if d.Sections == nil {
 		d.Sections = []exercise.Section{}
@@ -350,16 +353,17 @@ func insertVersion(ctx context.Context, tx sqlx.ExtContext, id int64, n int, t e
 	if err != nil {
 		return err
 	}
+	measure := sql.NullString{String: t.Measure, Valid: t.Measure != ""}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO template_versions (template_id, version, title, category, description,
-		instructions, suggested_mode, audience, private_to_counselor, recurring, schema, change_note, created_by)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		instructions, suggested_mode, audience, private_to_counselor, recurring, schema, change_note, created_by, measure)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
 		id, n, t.Title, t.Category, t.Description, t.Instructions, t.SuggestedMode, t.Audience, t.Private, t.Recurring,
-		sch, note, by); err != nil {
+		sch, note, by, measure); err != nil {
 		return err
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE exercise_templates SET title = $2, category = $3, suggested_mode = $4, audience = $5,
-		description = $6, private_to_counselor = $7, recurring = $8, current_version = $9, updated_at = now() WHERE id = $1`,
-		id, t.Title, t.Category, t.SuggestedMode, t.Audience, t.Description, t.Private, t.Recurring, n)
+		description = $6, private_to_counselor = $7, recurring = $8, current_version = $9, measure = $10, updated_at = now() WHERE id = $1`,
+		id, t.Title, t.Category, t.SuggestedMode, t.Audience, t.Description, t.Private, t.Recurring, n, measure)
 	return err
 }
 
@@ -374,6 +378,9 @@ func insertTemplate(ctx context.Context, tx *sqlx.Tx, a actor.Actor, visibility 
 	}
 	return id, insertVersion(ctx, tx, id, 1, t, note, sql.NullInt64{Int64: a.UserID, Valid: true})
 }
+
+// MeasureLocked is why a measure cannot be edited, in the builder or the API.
+const MeasureLocked = "This is a validated measure: its items and answers are the published wording, and Mend scores it, so they can't be edited. Clone it to make an ordinary exercise of your own (Mend does not score a copy)."
 
 func (s *Service) requireCounselor(a actor.Actor) error {
 	if a.ClinicID == 0 || a.UserID == 0 {
@@ -410,6 +417,9 @@ func (s *Service) editable(ctx context.Context, tx *sqlx.Tx, a actor.Actor, id i
 	cur, err := s.load(ctx, tx, a, id, 0, true)
 	if err != nil {
 		return cur, err
+	}
+	if cur.Measure != "" {
+		return cur, apperr.New(apperr.Conflict, MeasureLocked)
 	}
 	if cur.Visibility == Builtin {
 		return cur, apperr.New(apperr.Conflict, "Built-in exercises can't be changed. Clone it to make your own version.")
@@ -476,6 +486,16 @@ func (s *Service) Clone(ctx context.Context, a actor.Actor, id int64) (Detail, e
 		t.Slug = ""
 		t.Title = copyTitle(t.Title)
 		note := fmt.Sprintf("Copied from “%s” (version %d).", src.Title, src.Version)
+		if t.Measure != "" {
+			// A copy of a validated measure is an ordinary exercise: its
+			// owner may change the items, so Mend no longer scores it.
+			t.Measure = ""
+			note += " An ordinary exercise: Mend does not score it."
+			d := "A copy of " + src.Title + ": an ordinary exercise. Mend does not score it, chart it or alert on it (only the built-in measure is scored).\n\n" + t.Description
+			if utf8.RuneCountInString(d) <= exercise.MaxDescriptionLen {
+				t.Description = d
+			}
+		}
 		if newID, err = insertTemplate(ctx, tx, a, Private, t, note); err != nil {
 			return err
 		}

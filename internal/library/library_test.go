@@ -95,8 +95,8 @@ func TestLibrarySyncBuiltinsIdempotent(t *testing.T) {
 		return
 	}
 	n1, v1 := count()
-	if n1 != len(exercise.Builtins()) || v1 != n1 {
-		t.Fatalf("after sync: %d templates, %d versions; want %d each", n1, v1, len(exercise.Builtins()))
+	if n1 != len(library.BuiltinTemplates()) || v1 != n1 {
+		t.Fatalf("after sync: %d templates, %d versions; want %d each", n1, v1, len(library.BuiltinTemplates()))
 	}
 	if err := library.SyncBuiltins(f.ctx, f.db); err != nil {
 		t.Fatal(err)
@@ -133,7 +133,7 @@ func TestLibraryBuiltinsVisibleEverywhere(t *testing.T) {
 	f := setup(t)
 	for _, a := range []actor.Actor{f.alice, f.carol} {
 		items := allItems(t, f, a, library.Filter{Limit: 5})
-		if len(items) != len(exercise.Builtins()) {
+		if len(items) != len(library.BuiltinTemplates()) {
 			t.Fatalf("clinic %d sees %d items", a.ClinicID, len(items))
 		}
 		for _, it := range items {

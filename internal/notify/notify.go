@@ -14,6 +14,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -44,6 +45,13 @@ const (
 	// the session follows it; see internal/appointment).
 	SessionMoved     Kind = "session.moved"
 	SessionCancelled Kind = "session.cancelled"
+	// A measure's score needs the counselor's eye (in the app; the daily
+	// digest counts them, internal/measure.AlertCounts): it crossed the
+	// cut-off into distress, dropped by the reliable-change figure or more,
+	// or the partners moved apart.
+	MeasureDistress Kind = "measure.distress"
+	MeasureDrop     Kind = "measure.drop"
+	MeasureApart    Kind = "measure.apart"
 )
 
 var mailOf = map[Kind]mail.Kind{
@@ -284,12 +292,29 @@ func word(r row) Item {
 		it.Text, it.Link = fmt.Sprintf("%s came in from %s", title, r.CoupleLabel.String), respLink()
 	case SafetyConcern:
 		it.Text, it.Link = fmt.Sprintf("A safety check from %s has concerning answers", r.CoupleLabel.String), respLink()
+		if r.Title.Valid && strings.Contains(r.Title.String, "PHQ-9") { // item 9: thoughts of self-harm
+			it.Text = fmt.Sprintf("%s from %s has a concerning answer about self-harm", r.Title.String, r.CoupleLabel.String)
+		}
 	case DueMoved:
 		it.Text, it.Link = fmt.Sprintf("The due date of %s changed", title), respLink()
 	case SessionMoved:
 		it.Text, it.Link = fmt.Sprintf("%s moved a session to a new time: see it on your home page", who), "/"
 	case SessionCancelled:
 		it.Text, it.Link = fmt.Sprintf("%s cancelled a session", who), "/"
+	case MeasureDistress, MeasureDrop, MeasureApart:
+		name := r.PartnerName.String
+		if name == "" {
+			name = "A partner"
+		}
+		switch r.Kind {
+		case MeasureDistress:
+			it.Text = fmt.Sprintf("%s from %s: %s's score crossed the distress cut-off", title, r.CoupleLabel.String, name)
+		case MeasureDrop:
+			it.Text = fmt.Sprintf("%s from %s: %s's score worsened by the reliable-change figure or more", title, r.CoupleLabel.String, name)
+		default:
+			it.Text = fmt.Sprintf("%s from %s: the partners' scores moved apart", title, r.CoupleLabel.String)
+		}
+		it.Link = "/couples/" + fmt.Sprint(r.CoupleID.Int64) + "#measures"
 	case MailUndelivered:
 		it.Text, it.Link = "A message from Mend could not be delivered", "/admin/mail"
 	case CounselorJoined:

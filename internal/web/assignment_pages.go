@@ -30,6 +30,11 @@ func (s *Server) assignPage(c echo.Context) error {
 		return err
 	}
 	form := map[string]string{"template_id": c.QueryParam("template"), "repeat": "none"}
+	for _, k := range []string{"mode", "repeat", "until"} { // a schedule chosen on a measure's page
+		if v := c.QueryParam(k); v != "" {
+			form[k] = v
+		}
+	}
 	return s.renderAssign(c, http.StatusOK, id, form, nil)
 }
 
@@ -41,7 +46,13 @@ func (s *Server) assignFromTemplate(c echo.Context) error {
 		return apperr.New(apperr.BadRequest, "Choose a couple.")
 	}
 	tpl, _ := strconv.ParseInt(c.QueryParam("template"), 10, 64)
-	return c.Redirect(http.StatusSeeOther, "/couples/"+strconv.FormatInt(couple, 10)+"/assign?template="+strconv.FormatInt(tpl, 10))
+	q := url.Values{"template": {strconv.FormatInt(tpl, 10)}}
+	for _, k := range []string{"mode", "repeat", "until"} {
+		if v := c.QueryParam(k); v != "" {
+			q.Set(k, v)
+		}
+	}
+	return c.Redirect(http.StatusSeeOther, "/couples/"+strconv.FormatInt(couple, 10)+"/assign?"+q.Encode())
 }
 
 func (s *Server) renderAssign(c echo.Context, status int, coupleID int64, form, errs map[string]string) error {
@@ -92,7 +103,7 @@ func (s *Server) assignSubmit(c echo.Context) error {
 			in.DueAt = &due
 		}
 	}
-	if f["repeat"] == "day" || f["repeat"] == "week" {
+	if f["repeat"] == "day" || f["repeat"] == "week" || f["repeat"] == "four_weeks" {
 		in.Recurrence = &struct {
 			Every string `json:"every"`
 			Until string `json:"until"`

@@ -220,6 +220,10 @@ func (s *Server) coupleData(c echo.Context, id int64) (map[string]any, error) {
 	if err := s.coupleSessions(c, id, d); err != nil {
 		return nil, err
 	}
+	// Outcome measures: the counselor's charts (an audited read), an admin's counts.
+	if d["Measures"], err = s.Measures.ForCouple(c.Request().Context(), a, id, ""); err != nil {
+		return nil, err
+	}
 	if a.Has(actor.RoleAdmin) {
 		cs, err := s.activeCounselors(c)
 		if err != nil {
@@ -455,5 +459,9 @@ func (s *Server) caseloadPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "caseload", page{Title: "My caseload", Data: map[string]any{"Items": cs, "NextSession": next}})
+	csi4, err := s.Measures.CaseloadCSI4(c.Request().Context(), mustActor(c))
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "caseload", page{Title: "My caseload", Data: map[string]any{"Items": cs, "NextSession": next, "CSI4": csi4}})
 }

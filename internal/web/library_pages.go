@@ -17,6 +17,7 @@ import (
 	"github.com/mend-clinic/mend/internal/clinic"
 	"github.com/mend-clinic/mend/internal/exercise"
 	"github.com/mend-clinic/mend/internal/library"
+	"github.com/mend-clinic/mend/internal/measure"
 )
 
 func init() {
@@ -160,8 +161,11 @@ func (s *Server) showTemplate(c echo.Context) error {
 			active = append(active, cp)
 		}
 	}
-	return s.render(c, http.StatusOK, "library_template", page{Title: d.Title,
-		Data: map[string]any{"T": d, "Preview": html, "Old": d.Version != d.CurrentVersion, "Couples": active}})
+	data := map[string]any{"T": d, "Preview": html, "Old": d.Version != d.CurrentVersion, "Couples": active}
+	if in, ok := measure.Get(d.Measure); ok {
+		data["Measure"] = in // its scoring, source and typical schedules
+	}
+	return s.render(c, http.StatusOK, "library_template", page{Title: d.Title, Data: data})
 }
 
 func (s *Server) libraryPrintPage(c echo.Context) error {
@@ -223,7 +227,7 @@ func (s *Server) libraryRestorePost(c echo.Context) error {
 
 type builderField struct {
 	Key, Type, Label, Help, MaxLength, MaxItems, Options, Min, Max, MinLabel, MaxLabel string
-	Required                                                                           bool
+	Required, Reverse                                                                  bool
 }
 
 type builderSection struct {
@@ -261,7 +265,8 @@ func parseBuilder(form url.Values) builder {
 			sec.Fields = append(sec.Fields, builderField{Key: form.Get(fp + "key"), Type: form.Get(fp + "type"),
 				Label: form.Get(fp + "label"), Help: form.Get(fp + "help"), Required: form.Get(fp+"required") != "",
 				MaxLength: form.Get(fp + "max_length"), MaxItems: form.Get(fp + "max_items"), Options: form.Get(fp + "options"),
-				Min: form.Get(fp + "min"), Max: form.Get(fp + "max"), MinLabel: form.Get(fp + "min_label"), MaxLabel: form.Get(fp + "max_label")})
+				Min: form.Get(fp + "min"), Max: form.Get(fp + "max"), MinLabel: form.Get(fp + "min_label"), MaxLabel: form.Get(fp + "max_label"),
+				Reverse: form.Get(fp+"reverse") != ""})
 		}
 		b.Sections = append(b.Sections, sec)
 	}
@@ -293,7 +298,8 @@ func builderFromDraft(id int64, d library.Draft) builder {
 		for _, f := range sec.Fields {
 			bs.Fields = append(bs.Fields, builderField{Key: f.Key, Type: string(f.Type), Label: f.Label, Help: f.Help,
 				Required: f.Required, MaxLength: itoaInt(f.MaxLength), MaxItems: itoaInt(f.MaxItems),
-				Options: strings.Join(f.Options, "\n"), Min: ptrStr(f.Min), Max: ptrStr(f.Max), MinLabel: f.MinLabel, MaxLabel: f.MaxLabel})
+				Options: strings.Join(f.Options, "\n"), Min: ptrStr(f.Min), Max: ptrStr(f.Max), MinLabel: f.MinLabel, MaxLabel: f.MaxLabel,
+				Reverse: f.Reverse})
 		}
 		b.Sections = append(b.Sections, bs)
 	}
@@ -363,6 +369,7 @@ func (b builder) draft() (library.Draft, map[string]string) {
 			case exercise.TypeScale:
 				f.Min, f.Max = num(p+"min", bf.Min), num(p+"max", bf.Max)
 				f.MinLabel, f.MaxLabel = strings.TrimSpace(bf.MinLabel), strings.TrimSpace(bf.MaxLabel)
+				f.Reverse = bf.Reverse
 			case exercise.TypeSingleChoice, exercise.TypeMultiChoice:
 				for _, o := range strings.Split(bf.Options, "\n") {
 					if o = strings.TrimSpace(o); o != "" {
@@ -525,6 +532,9 @@ func (s *Server) libraryEditPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if d.Measure != "" {
+		return apperr.New(apperr.Conflict, library.MeasureLocked)
+	}
 	if d.Visibility == library.Builtin {
 		return apperr.New(apperr.Conflict, "Built-in exercises can't be changed. Clone it to make your own version.")
 	}
@@ -547,6 +557,9 @@ func (s *Server) libraryEditPost(c echo.Context) error {
 	d, err := s.library().Get(c.Request().Context(), mustActor(c), id)
 	if err != nil {
 		return err
+	}
+	if d.Measure != "" {
+		return apperr.New(apperr.Conflict, library.MeasureLocked)
 	}
 	if d.Visibility == library.Builtin {
 		return apperr.New(apperr.Conflict, "Built-in exercises can't be changed. Clone it to make your own version.")

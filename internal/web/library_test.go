@@ -10,6 +10,7 @@ import (
 
 	"github.com/mend-clinic/mend/internal/apptest"
 	"github.com/mend-clinic/mend/internal/exercise"
+	"github.com/mend-clinic/mend/internal/library"
 )
 
 type libTemplate struct {
@@ -62,8 +63,8 @@ func TestLibraryBuiltinsRenderThroughPages(t *testing.T) {
 	if r := api.Do("GET", "/api/v1/exercise-templates?limit=100", nil, &list); r.Status != 200 {
 		t.Fatalf("list: %d %s", r.Status, r.Body)
 	}
-	if len(list.Items) != len(exercise.Builtins()) || list.Next != nil {
-		t.Fatalf("%d items (next %v), want %d built-ins", len(list.Items), list.Next, len(exercise.Builtins()))
+	if len(list.Items) != len(library.BuiltinTemplates()) || list.Next != nil {
+		t.Fatalf("%d items (next %v), want %d built-ins", len(list.Items), list.Next, len(library.BuiltinTemplates()))
 	}
 	b := app.Browser()
 	b.Login("cora@a.test")
@@ -75,7 +76,7 @@ func TestLibraryBuiltinsRenderThroughPages(t *testing.T) {
 		if !strings.Contains(lib.Body, html.EscapeString(it.Title)) {
 			t.Errorf("library page lacks %q", it.Title)
 		}
-		bt, ok := exercise.Builtin(it.Slug)
+		bt, ok := library.BuiltinTemplate(it.Slug)
 		if !ok {
 			t.Fatalf("unknown slug %q", it.Slug)
 		}

@@ -246,6 +246,19 @@ var matrix = map[string][]mcase{
 	"PUT /api/v1/sessions/:id/note":   {{"/api/v1/sessions/{sess}/note", "NNNNYNNN"}, {"/api/v1/sessions/{sessFinn}/note", "NNNNNNNY"}},
 	"POST /api/v1/me/calendar-feed":   {{"/api/v1/me/calendar-feed", "NNNNYYNY"}},
 	"DELETE /api/v1/me/calendar-feed": {{"/api/v1/me/calendar-feed", "NNNNYYNY"}},
+
+	// Outcome measures: scores to the partners and their counselor (the
+	// admin: counts only, no chart); sharing by the counselor only.
+	"GET /couples/:id/measures/:measure/chart.svg": {{"/couples/{couple}/measures/csi-4/chart.svg", "NYYNYNNN"},
+		{"/couples/{couple}/measures/no-such-measure/chart.svg", "NNNNNNNN"}, {"/couples/{coupleFinn}/measures/csi-4/chart.svg", "NNNNNNNY"}},
+	"POST /couples/:id/measures/sharing": {{"/couples/{couple}/measures/sharing", "NNNNYNNN"}, {"/couples/{coupleCarl}/measures/sharing", "NNNNNYNN"},
+		{"/couples/{coupleFinn}/measures/sharing", "NNNNNNNY"}},
+	"GET /progress":        {{"/progress", "NYYYNNNN"}},
+	"GET /api/v1/measures": {{"/api/v1/measures", "NNNNYYNY"}},
+	"GET /api/v1/couples/:id/measures": {{"/api/v1/couples/{couple}/measures", "NYYNYNYN"}, {"/api/v1/couples/{couple2}/measures", "NNNYYNYN"},
+		{"/api/v1/couples/{coupleFinn}/measures", "NNNNNNNY"}},
+	"PUT /api/v1/couples/:id/measures/sharing": {{"/api/v1/couples/{couple}/measures/sharing", "NNNNYNNN"},
+		{"/api/v1/couples/{coupleCarl}/measures/sharing", "NNNNNYNN"}, {"/api/v1/couples/{coupleFinn}/measures/sharing", "NNNNNNNY"}},
 }
 
 // matrixLate are run last, in this order: they change the objects other
@@ -396,7 +409,7 @@ func (f *matrixFixture) send(caller, method, path string) apptest.Response {
 		switch {
 		case method == "PUT" && strings.HasPrefix(path, "/api/v1/responses/"):
 			body = `{"answers":{},"version":1}`
-		case strings.HasSuffix(path, "/share"):
+		case strings.HasSuffix(path, "/share"), strings.HasSuffix(path, "/measures/sharing"):
 			body = `{"shared":false}`
 		}
 		return f.api[caller].Do(method, path, body, nil)
@@ -413,7 +426,7 @@ func dbDigest(t *testing.T, app *apptest.App) string {
 	var parts []string
 	for _, tbl := range []string{"clinics", "users", "memberships", "couples", "partners", "invitations", "exercise_templates",
 		"template_versions", "assignments", "responses", "submissions", "reviews", "signatures", "user_totp", "notification_settings",
-		"couple_takeovers", "appointments", "appointment_notes", "calendar_feeds"} {
+		"couple_takeovers", "appointments", "appointment_notes", "calendar_feeds", "measure_scores", "measure_sharing", "measure_alerts"} {
 		var s string
 		if err := app.DB.Get(&s, `SELECT coalesce(md5(string_agg(x::text, '|' ORDER BY x::text)), '') FROM `+tbl+` x`); err != nil {
 			t.Fatal(err)

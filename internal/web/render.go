@@ -138,7 +138,7 @@ func loadViews() (*views, error) {
 	}
 	v := &views{pages: map[string]*template.Template{}}
 	for _, n := range names {
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templates.FS, "layout.html", "partials.html", n)
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templates.FS, "layout.html", "partials*.html", n)
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", n, err)
 		}

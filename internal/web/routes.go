@@ -28,13 +28,13 @@ func (s *Server) Sessionless(method, path string) bool { return s.sessionless[me
 // slice per area, each defined next to its handlers.
 func (s *Server) pageRoutes() []route {
 	return slices.Concat(s.corePageRoutes(), s.clinicPageRoutes(), s.libraryPageRoutes(), s.securityPageRoutes(), s.assignmentPageRoutes(),
-		s.notificationPageRoutes(), s.mailFailurePageRoutes(), s.settingsPageRoutes(), s.appointmentPageRoutes())
+		s.notificationPageRoutes(), s.mailFailurePageRoutes(), s.settingsPageRoutes(), s.appointmentPageRoutes(), s.measurePageRoutes())
 }
 
 // apiRoutes are the JSON API under /api/v1 (bearer tokens, no cookies).
 func (s *Server) apiRoutes() []route {
 	return slices.Concat(s.coreAPIRoutes(), s.clinicAPIRoutes(), s.libraryAPIRoutes(), s.securityAPIRoutes(), s.assignmentAPIRoutes(),
-		s.notificationAPIRoutes(), s.mailFailureAPIRoutes(), s.settingsAPIRoutes(), s.appointmentAPIRoutes())
+		s.notificationAPIRoutes(), s.mailFailureAPIRoutes(), s.settingsAPIRoutes(), s.appointmentAPIRoutes(), s.measureAPIRoutes())
 }
 
 func (s *Server) corePageRoutes() []route {

@@ -25,6 +25,7 @@ import (
 	"github.com/mend-clinic/mend/internal/clinic"
 	"github.com/mend-clinic/mend/internal/config"
 	"github.com/mend-clinic/mend/internal/library"
+	"github.com/mend-clinic/mend/internal/measure"
 	"github.com/mend-clinic/mend/internal/notify"
 	"github.com/mend-clinic/mend/internal/security"
 	"github.com/mend-clinic/mend/internal/settings"
@@ -45,6 +46,7 @@ type Deps struct {
 	MFA         *security.MFA
 	Notify      *notify.Service
 	Settings    *settings.Service
+	Measures    *measure.Service
 	// SessionCleanup is how often expired sessions are purged (0: never, for tests).
 	SessionCleanup time.Duration
 
