@@ -199,17 +199,12 @@ const (
 
 // coarseState is "done" once a response was first submitted, and it never
 // goes back: a revision requested is the counselor's word to the author,
-// so it must not show as "to do" again. coarseStateSQL is the same in SQL.
+// so it must not show as "to do" again.
 func coarseState(r Response) string {
 	if r.SubmittedAt.Valid {
 		return StateDone
 	}
 	return StateToDo
-}
-
-// coarseStateSQL is coarseState for the responses alias r.
-func coarseStateSQL(r string) string {
-	return `CASE WHEN ` + r + `.submitted_at IS NOT NULL THEN 'done' ELSE 'to_do' END`
 }
 
 // contentReader reports whether the caller may read anything clinical of

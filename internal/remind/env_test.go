@@ -219,7 +219,6 @@ func join(s []string) string {
 	return out
 }
 
-func counts(a mail.Args) map[string]int { return a.Counts }
 
 func equal(a, b map[string]int) bool {
 	if len(a) != len(b) {
