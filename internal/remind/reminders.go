@@ -87,9 +87,9 @@ func (s *Service) PlanReminders(ctx context.Context, now time.Time) ([]Plan, err
 			SELECT r.clinic_id, r.couple_id, r.partner_id, r.due_at, r.occurs_on FROM responses r
 			WHERE r.status IN ('draft', 'revision_requested') AND r.due_at > $1 AND r.due_at <= $2),
 		who AS (
-			SELECT o.*, p.user_id FROM open o JOIN partners p ON p.id = o.partner_id WHERE p.user_id IS NOT NULL
+			SELECT o.clinic_id, o.couple_id, o.partner_id, o.due_at, o.occurs_on, p.user_id FROM open o JOIN partners p ON p.id = o.partner_id WHERE p.user_id IS NOT NULL
 			UNION ALL
-			SELECT o.*, p.user_id FROM open o JOIN partners p ON p.couple_id = o.couple_id
+			SELECT o.clinic_id, o.couple_id, o.partner_id, o.due_at, o.occurs_on, p.user_id FROM open o JOIN partners p ON p.couple_id = o.couple_id
 			WHERE o.partner_id IS NULL AND p.user_id IS NOT NULL)
 		SELECT DISTINCT w.user_id FROM who w
 		LEFT JOIN (SELECT id, time_zone FROM users WHERE time_zone IS NOT NULL) u ON u.id = w.user_id
