@@ -219,7 +219,6 @@ func join(s []string) string {
 	return out
 }
 
-
 func equal(a, b map[string]int) bool {
 	if len(a) != len(b) {
 		return false
