@@ -367,6 +367,7 @@ func Lines(k Kind, c map[string]int) []string {
 		add(c["submitted"], "One new piece of work came in.", "%d new pieces of work came in.")
 		add(c["waiting"], "One piece of work is waiting for your review.", "%d pieces of work are waiting for your review.")
 		add(c["overdue"], "One piece of work is overdue.", "%d pieces of work are overdue.")
+		add(c["measures"], "A progress measure needs a look.", "%d progress measures need a look.")
 	}
 	return out
 }

@@ -350,7 +350,7 @@ func (in Instrument) check() error {
 		return fmt.Errorf("cutoff.distress %q", in.Cutoff.Distress)
 	}
 	for _, s := range in.Schedules {
-		if s.Every != "week" && s.Every != "four_weeks" {
+		if s.Every != "week" && s.Every != "four_weeks" && s.Every != "next_session" {
 			return fmt.Errorf("schedule %q", s.Every)
 		}
 	}

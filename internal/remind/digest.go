@@ -33,13 +33,17 @@ type DigestCounts struct {
 	// Attention: submitted safety checks with concerning answers not
 	// reviewed yet (cardinality(concern_fields) > 0).
 	Attention int `db:"attention"`
+	// Measures: outcome-measure alerts since the previous digest (a score
+	// into distress, a drop, partners moving apart; internal/measure).
+	Measures int `db:"measures"`
 }
 
-func (c DigestCounts) any() bool { return c.Submitted+c.Waiting+c.Overdue+c.Attention > 0 }
+func (c DigestCounts) any() bool { return c.Submitted+c.Waiting+c.Overdue+c.Attention+c.Measures > 0 }
 
 func (c DigestCounts) mail() map[string]int {
 	out := map[string]int{}
-	for k, v := range map[string]int{"submitted": c.Submitted, "waiting": c.Waiting, "overdue": c.Overdue, "attention": c.Attention} {
+	for k, v := range map[string]int{"submitted": c.Submitted, "waiting": c.Waiting, "overdue": c.Overdue, "attention": c.Attention,
+		"measures": c.Measures} {
 		if v > 0 {
 			out[k] = v
 		}
@@ -114,7 +118,10 @@ func (s *Service) DigestCounts(ctx context.Context, counselorID int64, clinics [
 			count(*) FILTER (WHERE r.status = 'submitted' AND cardinality(r.concern_fields) > 0) AS attention,
 			count(*) FILTER (WHERE r.status IN ('draft', 'revision_requested') AND r.due_at < $4) AS overdue,
 			coalesce(sum((SELECT count(*) FROM submissions s WHERE s.response_id = r.id AND s.submitted_at > $3 AND s.submitted_at <= $4))
-				FILTER (WHERE r.submitted_at > $3), 0) AS submitted
+				FILTER (WHERE r.submitted_at > $3), 0) AS submitted,
+			(SELECT count(*) FROM measure_alerts m JOIN couples mc ON mc.id = m.couple_id
+				WHERE mc.clinic_id = ANY($2) AND mc.counselor_id = $1 AND mc.status = 'active'
+				  AND m.created_at > $3 AND m.created_at <= $4) AS measures
 		FROM couples c
 		JOIN responses r ON r.couple_id = c.id
 		JOIN assignments a ON a.id = r.assignment_id AND a.status = 'active'

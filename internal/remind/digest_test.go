@@ -1,6 +1,7 @@
 package remind_test
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -121,4 +122,31 @@ func mustAssignID(e *env) int64 {
 		e.t.Fatal(err)
 	}
 	return id
+}
+
+// Outcome-measure alerts since the previous digest are counted in it (a
+// neutral line: "A progress measure needs a look.").
+func TestDigestCountsMeasureAlerts(t *testing.T) {
+	e := newEnv(t, "Europe/Berlin")
+	created := e.local("2026-05-04", 10, 0)
+	j := e.assign(created, "trigger-journal", "individual", e.pa, time.Time{})
+	rid := e.responseOf(j.ID, e.pa)
+	e.submit(rid, e.a.UserID, e.local("2026-05-04", 20, 0))
+	var sub int64
+	if err := e.db.Get(&sub, `SELECT id FROM submissions WHERE response_id = $1`, rid); err != nil {
+		t.Fatal(err)
+	}
+	e.db.MustExec(`INSERT INTO measure_scores (submission_id, response_id, clinic_id, couple_id, partner_id, assignment_id, measure,
+		score, band, distress, scored_on, submitted_at) SELECT $1, r.id, r.clinic_id, r.couple_id, r.partner_id, r.assignment_id,
+		'csi-4', 9, 'distress', true, '2026-05-04', $2 FROM responses r WHERE r.id = $3`, sub, e.local("2026-05-04", 20, 0), rid)
+	e.db.MustExec(`INSERT INTO measure_alerts (clinic_id, couple_id, partner_id, submission_id, measure, kind, created_at)
+		SELECT clinic_id, couple_id, partner_id, submission_id, measure, 'distress', $2 FROM measure_scores WHERE submission_id = $1`,
+		sub, e.local("2026-05-04", 20, 1))
+	got := e.digests(e.local("2026-05-05", 8, 0))
+	if len(got) != 1 || got[0].Counts["measures"] != 1 {
+		t.Fatalf("digest: %+v", got)
+	}
+	if l := mail.Lines(mail.Digest, got[0].Counts); !slices.Contains(l, "A progress measure needs a look.") {
+		t.Errorf("lines %q", l)
+	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/mend-clinic/mend/internal/appointment"
 	"github.com/mend-clinic/mend/internal/assignment"
 	"github.com/mend-clinic/mend/internal/clinic"
+	"github.com/mend-clinic/mend/internal/measure"
 )
 
 // ---- scheduling ----
@@ -200,6 +201,8 @@ type prepView struct {
 	Prep   appointment.Prep
 	Period assignment.Period
 	Note   appointment.Note
+	// Measures are both partners' scores over time (an audited read).
+	Measures measure.View
 	// Typed is the text the counselor sent (kept after a refused save);
 	// Saved is the newer text saved meanwhile, shown beside it.
 	Typed string
@@ -217,6 +220,9 @@ func (s *Server) loadPrep(c echo.Context, id int64) (prepView, error) {
 		return v, err
 	}
 	if v.Note, err = s.Appointments.ReadNote(ctx, a, id); err != nil {
+		return v, err
+	}
+	if v.Measures, err = s.Measures.ForCouple(ctx, a, v.Prep.Session.CoupleID, ""); err != nil {
 		return v, err
 	}
 	v.Typed = v.Note.Text

@@ -30,7 +30,7 @@ func (s *Server) assignPage(c echo.Context) error {
 		return err
 	}
 	form := map[string]string{"template_id": c.QueryParam("template"), "repeat": "none"}
-	for _, k := range []string{"mode", "repeat", "until"} { // a schedule chosen on a measure's page
+	for _, k := range []string{"mode", "repeat", "until", "due"} { // a schedule chosen on a measure's page
 		if v := c.QueryParam(k); v != "" {
 			form[k] = v
 		}
@@ -47,7 +47,7 @@ func (s *Server) assignFromTemplate(c echo.Context) error {
 	}
 	tpl, _ := strconv.ParseInt(c.QueryParam("template"), 10, 64)
 	q := url.Values{"template": {strconv.FormatInt(tpl, 10)}}
-	for _, k := range []string{"mode", "repeat", "until"} {
+	for _, k := range []string{"mode", "repeat", "until", "due"} {
 		if v := c.QueryParam(k); v != "" {
 			q.Set(k, v)
 		}
