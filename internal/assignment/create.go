@@ -255,7 +255,10 @@ func (s *Service) checkNew(ctx context.Context, tx *sqlx.Tx, acc access, t templ
 	if in.Recurrence == nil {
 		return []occurrence{{due: due}}, rec, nil
 	}
-	step := map[string]int{"day": 1, "week": 7, "four_weeks": 28}[in.Recurrence.Every]
+	step := 0
+	if e := in.Recurrence.Every; e == "day" || e == "week" || e == "four_weeks" {
+		step = stepDays(e)
+	}
 	if step == 0 {
 		fields["recurrence.every"] = "Repeat every day, every week or every four weeks."
 	}

@@ -61,12 +61,20 @@ func authors(mode string, partner, a, b sql.NullInt64) []sql.NullInt64 {
 	return []sql.NullInt64{{}}
 }
 
-// stepDays is the distance between occurrences.
+// stepDays is the distance between occurrences, in local days.
 func stepDays(every string) int {
-	if every == "week" {
+	switch every {
+	case "week":
 		return 7
+	case "four_weeks":
+		return 28
 	}
 	return 1
+}
+
+// StepDaysSQL is stepDays for a recur_every column, in SQL.
+func StepDaysSQL(col string) string {
+	return `CASE ` + col + ` WHEN 'week' THEN 7 WHEN 'four_weeks' THEN 28 ELSE 1 END`
 }
 
 // insertOccurrence makes one day's responses, due at the end of that day in

@@ -571,7 +571,7 @@ func resumeWork(ctx context.Context, tx *sqlx.Tx, coupleID int64, loc *time.Loca
 // paused or closed are never made; today's is made by the next run of the
 // occurrence job.
 func skipDays(ctx context.Context, tx *sqlx.Tx, coupleID int64, loc *time.Location) error {
-	_, err := tx.ExecContext(ctx, `WITH s AS (SELECT id, CASE recur_every WHEN 'week' THEN 7 ELSE 1 END AS step
+	_, err := tx.ExecContext(ctx, `WITH s AS (SELECT id, `+assignment.StepDaysSQL("recur_every")+` AS step
 			FROM assignments WHERE couple_id = $1 AND next_occurs_on IS NOT NULL AND next_occurs_on < $2::date)
 		UPDATE assignments a SET next_occurs_on = CASE WHEN n.day <= a.recur_until THEN n.day END
 		FROM (SELECT s.id, a.next_occurs_on + s.step * (($2::date - a.next_occurs_on + s.step - 1) / s.step) AS day

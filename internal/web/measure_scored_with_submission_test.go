@@ -1,12 +1,14 @@
 package web_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/url"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mend-clinic/mend/internal/exercise"
 	"github.com/mend-clinic/mend/internal/measure"
@@ -109,8 +111,22 @@ func TestMeasureAssignedToEachPartnerOnly(t *testing.T) {
 	}
 	weekly := p.assignMeasure(t, cora, "csi-4", map[string]any{"recurrence": map[string]string{"every": "week", "until": daysFromToday(27)}})
 	monthly := p.assignMeasure(t, cora, "csi-16", map[string]any{"recurrence": map[string]string{"every": "four_weeks", "until": daysFromToday(84)}})
-	if len(weekly.Responses) != 8 || len(monthly.Responses) != 8 {
-		t.Errorf("weekly %d responses (want 4 weeks × 2), every four weeks %d (want 4 × 2)", len(weekly.Responses), len(monthly.Responses))
+	// Recurring work is made on its day: today's occurrence now, the rest
+	// by the occurrence job on theirs (7 and 28 local days apart).
+	if len(weekly.Responses) != 2 || len(monthly.Responses) != 2 {
+		t.Errorf("weekly %d responses today (want 2), every four weeks %d (want 2)", len(weekly.Responses), len(monthly.Responses))
+	}
+	for d := 1; d <= 84; d++ {
+		if _, err := p.app.Services.Assignments.MakeOccurrences(context.Background(), time.Now().AddDate(0, 0, d)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	count := func(id int64) (n int) {
+		p.app.DB.Get(&n, `SELECT count(*) FROM responses WHERE assignment_id = $1`, id)
+		return n
+	}
+	if w, m := count(weekly.ID), count(monthly.ID); w != 8 || m != 8 {
+		t.Errorf("weekly %d responses (want 4 weeks × 2), every four weeks %d (want 4 × 2)", w, m)
 	}
 	rid := p.response(t, one, p.partnerA).ID
 	answerMeasure(t, alex, rid, measureAnswers(t, "phq-9", 4, ""))
