@@ -392,6 +392,7 @@ func cmdAudit(e env, args []string) error {
 func cmdSeedLoad(e env, args []string) error {
 	fs := flags(e, "seed-load", "Fill the database with a large synthetic clinic (counselors, couples, partners and\nassignments in realistic states) for benchmarks and load tests. Never run it on real data.")
 	n := fs.Int("assignments", 1000000, "how many assignments to create (one response each)")
+	clinics := fs.Int("clinics", 1, "spread them over this many clinics")
 	if showHelp(e, fs, args) {
 		return nil
 	}
@@ -400,6 +401,10 @@ func cmdSeedLoad(e env, args []string) error {
 	}
 	if *n < 1 || *n > 20000000 {
 		fmt.Fprintln(e.stderr, "mend seed-load: --assignments must be between 1 and 20,000,000")
+		return errUsage
+	}
+	if *clinics < 1 || *clinics > 10000 {
+		fmt.Fprintln(e.stderr, "mend seed-load: --clinics must be between 1 and 10,000")
 		return errUsage
 	}
 	_, d, err := open(e)
@@ -414,13 +419,13 @@ func cmdSeedLoad(e env, args []string) error {
 		return err
 	}
 	start := time.Now()
-	r, err := loadgen.Seed(e.ctx, d, loadgen.Options{Assignments: *n})
+	r, err := loadgen.Seed(e.ctx, d, loadgen.Options{Assignments: *n, Clinics: *clinics})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "seeded %d assignments in clinic %d: %d couples, %d counselors (%s)\n"+
+	fmt.Fprintf(e.stdout, "seeded %d assignments in %d clinic(s), the first %d: %d couples, %d counselors (%s)\n"+
 		"sign in as counselor %s or client %s (password %s)\n",
-		*n, r.ClinicID, r.Couples, r.Counselors, time.Since(start).Round(time.Second), r.CounselorEmail, r.ClientEmail, loadgen.Password)
+		*n, r.Clinics, r.ClinicID, r.Couples, r.Counselors, time.Since(start).Round(time.Second), r.CounselorEmail, r.ClientEmail, loadgen.Password)
 	return nil
 }
 
