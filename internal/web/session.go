@@ -43,12 +43,19 @@ func baseActor(c echo.Context) actor.Actor {
 
 func (s *Server) sessionActive(c echo.Context) bool { b, _ := c.Get(ctxSession).(bool); return b }
 
-// withSession loads the browser session (scs, stored in PostgreSQL).
+// withSession loads the browser session (scs, stored in PostgreSQL; the
+// store writes it back only when it changed or its idle deadline has to
+// move, see sessionstore.go).
 func (s *Server) withSession(next echo.HandlerFunc) echo.HandlerFunc {
-	return echo.WrapMiddleware(s.sessions.LoadAndSave)(func(c echo.Context) error {
+	h := echo.WrapMiddleware(s.sessions.LoadAndSave)(func(c echo.Context) error {
 		c.Set(ctxSession, true)
 		return next(c)
 	})
+	return func(c echo.Context) error {
+		r := c.Request()
+		c.SetRequest(r.WithContext(withLoadedSession(r.Context())))
+		return h(c)
+	}
 }
 
 // csrfToken returns the session's CSRF token, creating it on first use.
