@@ -21,7 +21,8 @@
 #    reference per round and the median of the rounds, and the peak RSS of
 #    mend serve (VmHWM).
 #
-# ONLY="home review" runs only those scenarios (names as in the table).
+# ONLY="home review" runs only those scenarios (names as in the table);
+# MEND_BIN=path measures that mend binary instead of building this tree.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -44,7 +45,9 @@ mkdir -p "$work"
 chmod 700 "$work"
 
 echo "== build"
-go build -o bin/mend ./cmd/mend
+# MEND_BIN=path measures a mend binary built elsewhere (an earlier commit).
+mendbin=${MEND_BIN:-bin/mend}
+[ -n "${MEND_BIN:-}" ] || go build -o bin/mend ./cmd/mend
 go build -o bin/benchref ./cmd/benchref
 
 bin=$(scripts/pg.sh bindir)
@@ -81,7 +84,7 @@ if [ -n "${RESEED:-}" ] || [ "$(seeded)" != "bench-http N=$N CLINICS=$CLINICS" ]
 	echo "== seeding $N assignments over $CLINICS clinics (kept for the next runs; RESEED=1 seeds again)"
 	"$bin/psql" -h "$sock" -U mend -d postgres -qc "DROP DATABASE IF EXISTS mend" >/dev/null
 	"$bin/psql" -h "$sock" -U mend -d postgres -qc "CREATE DATABASE mend" >/dev/null
-	bin/mend seed-load --assignments "$N" --clinics "$CLINICS"
+	"$mendbin" seed-load --assignments "$N" --clinics "$CLINICS"
 	psqlc -c "VACUUM ANALYZE"
 	psqlc -c "COMMENT ON DATABASE mend IS 'bench-http N=$N CLINICS=$CLINICS'"
 else
@@ -106,7 +109,7 @@ mend=http://127.0.0.1:$MEND_PORT
 ref=http://127.0.0.1:$REF_PORT
 
 echo "== starting mend serve and benchref"
-MEND_ADDR=127.0.0.1:$MEND_PORT MEND_MAIL_DIR=$work/mail bin/mend serve >"$work/mend.log" 2>&1 &
+MEND_ADDR=127.0.0.1:$MEND_PORT MEND_MAIL_DIR=$work/mail "$mendbin" serve >"$work/mend.log" 2>&1 &
 mend_pid=$!
 pids+=("$mend_pid")
 DATABASE_URL=$refurl BENCHREF_ADDR=127.0.0.1:$REF_PORT bin/benchref >"$work/benchref.log" 2>&1 &
