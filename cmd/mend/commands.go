@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"strings"
 	"time"
 
@@ -356,13 +357,16 @@ func printDemo(e env, d *sqlx.DB) {
 }
 
 func cmdAudit(e env, args []string) error {
-	fs := flags(e, "audit verify", "Walk the audit trail's HMAC chain. Names the first tampered or missing row and prints the head\n(last sequence number and hash): keep it elsewhere and pass it back with --expect-head to catch a cut tail.")
-	expect := fs.String("expect-head", "", "a head printed earlier (SEQ:HASH); fails if the chain no longer contains it")
+	fs := flags(e, "audit verify", "Walk the audit trail's HMAC chains (one per clinic, one for the installation's own events, and the\n"+
+		"legacy chain of rows from before per-clinic chains). Names the first tampered, reordered or missing row and prints\n"+
+		"the head (the last position and hash of every chain): keep it elsewhere and pass it back with --expect-head to\n"+
+		"catch rows cut from the end of any chain.")
+	expect := fs.String("expect-head", "", "a head printed earlier (or @FILE holding it); fails if a chain no longer reaches it")
 	if len(args) == 0 || args[0] != "verify" {
 		if showHelp(e, fs, args) {
 			return nil
 		}
-		fmt.Fprintln(e.stderr, "Usage: mend audit verify [--expect-head SEQ:HASH]")
+		fmt.Fprintln(e.stderr, "Usage: mend audit verify [--expect-head HEAD|@FILE]")
 		return errUsage
 	}
 	if showHelp(e, fs, args[1:]) {
@@ -370,6 +374,14 @@ func cmdAudit(e env, args []string) error {
 	}
 	if err := parse(fs, args[1:]); err != nil {
 		return err
+	}
+	want := *expect
+	if f, ok := strings.CutPrefix(want, "@"); ok {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return fmt.Errorf("--expect-head: %w", err)
+		}
+		want = string(b)
 	}
 	d, al, err := openAudited(e)
 	if err != nil {
@@ -380,12 +392,12 @@ func cmdAudit(e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *expect != "" {
-		if err := al.CheckHead(e.ctx, d, *expect); err != nil {
+	if want != "" {
+		if err := al.CheckHead(e.ctx, d, want); err != nil {
 			return err
 		}
 	}
-	fmt.Fprintf(e.stdout, "audit chain intact: %d rows\nhead %s\n", head.Seq, head)
+	fmt.Fprintf(e.stdout, "audit chain intact: %d rows in %d chains\nhead %s\n", head.Rows, len(head.Links), head)
 	return nil
 }
 
