@@ -140,6 +140,8 @@ signin() {
 	printf 'mend_session=%s\t%s\n' "$cookie" "$csrf"
 }
 
+rss() { awk '/VmHWM/ {print int($2 / 1024)}' "/proc/$mend_pid/status"; }
+
 echo "== signing in"
 first_clinic=$(psqlc -c "SELECT min(id) FROM clinics WHERE name LIKE 'Load test %'")
 read -r client counselor ncouples < <(psqlc -F ' ' -c "SELECT uc.email, uk.email,
@@ -222,8 +224,7 @@ run() {
 		wrk -t"$t" -c"$c" -d"$d" --timeout 10s -s scripts/bench-http.lua "${s_url[$name]}" | sed -n 's/^RESULT //p'
 }
 
-rss() { awk '/VmHWM/ {print int($2 / 1024)}' "/proc/$mend_pid/status"; }
-
+echo "   peak RSS of mend serve after signing in: $(rss) MB"
 echo "== warm-up (2 s each)"
 for p in "${plan[@]}"; do
 	read -r name c <<<"$p"
