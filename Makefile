@@ -7,7 +7,7 @@ GO ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
-.PHONY: run test build vet fmt fuzz bench db-start db-stop demo-reset upgrade-check vuln clean
+.PHONY: run test build vet fmt fuzz bench bench-http db-start db-stop demo-reset upgrade-check vuln clean
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/mend ./cmd/mend
@@ -32,6 +32,11 @@ fuzz:
 
 bench:
 	@scripts/test.sh -run '^$$' -bench . -benchtime 1x
+
+# Pages under load next to a bare Echo handler (docs/performance.md); not run by make test or CI.
+# N (assignments, default 1000000), CLINICS, ROUNDS, DURATION, RESEED=1, ONLY="home review".
+bench-http:
+	@scripts/bench-http.sh
 
 db-start:
 	@scripts/pg.sh start var/pg

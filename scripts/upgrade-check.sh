@@ -199,6 +199,13 @@ serve new "$work/mend-new" "$new_port"
 check new "$new_port"
 check old "$old_port"
 
+echo "== the audit trail both releases appended to"
+# Audited reads of both instances above: it still verifies end to end.
+if "$work/mend-new" audit verify | sed 's/^/   /'; then :; else
+	echo "   FAIL mend audit verify"
+	failures=$((failures + 1))
+fi
+
 if [ "$failures" != 0 ]; then
 	echo "upgrade-check: $failures failures (logs of the instances follow)"
 	for f in "$work"/old.log "$work"/new.log; do [ -e "$f" ] && { echo "-- $f"; grep -E 'level=(ERROR|WARN)' "$f" | tail -n 20; }; done

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -51,6 +53,14 @@ func TestAuditVerifyCommand(t *testing.T) {
 	if _, err := verify("--expect-head", head); err != nil {
 		t.Fatalf("expect-head of the current head: %v", err)
 	}
+	// The head can come from a file (one link per chain: it grows with the clinics).
+	file := filepath.Join(t.TempDir(), "head")
+	if err := os.WriteFile(file, []byte(head+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := verify("--expect-head", "@"+file); err != nil {
+		t.Fatalf("expect-head from a file: %v", err)
+	}
 	exec := func(q string) {
 		t.Helper()
 		if _, err := d.Exec(q); err != nil {
@@ -62,7 +72,7 @@ func TestAuditVerifyCommand(t *testing.T) {
 	exec(`DELETE FROM audit_log WHERE seq = 4`)
 	_, err = verify("--expect-head", head)
 	var ve *audit.VerifyError
-	if !errors.As(err, &ve) || ve.Seq != 4 {
+	if !errors.As(err, &ve) || ve.Chain != 1 || ve.Pos != 4 {
 		t.Fatalf("cut tail: %v", err)
 	}
 	// Tamper with a row: named by number.

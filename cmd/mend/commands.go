@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"strings"
 	"time"
 
@@ -361,13 +362,16 @@ func printDemo(e env, d *sqlx.DB) {
 }
 
 func cmdAudit(e env, args []string) error {
-	fs := flags(e, "audit verify", "Walk the audit trail's HMAC chain. Names the first tampered or missing row and prints the head\n(last sequence number and hash): keep it elsewhere and pass it back with --expect-head to catch a cut tail.")
-	expect := fs.String("expect-head", "", "a head printed earlier (SEQ:HASH); fails if the chain no longer contains it")
+	fs := flags(e, "audit verify", "Walk the audit trail's HMAC chains (one per clinic, one for the installation's own events, and the\n"+
+		"legacy chain of rows from before per-clinic chains). Names the first tampered, reordered or missing row and prints\n"+
+		"the head (the last position and hash of every chain): keep it elsewhere and pass it back with --expect-head to\n"+
+		"catch rows cut from the end of any chain.")
+	expect := fs.String("expect-head", "", "a head printed earlier (or @FILE holding it); fails if a chain no longer reaches it")
 	if len(args) == 0 || args[0] != "verify" {
 		if showHelp(e, fs, args) {
 			return nil
 		}
-		fmt.Fprintln(e.stderr, "Usage: mend audit verify [--expect-head SEQ:HASH]")
+		fmt.Fprintln(e.stderr, "Usage: mend audit verify [--expect-head HEAD|@FILE]")
 		return errUsage
 	}
 	if showHelp(e, fs, args[1:]) {
@@ -375,6 +379,14 @@ func cmdAudit(e env, args []string) error {
 	}
 	if err := parse(fs, args[1:]); err != nil {
 		return err
+	}
+	want := *expect
+	if f, ok := strings.CutPrefix(want, "@"); ok {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return fmt.Errorf("--expect-head: %w", err)
+		}
+		want = string(b)
 	}
 	d, al, err := openAudited(e)
 	if err != nil {
@@ -385,18 +397,19 @@ func cmdAudit(e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *expect != "" {
-		if err := al.CheckHead(e.ctx, d, *expect); err != nil {
+	if want != "" {
+		if err := al.CheckHead(e.ctx, d, want); err != nil {
 			return err
 		}
 	}
-	fmt.Fprintf(e.stdout, "audit chain intact: %d rows\nhead %s\n", head.Seq, head)
+	fmt.Fprintf(e.stdout, "audit chain intact: %d rows in %d chains\nhead %s\n", head.Rows, len(head.Links), head)
 	return nil
 }
 
 func cmdSeedLoad(e env, args []string) error {
 	fs := flags(e, "seed-load", "Fill the database with a large synthetic clinic (counselors, couples, partners and\nassignments in realistic states) for benchmarks and load tests. Never run it on real data.")
 	n := fs.Int("assignments", 1000000, "how many assignments to create (one response each)")
+	clinics := fs.Int("clinics", 1, "spread them over this many clinics")
 	if showHelp(e, fs, args) {
 		return nil
 	}
@@ -405,6 +418,10 @@ func cmdSeedLoad(e env, args []string) error {
 	}
 	if *n < 1 || *n > 20000000 {
 		fmt.Fprintln(e.stderr, "mend seed-load: --assignments must be between 1 and 20,000,000")
+		return errUsage
+	}
+	if *clinics < 1 || *clinics > 10000 {
+		fmt.Fprintln(e.stderr, "mend seed-load: --clinics must be between 1 and 10,000")
 		return errUsage
 	}
 	_, d, err := open(e)
@@ -419,13 +436,13 @@ func cmdSeedLoad(e env, args []string) error {
 		return err
 	}
 	start := time.Now()
-	r, err := loadgen.Seed(e.ctx, d, loadgen.Options{Assignments: *n})
+	r, err := loadgen.Seed(e.ctx, d, loadgen.Options{Assignments: *n, Clinics: *clinics})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "seeded %d assignments in clinic %d: %d couples, %d counselors (%s)\n"+
+	fmt.Fprintf(e.stdout, "seeded %d assignments in %d clinic(s), the first %d: %d couples, %d counselors (%s)\n"+
 		"sign in as counselor %s or client %s (password %s)\n",
-		*n, r.ClinicID, r.Couples, r.Counselors, time.Since(start).Round(time.Second), r.CounselorEmail, r.ClientEmail, loadgen.Password)
+		*n, r.Clinics, r.ClinicID, r.Couples, r.Counselors, time.Since(start).Round(time.Second), r.CounselorEmail, r.ClientEmail, loadgen.Password)
 	return nil
 }
 

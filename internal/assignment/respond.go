@@ -116,6 +116,13 @@ type Saved struct {
 // based on; a stale save is refused with the current text. Any change to a
 // joint response clears its signatures: you sign what you read.
 func (s *Service) SaveDraft(ctx context.Context, a actor.Actor, id int64, answers map[string]any, baseVersion int) (Saved, error) {
+	return s.SaveDraftFrom(ctx, a, id, func(exercise.Schema) map[string]any { return answers }, baseVersion)
+}
+
+// SaveDraftFrom is SaveDraft with the answers read (from a posted form) by
+// the response's pinned schema, which the save loads anyway: autosave needs
+// no FormSchema first, which would load the response and its access again.
+func (s *Service) SaveDraftFrom(ctx context.Context, a actor.Actor, id int64, read func(exercise.Schema) map[string]any, baseVersion int) (Saved, error) {
 	var out Saved
 	err := db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		r, asg, acc, err := s.writable(ctx, tx, a, id, true)
@@ -132,7 +139,7 @@ func (s *Service) SaveDraft(ctx context.Context, a actor.Actor, id int64, answer
 		if err != nil {
 			return err
 		}
-		clean, fe := sc.ValidateAnswers(answers, false)
+		clean, fe := sc.ValidateAnswers(read(sc), false)
 		if len(fe) > 0 {
 			return apperr.Fields("Some answers need attention.", fe)
 		}

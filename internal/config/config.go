@@ -26,9 +26,12 @@ type Config struct {
 	TLSKey         string
 	TrustedProxies []*net.IPNet
 	DBMaxOpen      int
-	DBMaxIdle      int
-	ShutdownGrace  time.Duration
-	LogLevel       string
+	// DBMaxIdle is as many as DBMaxOpen: a connection closed after a burst
+	// takes its prepared statements with it (internal/db), and idle ones
+	// still close after five minutes.
+	DBMaxIdle     int
+	ShutdownGrace time.Duration
+	LogLevel      string
 	// SMTPURL is MEND_SMTP_URL; empty: mail is written as files to MailDir.
 	SMTPURL string
 	// MailFrom is MEND_MAIL_FROM ("Harbor Counseling via Mend <noreply@…>").
@@ -48,7 +51,7 @@ func Load(getenv func(string) string) (Config, error) {
 		TLSKey:        getenv("MEND_TLS_KEY"),
 		BodyLimit:     1 << 20,
 		DBMaxOpen:     20,
-		DBMaxIdle:     10,
+		DBMaxIdle:     20,
 		ShutdownGrace: 15 * time.Second,
 		LogLevel:      or(getenv("MEND_LOG_LEVEL"), "info"),
 		SMTPURL:       getenv("MEND_SMTP_URL"),
@@ -74,7 +77,7 @@ func Load(getenv func(string) string) (Config, error) {
 		if err != nil || n < 1 {
 			return c, fmt.Errorf("MEND_DB_MAX_OPEN: want a positive number, got %q", v)
 		}
-		c.DBMaxOpen, c.DBMaxIdle = n, max(1, n/2)
+		c.DBMaxOpen, c.DBMaxIdle = n, n
 	}
 	if v := getenv("MEND_TRUSTED_PROXIES"); v != "" {
 		for _, s := range strings.Split(v, ",") {

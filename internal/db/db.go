@@ -18,12 +18,13 @@ import (
 )
 
 // Open connects to PostgreSQL with bounded pool limits and checks the
-// connection.
+// connection. Its connections keep their prepared statements (prepared.go).
 func Open(ctx context.Context, url string, maxOpen, maxIdle int) (*sqlx.DB, error) {
-	d, err := sqlx.Open("postgres", url)
+	pc, err := pq.NewConnector(url)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
+	d := sqlx.NewDb(sql.OpenDB(connector{pq: pc, size: StatementCacheSize}), "postgres")
 	d.SetMaxOpenConns(maxOpen)
 	d.SetMaxIdleConns(maxIdle)
 	d.SetConnMaxIdleTime(5 * time.Minute)

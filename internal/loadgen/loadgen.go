@@ -22,21 +22,27 @@ type Options struct {
 	Assignments        int // total assignments (one response each)
 	AssignmentsPerCoup int // assignments per couple (default 50)
 	CouplesPerCounsel  int // couples per counselor (default 40)
-	Password           string
+	// Clinics spreads the practice over this many clinics (default 1), each
+	// with an equal share of the counselors, couples and assignments, as an
+	// installation that serves many clinics.
+	Clinics  int
+	Password string
 }
 
-// Result names what a benchmark needs to act as someone.
+// Result names what a benchmark needs to act as someone (in the first
+// clinic, when there are several).
 type Result struct {
 	ClinicID       int64  `db:"clinic_id"`
 	CounselorID    int64  `db:"counselor_id"` // a counselor with a full caseload
 	ClientID       int64  `db:"client_id"`    // partner A of that counselor's first couple
 	CounselorEmail string `db:"counselor_email"`
 	ClientEmail    string `db:"client_email"`
-	Couples        int    `db:"-"`
+	Couples        int    `db:"-"` // in all clinics
 	Counselors     int    `db:"-"`
+	Clinics        int    `db:"-"`
 }
 
-// Seed creates the practice in one transaction per table.
+// Seed creates the practice in one transaction per table and clinic.
 func Seed(ctx context.Context, d *sqlx.DB, o Options) (Result, error) {
 	var r Result
 	if o.AssignmentsPerCoup == 0 {
@@ -48,9 +54,10 @@ func Seed(ctx context.Context, d *sqlx.DB, o Options) (Result, error) {
 	if o.Password == "" {
 		o.Password = Password
 	}
-	couples := max(1, o.Assignments/o.AssignmentsPerCoup)
+	o.Clinics = max(1, o.Clinics)
+	couples := max(1, o.Assignments/o.AssignmentsPerCoup/o.Clinics)
 	counselors := max(1, couples/o.CouplesPerCounsel)
-	r.Couples, r.Counselors = couples, counselors
+	r.Couples, r.Counselors, r.Clinics = couples*o.Clinics, counselors*o.Clinics, o.Clinics
 	hash, err := auth.HashPassword(o.Password)
 	if err != nil {
 		return r, err
@@ -62,7 +69,34 @@ func Seed(ctx context.Context, d *sqlx.DB, o Options) (Result, error) {
 	if err := d.GetContext(ctx, &tpl, `SELECT id, current_version FROM exercise_templates WHERE slug = 'apology-letter'`); err != nil {
 		return r, fmt.Errorf("the built-in library must be loaded first: %w", err)
 	}
-	tag := fmt.Sprintf("%d", time.Now().UnixNano())
+	run := fmt.Sprintf("%d", time.Now().UnixNano())
+	var first int64
+	for k := 1; k <= o.Clinics; k++ {
+		tag := run
+		if o.Clinics > 1 {
+			tag = fmt.Sprintf("%s-c%d", run, k)
+		}
+		id, err := seedClinic(ctx, d, tag, hash, tpl.ID, tpl.Version, couples, counselors, o.AssignmentsPerCoup)
+		if err != nil {
+			return r, err
+		}
+		if k == 1 {
+			first = id
+		}
+	}
+	if _, err := d.ExecContext(ctx, `ANALYZE`); err != nil {
+		return r, err
+	}
+	err = d.GetContext(ctx, &r, `SELECT c.clinic_id, c.counselor_id, p.user_id AS client_id,
+			(SELECT email FROM users WHERE id = c.counselor_id) AS counselor_email,
+			(SELECT email FROM users WHERE id = p.user_id) AS client_email
+		FROM couples c JOIN partners p ON p.couple_id = c.id AND p.slot = 'A'
+		WHERE c.clinic_id = $1 ORDER BY c.id LIMIT 1`, first)
+	return r, err
+}
+
+// seedClinic creates one clinic of the practice and returns its id.
+func seedClinic(ctx context.Context, d *sqlx.DB, tag, hash string, tplID int64, tplVersion, couples, counselors, perCouple int) (int64, error) {
 	steps := []struct {
 		name string
 		sql  string
@@ -93,7 +127,7 @@ func Seed(ctx context.Context, d *sqlx.DB, o Options) (Result, error) {
 				now() - (g % 90) * interval '1 day'
 			FROM couples c CROSS JOIN generate_series(1, $3) g
 				JOIN partners p ON p.couple_id = c.id AND p.slot = CASE WHEN g % 2 = 0 THEN 'A' ELSE 'B' END
-			WHERE c.clinic_id = (SELECT max(id) FROM clinics)`, []any{tpl.ID, tpl.Version, o.AssignmentsPerCoup}},
+			WHERE c.clinic_id = (SELECT max(id) FROM clinics)`, []any{tplID, tplVersion, perCouple}},
 		// States: 70% accepted, 8% submitted (awaiting review), 5% revision requested, 17% draft.
 		{"responses", `INSERT INTO responses (clinic_id, couple_id, assignment_id, partner_id, due_at, status, answers, version, submitted_at, reviewed_at)
 			SELECT a.clinic_id, a.couple_id, a.id, a.partner_id, a.due_at, st.status,
@@ -109,16 +143,10 @@ func Seed(ctx context.Context, d *sqlx.DB, o Options) (Result, error) {
 	}
 	for _, s := range steps {
 		if _, err := d.ExecContext(ctx, s.sql, s.args...); err != nil {
-			return r, fmt.Errorf("%s: %w", s.name, err)
+			return 0, fmt.Errorf("%s: %w", s.name, err)
 		}
 	}
-	if _, err := d.ExecContext(ctx, `ANALYZE`); err != nil {
-		return r, err
-	}
-	err = d.GetContext(ctx, &r, `SELECT c.clinic_id, c.counselor_id, p.user_id AS client_id,
-			(SELECT email FROM users WHERE id = c.counselor_id) AS counselor_email,
-			(SELECT email FROM users WHERE id = p.user_id) AS client_email
-		FROM couples c JOIN partners p ON p.couple_id = c.id AND p.slot = 'A'
-		WHERE c.clinic_id = (SELECT max(id) FROM clinics) ORDER BY c.id LIMIT 1`)
-	return r, err
+	var id int64
+	err := d.GetContext(ctx, &id, `SELECT max(id) FROM clinics`)
+	return id, err
 }

@@ -541,16 +541,9 @@ func (s *Server) responseAutosave(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	a := mustActor(c)
-	sc, err := s.Assignments.FormSchema(ctx, a, id)
-	if ae, ok := apperr.As(err); ok {
-		return c.JSON(statusOf[ae.Code], map[string]any{"error": ae.Message})
-	}
-	if err != nil {
-		return err
-	}
 	form, _ := c.FormParams()
 	version, _ := strconv.Atoi(c.FormValue("version"))
-	saved, err := s.Assignments.SaveDraft(ctx, a, id, sc.AnswersFromForm(form), version)
+	saved, err := s.Assignments.SaveDraftFrom(ctx, a, id, func(sc exercise.Schema) map[string]any { return sc.AnswersFromForm(form) }, version)
 	if ae, ok := apperr.As(err); ok {
 		body := map[string]any{"error": ae.Message}
 		if ae.Fields != nil {

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/alexedwards/scs/postgresstore"
 	"github.com/alexedwards/scs/v2"
 	"github.com/jmoiron/sqlx"
 	"github.com/labstack/echo/v4"
@@ -59,7 +58,7 @@ type Server struct {
 	Deps
 	echo     *echo.Echo
 	sessions *scs.SessionManager
-	store    *postgresstore.PostgresStore
+	store    *sessionStore
 	views    *views
 	routes   []route
 	// sessionless are the routes registered without session and CSRF.
@@ -74,7 +73,7 @@ func New(d Deps) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{Deps: d, echo: echo.New(), views: v}
-	s.store = postgresstore.NewWithCleanupInterval(d.DB.DB, d.SessionCleanup)
+	s.store = newSessionStore(d.DB.DB, d.SessionCleanup)
 	sm := scs.New()
 	sm.Store = s.store
 	sm.HashTokenInStore = true

@@ -43,12 +43,19 @@ func baseActor(c echo.Context) actor.Actor {
 
 func (s *Server) sessionActive(c echo.Context) bool { b, _ := c.Get(ctxSession).(bool); return b }
 
-// withSession loads the browser session (scs, stored in PostgreSQL).
+// withSession loads the browser session (scs, stored in PostgreSQL; the
+// store writes it back only when it changed or its idle deadline has to
+// move, see sessionstore.go).
 func (s *Server) withSession(next echo.HandlerFunc) echo.HandlerFunc {
-	return echo.WrapMiddleware(s.sessions.LoadAndSave)(func(c echo.Context) error {
+	h := echo.WrapMiddleware(s.sessions.LoadAndSave)(func(c echo.Context) error {
 		c.Set(ctxSession, true)
 		return next(c)
 	})
+	return func(c echo.Context) error {
+		r := c.Request()
+		c.SetRequest(r.WithContext(withLoadedSession(r.Context())))
+		return h(c)
+	}
 }
 
 // csrfToken returns the session's CSRF token, creating it on first use.
@@ -88,8 +95,8 @@ func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // pageActor resolves the session's user, re-reading the account and its
-// memberships from the database on every request so every instance agrees
-// and revocations take effect at once.
+// memberships from the database on every request (one query) so every
+// instance agrees and revocations take effect at once.
 func (s *Server) pageActor(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ctx := c.Request().Context()
@@ -97,17 +104,13 @@ func (s *Server) pageActor(next echo.HandlerFunc) echo.HandlerFunc {
 		if uid == 0 {
 			return next(c)
 		}
-		u, err := s.Accounts.ByID(ctx, uid)
+		u, ms, err := s.Accounts.WithMemberships(ctx, uid)
 		if apperr.Is(err, apperr.Unauthorized) || (err == nil && !time.UnixMicro(s.sessions.GetInt64(ctx, "auth_at")).After(u.SessionsValidAfter)) {
 			if err := s.sessions.Destroy(ctx); err != nil {
 				return err
 			}
 			return next(c)
 		}
-		if err != nil {
-			return err
-		}
-		ms, err := s.Accounts.Memberships(ctx, uid)
 		if err != nil {
 			return err
 		}
@@ -156,16 +159,12 @@ func (s *Server) apiActor(next echo.HandlerFunc) echo.HandlerFunc {
 		if !ok {
 			return apperr.New(apperr.Unauthorized, "The token is invalid or has expired. Sign in again.")
 		}
-		u, err := s.Accounts.ByID(ctx, uid)
+		u, ms, err := s.Accounts.WithMemberships(ctx, uid)
 		if err != nil {
 			return err
 		}
 		if !issued.After(u.SessionsValidAfter) {
 			return apperr.New(apperr.Unauthorized, "The token was revoked. Sign in again.")
-		}
-		ms, err := s.Accounts.Memberships(ctx, uid)
-		if err != nil {
-			return err
 		}
 		var clinicID int64
 		clinics := account.Clinics(ms)
