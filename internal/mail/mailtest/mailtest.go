@@ -153,15 +153,22 @@ func (s *Server) Messages() []Message {
 // after timeout) and returns them.
 func (s *Server) Wait(n int, timeout time.Duration) []Message {
 	s.t.Helper()
+	return s.WaitUntil(func(m []Message) bool { return len(m) >= n }, timeout)
+}
+
+// WaitUntil blocks until done holds for the messages arrived so far (or
+// fails the test after timeout) and returns them.
+func (s *Server) WaitUntil(done func([]Message) bool, timeout time.Duration) []Message {
+	s.t.Helper()
 	deadline := time.After(timeout)
 	for {
-		if m := s.Messages(); len(m) >= n {
+		if m := s.Messages(); done(m) {
 			return m
 		}
 		select {
 		case <-s.arrived:
 		case <-deadline:
-			s.t.Fatalf("mailtest: %d message(s) arrived within %v, want %d", len(s.Messages()), timeout, n)
+			s.t.Fatalf("mailtest: %d message(s) arrived within %v, not what the test waits for", len(s.Messages()), timeout)
 		}
 	}
 }
