@@ -132,7 +132,7 @@ func (s *Service) AddClinic(ctx context.Context, a actor.Actor, c NewClinic) (in
 		return 0, apperr.Fields(msg, fields)
 	}
 	var id int64
-	err = db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	err = db.InTx(ctx, s.db, func(tx *db.Tx) error {
 		if err := tx.GetContext(ctx, &id, `INSERT INTO clinics (name, time_zone) VALUES ($1, $2) RETURNING id`, n, zone); err != nil {
 			return err
 		}
@@ -183,7 +183,7 @@ func (s *Service) CreateUser(ctx context.Context, a actor.Actor, in NewUser) (in
 		return 0, err
 	}
 	var id int64
-	err = db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	err = db.InTx(ctx, s.db, func(tx *db.Tx) error {
 		var exists bool
 		if err := tx.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM clinics WHERE id = $1)`, in.ClinicID); err != nil {
 			return err
@@ -368,14 +368,14 @@ func (s *Service) ChangePassword(ctx context.Context, a actor.Actor, current, ne
 	if err != nil {
 		return err
 	}
-	err = db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	err = db.InTx(ctx, s.db, func(tx *db.Tx) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1`, a.UserID, hash); err != nil {
 			return err
 		}
 		if err := RevokeSessions(ctx, tx, a.UserID); err != nil {
 			return err
 		}
-		if err := s.notify.Mail(ctx, tx, mail.Args{What: mail.PasswordChanged, ClinicID: a.ClinicID, UserID: a.UserID, When: time.Now()}); err != nil {
+		if err := s.notify.Mail(ctx, tx, mail.Args{What: mail.PasswordChanged, ClinicID: a.ClinicID, UserID: a.UserID, When: tx.Now()}); err != nil {
 			return err
 		}
 		return security.LogAccountEvent(ctx, tx, s.audit, a, a.UserID, audit.Event{Action: "password.change", ObjectType: "user", ObjectID: a.UserID})
@@ -408,7 +408,7 @@ func (n ResetNotice) Text() string {
 // password after a clinic-issued reset, the notice to show (then cleared).
 func (s *Service) SignedIn(ctx context.Context, a actor.Actor, u User, viaReset bool) (*ResetNotice, error) {
 	var notice *ResetNotice
-	err := db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	err := db.InTx(ctx, s.db, func(tx *db.Tx) error {
 		var r struct {
 			At       sql.NullTime   `db:"reset_at"`
 			ByClinic sql.NullInt64  `db:"reset_by_clinic"`
@@ -436,7 +436,7 @@ func (s *Service) SignedIn(ctx context.Context, a actor.Actor, u User, viaReset 
 				clinicID = r.Home.Int64
 			}
 			if err := s.notify.Mail(ctx, tx, mail.Args{What: mail.SignInAfterReset, ClinicID: clinicID, UserID: u.ID,
-				When: time.Now(), Self: !r.ByClinic.Valid}); err != nil {
+				When: tx.Now(), Self: !r.ByClinic.Valid}); err != nil {
 				return err
 			}
 		}

@@ -40,7 +40,7 @@ type PasswordReset struct {
 // active counselor of this clinic is NotFound or Conflict.
 func (s *Service) IssueCounselorReset(ctx context.Context, a actor.Actor, userID int64) (PasswordReset, error) {
 	var out PasswordReset
-	err := db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	err := db.InTx(ctx, s.db, func(tx *db.Tx) error {
 		var active bool
 		err := tx.GetContext(ctx, &active, `SELECT m.active AND u.active FROM memberships m JOIN users u ON u.id = m.user_id
 			WHERE m.user_id = $1 AND m.clinic_id = $2 AND m.role = 'counselor' FOR UPDATE OF m`, userID, a.ClinicID)
@@ -63,7 +63,7 @@ func (s *Service) IssueCounselorReset(ctx context.Context, a actor.Actor, userID
 // the clinic's couples who has joined (accepted their invitation).
 func (s *Service) IssuePartnerReset(ctx context.Context, a actor.Actor, coupleID, partnerID int64) (PasswordReset, error) {
 	var out PasswordReset
-	err := db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	err := db.InTx(ctx, s.db, func(tx *db.Tx) error {
 		var p struct {
 			UserID sql.NullInt64 `db:"user_id"`
 			Member bool          `db:"member"`
@@ -93,7 +93,7 @@ func (s *Service) IssuePartnerReset(ctx context.Context, a actor.Actor, coupleID
 // issueReset revokes the user's pending reset links and issues a new one.
 // An admin may not reset an account that also belongs to a clinic where
 // they are not an admin: the link would open that clinic's records.
-func (s *Service) issueReset(ctx context.Context, tx *sqlx.Tx, a actor.Actor, userID, coupleID int64) (PasswordReset, error) {
+func (s *Service) issueReset(ctx context.Context, tx *db.Tx, a actor.Actor, userID, coupleID int64) (PasswordReset, error) {
 	if userID == a.UserID {
 		return PasswordReset{}, apperr.New(apperr.Conflict, "To change your own password, use your account security page.")
 	}
@@ -190,7 +190,7 @@ func (s *Service) resetLookup(ctx context.Context, q sqlx.QueryerContext, token 
 		return r, apperr.New(apperr.Gone, "This password-reset link has already been used. Sign in with your new password, or ask your clinic for a new link.")
 	case r.Revoked:
 		return r, apperr.New(apperr.Gone, "This password-reset link was replaced by a newer one or withdrawn. Use the latest link your clinic sent you.")
-	case !r.ExpiresAt.After(time.Now()):
+	case !r.ExpiresAt.After(db.Now(q)):
 		return r, apperr.New(apperr.Gone, "This password-reset link has expired. Ask for a new one with \"Forgot password?\" on the sign-in page, or ask your clinic.")
 	case !r.Member:
 		return r, apperr.New(apperr.Gone, "This password-reset link is no longer valid. Ask your clinic if you think this is a mistake.")
@@ -272,7 +272,7 @@ func (s *Service) UsePasswordReset(ctx context.Context, a actor.Actor, token str
 		return account.User{}, err
 	}
 	var u account.User
-	err = db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	err = db.InTx(ctx, s.db, func(tx *db.Tx) error {
 		r, err := s.resetLookup(ctx, tx, token, true) // used or revoked meanwhile?
 		if err != nil {
 			return err
@@ -334,7 +334,7 @@ func (s *Service) RequestReset(ctx context.Context, a actor.Actor, email string)
 		return security.TooMany(wait)
 	}
 	defer att.Fail(ctx) // every request counts against the limit
-	return db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	return db.InTx(ctx, s.db, func(tx *db.Tx) error {
 		var u struct {
 			ID       int64 `db:"id"`
 			ClinicID int64 `db:"clinic_id"`

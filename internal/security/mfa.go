@@ -178,7 +178,7 @@ func (m *MFA) matchStep(secret, code string, last int64) int64 {
 // and returns the recovery codes (shown once).
 func (m *MFA) Confirm(ctx context.Context, a actor.Actor, code string) ([]string, error) {
 	var codes []string
-	err := db.InTx(ctx, m.db, func(tx *sqlx.Tx) error {
+	err := db.InTx(ctx, m.db, func(tx *db.Tx) error {
 		var row struct {
 			Enc       []byte       `db:"secret_enc"`
 			Confirmed sql.NullTime `db:"confirmed_at"`
@@ -213,7 +213,7 @@ func (m *MFA) Confirm(ctx context.Context, a actor.Actor, code string) ([]string
 	return codes, err
 }
 
-func (m *MFA) newRecoveryCodes(ctx context.Context, tx *sqlx.Tx, userID int64) ([]string, error) {
+func (m *MFA) newRecoveryCodes(ctx context.Context, tx *db.Tx, userID int64) ([]string, error) {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM recovery_codes WHERE user_id = $1`, userID); err != nil {
 		return nil, err
 	}
@@ -273,7 +273,7 @@ func (m *MFA) VerifyFor(ctx context.Context, a actor.Actor, code, failedAction s
 			}
 		} else if len(strings.TrimSpace(code)) > 6 {
 			used := false
-			err := db.InTx(ctx, m.db, func(tx *sqlx.Tx) error {
+			err := db.InTx(ctx, m.db, func(tx *db.Tx) error {
 				res, err := tx.ExecContext(ctx, `UPDATE recovery_codes SET used_at = now() WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL`,
 					a.UserID, m.codeHash(a.UserID, code))
 				if err != nil {
@@ -346,7 +346,7 @@ func (m *MFA) Disable(ctx context.Context, a actor.Actor, code string) error {
 	if wait > 0 {
 		return TooMany(wait)
 	}
-	err = db.InTx(ctx, m.db, func(tx *sqlx.Tx) error {
+	err = db.InTx(ctx, m.db, func(tx *db.Tx) error {
 		var row struct {
 			Enc  []byte `db:"secret_enc"`
 			Last int64  `db:"last_step"`
