@@ -249,25 +249,32 @@ func (s *Service) UsePasswordReset(ctx context.Context, a actor.Actor, token str
 	if len(fields) > 0 {
 		return account.User{}, apperr.Fields("Please correct the highlighted fields.", fields)
 	}
-	att, wait, err := security.NewThrottle(s.db).Begin(ctx, r.Email, a.IP)
+	a.UserID, a.ClinicID = r.UserID, r.ClinicID
+	var u account.User
+	err = s.guard.Attempt(ctx, r.Email, a.IP, func() (security.Outcome, error) {
+		if mfaOn {
+			if err := in.MFA.VerifyFor(ctx, a, in.Code, "password_reset.failed"); errors.Is(err, security.ErrBadCode) {
+				return security.Failed, ErrResetBadCode
+			} else if err != nil {
+				return security.Failed, err
+			}
+		}
+		var err error
+		if u, err = s.usePasswordReset(ctx, a, token, in.Password, mfaOn); err != nil {
+			return security.Passed, err
+		}
+		return security.SignedIn, nil
+	})
 	if err != nil {
 		return account.User{}, err
 	}
-	if wait > 0 {
-		return account.User{}, security.TooMany(wait)
-	}
-	a.UserID, a.ClinicID = r.UserID, r.ClinicID
-	if mfaOn {
-		if err := in.MFA.VerifyFor(ctx, a, in.Code, "password_reset.failed"); errors.Is(err, security.ErrBadCode) {
-			if err := att.Fail(ctx); err != nil {
-				return account.User{}, err
-			}
-			return account.User{}, ErrResetBadCode
-		} else if err != nil {
-			return account.User{}, err
-		}
-	}
-	hash, err := auth.HashPassword(in.Password)
+	return u, nil
+}
+
+// usePasswordReset sets the new password of a checked reset link, uses
+// the link up and ends every session of the account, audited.
+func (s *Service) usePasswordReset(ctx context.Context, a actor.Actor, token, password string, mfaOn bool) (account.User, error) {
+	hash, err := auth.HashPassword(password)
 	if err != nil {
 		return account.User{}, err
 	}
@@ -305,13 +312,7 @@ func (s *Service) UsePasswordReset(ctx context.Context, a actor.Actor, token str
 		return security.LogAccountEvent(ctx, tx, s.audit, a, r.UserID, audit.Event{Action: "password_reset.use", ObjectType: "user",
 			ObjectID: r.UserID, Detail: map[string]any{"reset_id": r.ID, "reset_clinic_id": r.ClinicID, "two_factor": mfaOn}})
 	})
-	if err != nil {
-		if rerr := att.Release(ctx); rerr != nil {
-			return account.User{}, rerr
-		}
-		return account.User{}, err
-	}
-	return u, att.Succeed(ctx)
+	return u, err
 }
 
 // RequestReset is "Forgot password?": an active account with an active
@@ -326,14 +327,15 @@ func (s *Service) RequestReset(ctx context.Context, a actor.Actor, email string)
 	if err != nil {
 		return apperr.Fields("Please correct the highlighted fields.", map[string]string{"email": err.Error()})
 	}
-	att, wait, err := security.NewThrottle(s.db).Begin(ctx, "reset-request:"+e, a.IP)
-	if err != nil {
-		return err
-	}
-	if wait > 0 {
-		return security.TooMany(wait)
-	}
-	defer att.Fail(ctx) // every request counts against the limit
+	// Every request counts against the limit (Failed, whatever happened).
+	return s.guard.Attempt(ctx, "reset-request:"+e, a.IP, func() (security.Outcome, error) {
+		return security.Failed, s.requestReset(ctx, a, e)
+	})
+}
+
+// requestReset issues and mails a reset link to the active account of
+// email e, if there is one.
+func (s *Service) requestReset(ctx context.Context, a actor.Actor, e string) error {
 	return db.InTx(ctx, s.db, func(tx *db.Tx) error {
 		var u struct {
 			ID       int64 `db:"id"`

@@ -14,8 +14,6 @@ import (
 	"github.com/mend-clinic/mend/internal/tz"
 )
 
-func (s *Server) throttle() *security.Throttle { return security.NewThrottle(s.DB) }
-
 func (s *Server) mfa() (*security.MFA, error) {
 	return s.MFA, nil
 }

@@ -204,30 +204,17 @@ func (s *Server) loginTOTP(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	att, wait, err := s.throttle().Begin(ctx, u.Email, c.RealIP())
-	if err != nil {
-		return err
-	} else if wait > 0 {
-		c.Response().Header().Set("Retry-After", itoa(security.RetrySeconds(wait)))
-		return s.render(c, http.StatusTooManyRequests, "login_totp", page{Title: "Two-factor sign-in", Error: security.RetryMessage(wait)})
-	}
-	m, err := s.mfa()
-	if err != nil {
-		return err
-	}
-	a := baseActor(c)
-	a.UserID = u.ID
 	code := strings.TrimSpace(c.FormValue("code"))
-	if err := m.Verify(ctx, a, code); errors.Is(err, security.ErrBadCode) {
-		if err := att.Fail(ctx); err != nil {
-			return err
-		}
+	err = s.Accounts.SignInCode(ctx, baseActor(c), u, code)
+	switch {
+	case apperr.Is(err, apperr.TooMany):
+		ae, _ := apperr.As(err)
+		c.Response().Header().Set("Retry-After", toString(ae.Data["retry_after"]))
+		return s.render(c, http.StatusTooManyRequests, "login_totp", page{Title: "Two-factor sign-in", Error: ae.Message})
+	case err == account.ErrWrongCode:
 		return s.render(c, http.StatusUnauthorized, "login_totp", page{Title: "Two-factor sign-in",
-			Errors: map[string]string{"code": apperr.Message(err)}})
-	} else if err != nil {
-		return err
-	}
-	if err := att.Succeed(ctx); err != nil {
+			Errors: map[string]string{"code": security.ErrBadCode.Error()}})
+	case err != nil:
 		return err
 	}
 	next := s.sessions.GetString(ctx, "mfa_next")
