@@ -173,7 +173,10 @@ func validStatus(s string) bool { return s == StatusActive || s == StatusPaused 
 
 // Couple returns one couple with its partners, when the actor may see it:
 // an admin any couple of the clinic, a counselor their own, a client the
-// couple they are a partner of. Anything else is NotFound.
+// couple they are a partner of. Anything else is NotFound. Only the
+// couple's staff (an admin, its counselor) get the partners' emails and
+// invitation states: a partner sees names, blanked here so no handler can
+// leak the other partner's address.
 func (s *Service) Couple(ctx context.Context, a actor.Actor, id int64) (Couple, error) {
 	var c Couple
 	var row struct {
@@ -203,14 +206,18 @@ func (s *Service) Couple(ctx context.Context, a actor.Actor, id int64) (Couple, 
 		FROM partners WHERE couple_id = $1 AND clinic_id = $2 ORDER BY slot`, id, a.ClinicID); err != nil {
 		return c, err
 	}
-	if a.Has(actor.RoleAdmin) || a.Has(actor.RoleCounselor) {
+	if !(a.Has(actor.RoleAdmin) || (a.Has(actor.RoleCounselor) && c.CounselorID == a.UserID)) {
 		for i := range c.Partners {
-			st, err := s.partnerInvitation(ctx, a.ClinicID, c.Partners[i].ID)
-			if err != nil {
-				return c, err
-			}
-			c.Partners[i].Invitation = st
+			c.Partners[i].Email = ""
 		}
+		return c, nil
+	}
+	for i := range c.Partners {
+		st, err := s.partnerInvitation(ctx, a.ClinicID, c.Partners[i].ID)
+		if err != nil {
+			return c, err
+		}
+		c.Partners[i].Invitation = st
 	}
 	return c, nil
 }
