@@ -111,9 +111,6 @@ func (r *Runner) Start(ctx context.Context) error { return r.client.Start(ctx) }
 // Stop lets running jobs finish (within ctx) and stops.
 func (r *Runner) Stop(ctx context.Context) error { return r.client.Stop(ctx) }
 
-// Client exposes River for tests and tools (subscriptions, job lists).
-func (r *Runner) Client() *Client { return r.client }
-
 // Backoff is Mend's retry policy: Base × 2^(attempt-1), at most Max, with
 // ±10 % jitter so a relay that comes back is not hit by every job at once.
 // The zero value waits 15 s, 30 s, 1 min … up to 1 h between attempts.

@@ -75,10 +75,7 @@ func (s *Server) accountSecurityPage(c echo.Context) error {
 func (s *Server) renderSecurity(c echo.Context, status int, p page) error {
 	ctx := c.Request().Context()
 	a := mustActor(c)
-	m, err := s.mfa()
-	if err != nil {
-		return err
-	}
+	m := s.MFA
 	on, err := m.Enabled(ctx, a.UserID)
 	if err != nil {
 		return err
@@ -114,10 +111,7 @@ func (s *Server) renderSecurity(c echo.Context, status int, p page) error {
 }
 
 func (s *Server) enrolMFA(c echo.Context) error {
-	m, err := s.mfa()
-	if err != nil {
-		return err
-	}
+	m := s.MFA
 	code := c.FormValue("code")
 	codes, err := m.Confirm(c.Request().Context(), mustActor(c), code)
 	if errors.Is(err, security.ErrBadCode) {
@@ -135,12 +129,9 @@ func (s *Server) enrolMFA(c echo.Context) error {
 // any clinic where the user is staff requires two-factor (not only the
 // clinic chosen now), and the code is throttled like a sign-in.
 func (s *Server) disableMFA(c echo.Context) error {
-	m, err := s.mfa()
-	if err != nil {
-		return err
-	}
+	m := s.MFA
 	code := c.FormValue("code")
-	err = m.Disable(c.Request().Context(), mustActor(c), code)
+	err := m.Disable(c.Request().Context(), mustActor(c), code)
 	if err == nil {
 		s.flash(c, "Two-factor sign-in is off.")
 		return c.Redirect(http.StatusSeeOther, "/account/security")
@@ -262,10 +253,7 @@ func (s *Server) requireMFA(next echo.HandlerFunc) echo.HandlerFunc {
 			p == "/api/v1/me/totp", p == "/api/v1/me/totp/confirm":
 			return next(c)
 		}
-		m, err := s.mfa()
-		if err != nil {
-			return err
-		}
+		m := s.MFA
 		must, err := m.MustEnrol(c.Request().Context(), a.ClinicID, a.UserID)
 		if err != nil {
 			return err
