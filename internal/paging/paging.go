@@ -81,3 +81,26 @@ func cleanText(v any) bool {
 	}
 	return true
 }
+
+// Page is one page of any list: its items and the cursor of the next page
+// ("" on the last). As JSON it is the one list shape of the API,
+// {"items": [...], "next": "..."|null}; items is never null.
+type Page[T any] struct {
+	Items []T
+	Next  string
+}
+
+// MarshalJSON writes the API's list shape.
+func (p Page[T]) MarshalJSON() ([]byte, error) {
+	out := struct {
+		Items []T     `json:"items"`
+		Next  *string `json:"next"`
+	}{Items: p.Items}
+	if out.Items == nil {
+		out.Items = []T{}
+	}
+	if p.Next != "" {
+		out.Next = &p.Next
+	}
+	return json.Marshal(out)
+}

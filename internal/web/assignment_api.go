@@ -106,13 +106,12 @@ func (s *Server) apiListAssignments(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var next *string
+	out := paging.Page[assignment.Summary]{Items: items}
 	if len(items) > limit {
-		items = items[:limit]
-		v := strconv.FormatInt(items[limit-1].ID, 10)
-		next = &v
+		out.Items = items[:limit]
+		out.Next = strconv.FormatInt(items[limit-1].ID, 10)
 	}
-	return c.JSON(http.StatusOK, map[string]any{"items": items, "next": next})
+	return c.JSON(http.StatusOK, out)
 }
 
 func (s *Server) apiGetAssignment(c echo.Context) error {

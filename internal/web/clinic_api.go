@@ -7,9 +7,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/mend-clinic/mend/internal/actor"
 	"github.com/mend-clinic/mend/internal/apperr"
 	"github.com/mend-clinic/mend/internal/clinic"
+	"github.com/mend-clinic/mend/internal/paging"
 )
 
 // invitationJSON is how the API hands a fresh invitation to the admin.
@@ -74,11 +74,6 @@ func (s *Server) apiPartnerPasswordReset(c echo.Context) error {
 	return c.JSON(http.StatusCreated, s.resetOut(r))
 }
 
-type listJSON[T any] struct {
-	Items []T     `json:"items"`
-	Next  *string `json:"next"`
-}
-
 func (s *Server) apiCouples(c echo.Context) error {
 	f, err := coupleFilter(c)
 	if err != nil {
@@ -88,11 +83,7 @@ func (s *Server) apiCouples(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := listJSON[clinic.Couple]{Items: p.Items}
-	if p.Next != "" {
-		out.Next = &p.Next
-	}
-	return c.JSON(http.StatusOK, out)
+	return c.JSON(http.StatusOK, paging.Page[clinic.Couple]{Items: p.Items, Next: p.Next})
 }
 
 // coupleFilter reads ?q=&counselor_id=&status=&limit=&after=.
@@ -147,14 +138,9 @@ func (s *Server) apiCouple(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	cp, err := s.Clinic.Couple(c.Request().Context(), mustActor(c), id)
+	cp, err := s.Clinic.Couple(c.Request().Context(), mustActor(c), id) // blanks what the caller may not see
 	if err != nil {
 		return err
-	}
-	if a := mustActor(c); !a.Has(actor.RoleAdmin) && !a.Has(actor.RoleCounselor) {
-		for i := range cp.Partners { // a client sees names, not the other partner's email
-			cp.Partners[i].Email = ""
-		}
 	}
 	return c.JSON(http.StatusOK, cp)
 }
@@ -200,11 +186,7 @@ func (s *Server) apiCounselors(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := listJSON[clinic.Counselor]{Items: p.Items}
-	if p.Next != "" {
-		out.Next = &p.Next
-	}
-	return c.JSON(http.StatusOK, out)
+	return c.JSON(http.StatusOK, paging.Page[clinic.Counselor]{Items: p.Items, Next: p.Next})
 }
 
 func (s *Server) apiInviteCounselor(c echo.Context) error {
@@ -289,7 +271,7 @@ func (s *Server) apiCaseload(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, listJSON[clinic.CaseloadCouple]{Items: cs})
+	return c.JSON(http.StatusOK, paging.Page[clinic.CaseloadCouple]{Items: cs})
 }
 
 func (s *Server) apiCaseloads(c echo.Context) error {

@@ -8,11 +8,10 @@ import (
 
 	"github.com/mend-clinic/mend/internal/apperr"
 	"github.com/mend-clinic/mend/internal/library"
+	"github.com/mend-clinic/mend/internal/paging"
 )
 
 // library returns the library service (stateless; built on demand).
-func (s *Server) library() *library.Service { return s.Library }
-
 func libraryFilter(c echo.Context) (library.Filter, error) {
 	f := library.Filter{Category: c.QueryParam("category"), Mode: c.QueryParam("mode"), Q: c.QueryParam("q"),
 		After: c.QueryParam("after"), Archived: c.QueryParam("archived") == "1"}
@@ -26,18 +25,11 @@ func (s *Server) apiTemplates(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.library().List(c.Request().Context(), mustActor(c), f)
+	p, err := s.Library.List(c.Request().Context(), mustActor(c), f)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"items": p.Items, "next": nullable(p.Next)})
-}
-
-func nullable(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
+	return c.JSON(http.StatusOK, paging.Page[library.Summary]{Items: p.Items, Next: p.Next})
 }
 
 func (s *Server) apiTemplate(c echo.Context) error {
@@ -45,7 +37,7 @@ func (s *Server) apiTemplate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d, err := s.library().Get(c.Request().Context(), mustActor(c), id)
+	d, err := s.Library.Get(c.Request().Context(), mustActor(c), id)
 	if err != nil {
 		return err
 	}
@@ -61,7 +53,7 @@ func (s *Server) apiTemplateVersion(c echo.Context) error {
 	if err != nil || n <= 0 {
 		return apperr.New(apperr.NotFound, "That version of the exercise does not exist.")
 	}
-	d, err := s.library().Version(c.Request().Context(), mustActor(c), id, n)
+	d, err := s.Library.Version(c.Request().Context(), mustActor(c), id, n)
 	if err != nil {
 		return err
 	}
@@ -73,7 +65,7 @@ func (s *Server) apiCreateTemplate(c echo.Context) error {
 	if err := bindJSON(c, &in); err != nil {
 		return err
 	}
-	d, err := s.library().Create(c.Request().Context(), mustActor(c), in)
+	d, err := s.Library.Create(c.Request().Context(), mustActor(c), in)
 	if err != nil {
 		return err
 	}
@@ -90,7 +82,7 @@ func (s *Server) apiUpdateTemplate(c echo.Context) error {
 	if err := bindJSON(c, &in); err != nil {
 		return err
 	}
-	d, err := s.library().Update(c.Request().Context(), mustActor(c), id, in)
+	d, err := s.Library.Update(c.Request().Context(), mustActor(c), id, in)
 	if err != nil {
 		return err
 	}
@@ -102,7 +94,7 @@ func (s *Server) apiCloneTemplate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d, err := s.library().Clone(c.Request().Context(), mustActor(c), id)
+	d, err := s.Library.Clone(c.Request().Context(), mustActor(c), id)
 	if err != nil {
 		return err
 	}
@@ -115,7 +107,7 @@ func (s *Server) apiArchiveTemplate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d, err := s.library().Archive(c.Request().Context(), mustActor(c), id)
+	d, err := s.Library.Archive(c.Request().Context(), mustActor(c), id)
 	if err != nil {
 		return err
 	}
@@ -128,7 +120,7 @@ func (s *Server) apiRestoreTemplate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d, err := s.library().Restore(c.Request().Context(), mustActor(c), id)
+	d, err := s.Library.Restore(c.Request().Context(), mustActor(c), id)
 	if err != nil {
 		return err
 	}

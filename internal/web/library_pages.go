@@ -90,7 +90,7 @@ func (s *Server) libraryPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.library().List(c.Request().Context(), mustActor(c), f)
+	p, err := s.Library.List(c.Request().Context(), mustActor(c), f)
 	if err != nil {
 		return err
 	}
@@ -127,13 +127,13 @@ func (s *Server) loadVersion(c echo.Context) (library.Detail, error) {
 		return library.Detail{}, err
 	}
 	if c.Param("n") == "" {
-		return s.library().Get(c.Request().Context(), mustActor(c), id)
+		return s.Library.Get(c.Request().Context(), mustActor(c), id)
 	}
 	n, err := strconv.Atoi(c.Param("n"))
 	if err != nil || n <= 0 {
 		return library.Detail{}, apperr.New(apperr.NotFound, "That version of the exercise does not exist.")
 	}
-	return s.library().Version(c.Request().Context(), mustActor(c), id, n)
+	return s.Library.Version(c.Request().Context(), mustActor(c), id, n)
 }
 
 func (s *Server) libraryTemplatePage(c echo.Context) error { return s.showTemplate(c) }
@@ -191,7 +191,7 @@ func (s *Server) libraryClonePost(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d, err := s.library().Clone(c.Request().Context(), mustActor(c), id)
+	d, err := s.Library.Clone(c.Request().Context(), mustActor(c), id)
 	if err != nil {
 		return err
 	}
@@ -204,7 +204,7 @@ func (s *Server) libraryArchivePost(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.library().Archive(c.Request().Context(), mustActor(c), id); err != nil {
+	if _, err := s.Library.Archive(c.Request().Context(), mustActor(c), id); err != nil {
 		return err
 	}
 	s.flash(c, "Archived. It no longer appears in the library; anything already assigned from it is unaffected.")
@@ -216,7 +216,7 @@ func (s *Server) libraryRestorePost(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.library().Restore(c.Request().Context(), mustActor(c), id); err != nil {
+	if _, err := s.Library.Restore(c.Request().Context(), mustActor(c), id); err != nil {
 		return err
 	}
 	s.flash(c, "Restored to the library.")
@@ -554,7 +554,7 @@ func (s *Server) libraryEditPost(c echo.Context) error {
 	// Check the caller may edit this template before handling the form, so
 	// a template they cannot see answers 404 (or 403) for every builder
 	// action, not only for "save".
-	d, err := s.library().Get(c.Request().Context(), mustActor(c), id)
+	d, err := s.Library.Get(c.Request().Context(), mustActor(c), id)
 	if err != nil {
 		return err
 	}
@@ -591,9 +591,9 @@ func (s *Server) builderPost(c echo.Context, id int64) error {
 	ctx, a := c.Request().Context(), mustActor(c)
 	var saved library.Detail
 	if id == 0 {
-		saved, err = s.library().Create(ctx, a, d)
+		saved, err = s.Library.Create(ctx, a, d)
 	} else {
-		saved, err = s.library().Update(ctx, a, id, d)
+		saved, err = s.Library.Update(ctx, a, id, d)
 	}
 	if ae, ok := apperr.As(err); ok && ae.Code == apperr.Invalid {
 		m := map[string]string{}
