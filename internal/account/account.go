@@ -55,12 +55,16 @@ type Service struct {
 	db     *sqlx.DB
 	audit  *audit.Logger
 	notify *notify.Service
+	guard  *security.Guard
+	// MFA checks the second factor of SignIn (nil: none, for commands that
+	// sign no one in).
+	MFA *security.MFA
 }
 
 // NewService returns the account service; account notices (password
 // changed, a sign-in after a reset) are mailed through n (nil: none).
 func NewService(d *sqlx.DB, a *audit.Logger, n *notify.Service) *Service {
-	return &Service{db: d, audit: a, notify: n}
+	return &Service{db: d, audit: a, notify: n, guard: security.NewGuard(d)}
 }
 
 // ErrBadLogin is the one answer to any failed sign-in, so it never reveals
@@ -132,7 +136,7 @@ func (s *Service) AddClinic(ctx context.Context, a actor.Actor, c NewClinic) (in
 		return 0, apperr.Fields(msg, fields)
 	}
 	var id int64
-	err = db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	err = db.InTx(ctx, s.db, func(tx *db.Tx) error {
 		if err := tx.GetContext(ctx, &id, `INSERT INTO clinics (name, time_zone) VALUES ($1, $2) RETURNING id`, n, zone); err != nil {
 			return err
 		}
@@ -183,7 +187,7 @@ func (s *Service) CreateUser(ctx context.Context, a actor.Actor, in NewUser) (in
 		return 0, err
 	}
 	var id int64
-	err = db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	err = db.InTx(ctx, s.db, func(tx *db.Tx) error {
 		var exists bool
 		if err := tx.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM clinics WHERE id = $1)`, in.ClinicID); err != nil {
 			return err
@@ -334,56 +338,50 @@ func (s *Service) ChangePassword(ctx context.Context, a actor.Actor, current, ne
 	if current == "" { // says nothing about the password: not counted
 		return apperr.Fields("Please correct the highlighted fields.", map[string]string{"current": "Enter your current password."})
 	}
-	att, wait, err := security.NewThrottle(s.db).Begin(ctx, u.Email, a.IP)
-	if err != nil {
-		return err
-	}
-	if wait > 0 {
-		return security.TooMany(wait)
-	}
-	if !auth.VerifyPassword(u.PasswordHash, current) {
-		if err := att.Fail(ctx); err != nil {
-			return err
+	return s.guard.Attempt(ctx, u.Email, a.IP, func() (security.Outcome, error) {
+		if !auth.VerifyPassword(u.PasswordHash, current) {
+			if err := security.LogAccountEventNow(ctx, s.db, s.audit, a, a.UserID, audit.Event{Action: "password.change_failed", ObjectType: "user", ObjectID: a.UserID}); err != nil {
+				return security.Failed, err
+			}
+			return security.Failed, apperr.Fields("Please correct the highlighted fields.", map[string]string{"current": "This is not your current password."})
 		}
-		if err := security.LogAccountEventNow(ctx, s.db, s.audit, a, a.UserID, audit.Event{Action: "password.change_failed", ObjectType: "user", ObjectID: a.UserID}); err != nil {
-			return err
+		fields := map[string]string{}
+		if err := auth.CheckPassword(next, u.Email, u.Name); err != nil {
+			fields["password"] = err.Error()
+		} else if next != confirm {
+			fields["confirm"] = "The two new passwords differ."
+		} else if next == current {
+			fields["password"] = "Choose a password different from the current one."
 		}
-		return apperr.Fields("Please correct the highlighted fields.", map[string]string{"current": "This is not your current password."})
-	}
-	fields := map[string]string{}
-	if err := auth.CheckPassword(next, u.Email, u.Name); err != nil {
-		fields["password"] = err.Error()
-	} else if next != confirm {
-		fields["confirm"] = "The two new passwords differ."
-	} else if next == current {
-		fields["password"] = "Choose a password different from the current one."
-	}
-	if len(fields) > 0 {
-		if err := att.Release(ctx); err != nil { // the current password was right
-			return err
+		if len(fields) > 0 { // the current password was right
+			return security.Passed, apperr.Fields("Please correct the highlighted fields.", fields)
 		}
-		return apperr.Fields("Please correct the highlighted fields.", fields)
-	}
+		if err := s.changePassword(ctx, a, next); err != nil {
+			return security.Passed, err
+		}
+		return security.SignedIn, nil
+	})
+}
+
+// changePassword stores the new password, ends every session and token of
+// the account and mails the notice, audited.
+func (s *Service) changePassword(ctx context.Context, a actor.Actor, next string) error {
 	hash, err := auth.HashPassword(next)
 	if err != nil {
 		return err
 	}
-	err = db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	return db.InTx(ctx, s.db, func(tx *db.Tx) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1`, a.UserID, hash); err != nil {
 			return err
 		}
 		if err := RevokeSessions(ctx, tx, a.UserID); err != nil {
 			return err
 		}
-		if err := s.notify.Mail(ctx, tx, mail.Args{What: mail.PasswordChanged, ClinicID: a.ClinicID, UserID: a.UserID, When: time.Now()}); err != nil {
+		if err := s.notify.Mail(ctx, tx, mail.Args{What: mail.PasswordChanged, ClinicID: a.ClinicID, UserID: a.UserID, When: tx.Now()}); err != nil {
 			return err
 		}
 		return security.LogAccountEvent(ctx, tx, s.audit, a, a.UserID, audit.Event{Action: "password.change", ObjectType: "user", ObjectID: a.UserID})
 	})
-	if err != nil {
-		return err
-	}
-	return att.Succeed(ctx)
 }
 
 // ResetNotice is what a sign-in must tell after a clinic reset the
@@ -408,7 +406,7 @@ func (n ResetNotice) Text() string {
 // password after a clinic-issued reset, the notice to show (then cleared).
 func (s *Service) SignedIn(ctx context.Context, a actor.Actor, u User, viaReset bool) (*ResetNotice, error) {
 	var notice *ResetNotice
-	err := db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	err := db.InTx(ctx, s.db, func(tx *db.Tx) error {
 		var r struct {
 			At       sql.NullTime   `db:"reset_at"`
 			ByClinic sql.NullInt64  `db:"reset_by_clinic"`
@@ -436,7 +434,7 @@ func (s *Service) SignedIn(ctx context.Context, a actor.Actor, u User, viaReset 
 				clinicID = r.Home.Int64
 			}
 			if err := s.notify.Mail(ctx, tx, mail.Args{What: mail.SignInAfterReset, ClinicID: clinicID, UserID: u.ID,
-				When: time.Now(), Self: !r.ByClinic.Valid}); err != nil {
+				When: tx.Now(), Self: !r.ByClinic.Valid}); err != nil {
 				return err
 			}
 		}

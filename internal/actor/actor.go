@@ -4,7 +4,6 @@
 package actor
 
 import (
-	"context"
 	"slices"
 	"time"
 )
@@ -60,14 +59,3 @@ func (a Actor) Has(role string) bool { return slices.Contains(a.Roles, role) }
 
 // System is the actor for command-line and start-up work.
 var System = Actor{RequestID: "cli"}
-
-type ctxKey struct{}
-
-// With stores the actor in ctx.
-func With(ctx context.Context, a Actor) context.Context { return context.WithValue(ctx, ctxKey{}, a) }
-
-// From returns the actor stored in ctx (zero Actor when none).
-func From(ctx context.Context) Actor {
-	a, _ := ctx.Value(ctxKey{}).(Actor)
-	return a
-}

@@ -82,6 +82,8 @@ func New(cfg config.Config, d *sqlx.DB, log *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	mfa.Notify = n
+	accounts := account.NewService(d, al, n)
+	accounts.MFA = mfa
 	st, err := settings.New(d, al, key)
 	if err != nil {
 		return nil, err
@@ -89,7 +91,7 @@ func New(cfg config.Config, d *sqlx.DB, log *slog.Logger) (*App, error) {
 	return &App{Config: cfg, DB: d, Log: log, Authz: enf, Audit: al, Queue: q, Outbox: out, Notify: n,
 		Appointments: appointment.NewService(d, al, n, h),
 
-		Accounts:    account.NewService(d, al, n),
+		Accounts:    accounts,
 		Clinic:      clinic.NewService(d, al, h, n),
 		Assignments: assignment.NewService(d, al, n),
 		Library:     library.NewService(d, al),

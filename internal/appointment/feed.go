@@ -6,8 +6,6 @@ import (
 	"errors"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/mend-clinic/mend/internal/actor"
 	"github.com/mend-clinic/mend/internal/apperr"
 	"github.com/mend-clinic/mend/internal/audit"
@@ -57,7 +55,7 @@ func (s *Service) NewFeed(ctx context.Context, a actor.Actor) (string, error) {
 		return "", apperr.New(apperr.Forbidden, "Only counselors have a calendar of sessions.")
 	}
 	token := auth.NewToken()
-	err := db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	err := db.InTx(ctx, s.db, func(tx *db.Tx) error {
 		var replaced bool
 		if err := tx.GetContext(ctx, &replaced, `INSERT INTO calendar_feeds (user_id, clinic_id, token_hash) VALUES ($1, $2, $3)
 			ON CONFLICT (user_id, clinic_id) DO UPDATE SET token_hash = EXCLUDED.token_hash, created_at = now(), used_at = NULL
@@ -72,7 +70,7 @@ func (s *Service) NewFeed(ctx context.Context, a actor.Actor) (string, error) {
 
 // StopFeed turns the counselor's calendar feed off: its URL stops at once.
 func (s *Service) StopFeed(ctx context.Context, a actor.Actor) error {
-	return db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	return db.InTx(ctx, s.db, func(tx *db.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM calendar_feeds WHERE user_id = $1 AND clinic_id = $2`, a.UserID, a.ClinicID)
 		if err != nil {
 			return err

@@ -76,7 +76,7 @@ func (s *Service) ReadNote(ctx context.Context, a actor.Actor, id int64) (Note, 
 // The save is audited with the version, never the text.
 func (s *Service) SaveNote(ctx context.Context, a actor.Actor, id int64, text string, version int) (Note, error) {
 	var out Note
-	err := db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	err := db.InTx(ctx, s.db, func(tx *db.Tx) error {
 		ap, cur, err := s.noteFor(ctx, tx, a, id, true)
 		if err != nil {
 			return err
@@ -125,7 +125,7 @@ func staleNote(cur Note) error {
 }
 
 // reloadStale re-reads a note that another save wrote first.
-func (s *Service) reloadStale(ctx context.Context, tx *sqlx.Tx, a actor.Actor, id int64) error {
+func (s *Service) reloadStale(ctx context.Context, tx *db.Tx, a actor.Actor, id int64) error {
 	var r noteRow
 	if err := tx.GetContext(ctx, &r, `SELECT body, version, updated_at FROM appointment_notes WHERE appointment_id = $1 AND author_id = $2`,
 		id, a.UserID); err != nil {

@@ -64,7 +64,7 @@ func repeatStep(r string) (int, bool) {
 func (s *Service) Schedule(ctx context.Context, a actor.Actor, coupleID int64, in New) ([]View, error) {
 	var out []View
 	loc := a.ClinicLoc()
-	err := db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	err := db.InTx(ctx, s.db, func(tx *db.Tx) error {
 		rel, err := coupleRelation(ctx, tx, a, coupleID)
 		if err != nil {
 			return err
@@ -208,7 +208,7 @@ type Moved struct {
 func (s *Service) Update(ctx context.Context, a actor.Actor, id int64, ch Change) (Moved, error) {
 	var out Moved
 	loc := a.ClinicLoc()
-	err := db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	err := db.InTx(ctx, s.db, func(tx *db.Tx) error {
 		ap, rel, err := s.get(ctx, tx, a, id, true)
 		if err != nil {
 			return err
@@ -336,7 +336,7 @@ func (s *Service) Update(ctx context.Context, a actor.Actor, id int64, ch Change
 // follow moves the active work due before session from to session to (due
 // at its start); with no session to, the work is no longer tied to one and
 // keeps its due time. It returns the assignments it moved.
-func follow(ctx context.Context, tx *sqlx.Tx, from int64, to sql.NullInt64, due *time.Time) ([]int64, error) {
+func follow(ctx context.Context, tx *db.Tx, from int64, to sql.NullInt64, due *time.Time) ([]int64, error) {
 	var ids []int64
 	if err := tx.SelectContext(ctx, &ids, `UPDATE assignments SET appointment_id = $2, due_at = coalesce($3, due_at), updated_at = now()
 		WHERE appointment_id = $1 AND status = 'active' RETURNING id`, from, to, due); err != nil {
@@ -354,7 +354,7 @@ func follow(ctx context.Context, tx *sqlx.Tx, from int64, to sql.NullInt64, due 
 
 // tellPartners tells the couple's partners (those who joined) that a session
 // moved or was cancelled: in the app, and by a neutral mail naming the time.
-func (s *Service) tellPartners(ctx context.Context, tx *sqlx.Tx, a actor.Actor, kind notify.Kind, coupleID int64, when time.Time) error {
+func (s *Service) tellPartners(ctx context.Context, tx *db.Tx, a actor.Actor, kind notify.Kind, coupleID int64, when time.Time) error {
 	if s.notify == nil {
 		return nil
 	}

@@ -156,16 +156,6 @@ func (a *App) Clinic(name string) int64 {
 	return id
 }
 
-// ClinicIn creates a clinic that has chosen its time zone (an IANA name).
-func (a *App) ClinicIn(name, zone string) int64 {
-	a.T.Helper()
-	id, err := a.Accounts.AddClinic(context.Background(), actor.System, account.NewClinic{Name: name, TimeZone: zone})
-	if err != nil {
-		a.T.Fatal(err)
-	}
-	return id
-}
-
 // User creates a user with a role in a clinic (password: Password).
 func (a *App) User(clinicID int64, role, email, name string) int64 {
 	a.T.Helper()

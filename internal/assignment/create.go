@@ -60,7 +60,7 @@ const visibleTemplate = `(t.visibility = 'builtin' OR (t.clinic_id = $2 AND (t.v
 // or one joint, per occurrence when it recurs.
 func (s *Service) Create(ctx context.Context, a actor.Actor, coupleID int64, in NewAssignment) (Assignment, error) {
 	var out Assignment
-	err := db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	err := db.InTx(ctx, s.db, func(tx *db.Tx) error {
 		acc, err := coupleAccess(ctx, tx, a, coupleID)
 		if err != nil {
 			return err
@@ -176,7 +176,7 @@ type recurrence struct {
 // returns the occurrences to make now: one, or for recurring work one per
 // day or week from the first day through the clinic's today (loc), the
 // later ones being made on their day (see occurrences.go).
-func (s *Service) checkNew(ctx context.Context, tx *sqlx.Tx, acc access, t templateInfo, in *NewAssignment, fields map[string]string, loc *time.Location) ([]occurrence, recurrence, error) {
+func (s *Service) checkNew(ctx context.Context, tx *db.Tx, acc access, t templateInfo, in *NewAssignment, fields map[string]string, loc *time.Location) ([]occurrence, recurrence, error) {
 	var rec recurrence
 	var msg string
 	if in.Instructions, msg = cleanText(in.Instructions, MaxInstructions); msg != "" {
@@ -327,7 +327,7 @@ type Change struct {
 // (what the couple wrote is kept). A closed couple is read-only.
 func (s *Service) Update(ctx context.Context, a actor.Actor, id int64, ch Change) (Assignment, error) {
 	var out Assignment
-	err := db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	err := db.InTx(ctx, s.db, func(tx *db.Tx) error {
 		asg, acc, err := s.loadForCounselor(ctx, tx, a, id)
 		if err != nil {
 			return err

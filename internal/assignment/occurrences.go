@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"time"
 
-	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
 	"github.com/mend-clinic/mend/internal/actor"
@@ -81,7 +80,7 @@ func StepDaysSQL(col string) string {
 // loc. An occurrence already made (by another instance, or a run repeated
 // after a crash) is left alone: the unique index responses_occurrence_uniq
 // decides. It returns how many responses it made.
-func insertOccurrence(ctx context.Context, tx *sqlx.Tx, clinicID, coupleID, assignmentID int64, who []sql.NullInt64, day tz.Date, loc *time.Location) (int, error) {
+func insertOccurrence(ctx context.Context, tx *db.Tx, clinicID, coupleID, assignmentID int64, who []sql.NullInt64, day tz.Date, loc *time.Location) (int, error) {
 	n := 0
 	for _, p := range who {
 		res, err := tx.ExecContext(ctx, `INSERT INTO responses (clinic_id, couple_id, assignment_id, partner_id, occurs_on, due_at)
@@ -144,7 +143,7 @@ func (s *Service) MakeOccurrences(ctx context.Context, now time.Time) (int, erro
 // (audit.LogMany). full reports that there may be more.
 func (s *Service) occurrenceBatch(ctx context.Context, now time.Time, names, days []string, latest string) (int, bool, error) {
 	made, full := 0, false
-	err := db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	err := db.InTx(ctx, s.db, func(tx *db.Tx) error {
 		var due []recurring
 		if err := tx.SelectContext(ctx, &due, `SELECT a.id, a.clinic_id, a.couple_id, a.mode, a.partner_id, a.recur_every,
 				a.recur_until, a.next_occurs_on, z.zone,

@@ -124,7 +124,7 @@ func (s *Service) SaveDraft(ctx context.Context, a actor.Actor, id int64, answer
 // no FormSchema first, which would load the response and its access again.
 func (s *Service) SaveDraftFrom(ctx context.Context, a actor.Actor, id int64, read func(exercise.Schema) map[string]any, baseVersion int) (Saved, error) {
 	var out Saved
-	err := db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	err := db.InTx(ctx, s.db, func(tx *db.Tx) error {
 		r, asg, acc, err := s.writable(ctx, tx, a, id, true)
 		if err != nil {
 			return err
@@ -183,7 +183,7 @@ func (s *Service) SaveDraftFrom(ctx context.Context, a actor.Actor, id int64, re
 // both have submitted, and sharing first would defeat that. Withdrawing a
 // share stays possible everywhere.
 func (s *Service) Share(ctx context.Context, a actor.Actor, id int64, shared bool) error {
-	return db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	return db.InTx(ctx, s.db, func(tx *db.Tx) error {
 		r, asg, acc, err := s.writable(ctx, tx, a, id, true)
 		if err != nil {
 			return err
@@ -223,7 +223,7 @@ func (s *Service) Share(ctx context.Context, a actor.Actor, id int64, shared boo
 // tellShared tells the other partner that a submission is theirs to read
 // now, when it was not before (a share of the same submission again says
 // nothing new).
-func (s *Service) tellShared(ctx context.Context, tx *sqlx.Tx, a actor.Actor, r Response, acc access, sub int64) error {
+func (s *Service) tellShared(ctx context.Context, tx *db.Tx, a actor.Actor, r Response, acc access, sub int64) error {
 	if acc.OtherID == 0 || r.Shared && r.SharedSubmissionID.Valid && r.SharedSubmissionID.Int64 == sub {
 		return nil
 	}
@@ -264,7 +264,7 @@ func shareable(r Response, asg Assignment, acc access, shared bool) error {
 // a stale one is refused.
 func (s *Service) Sign(ctx context.Context, a actor.Actor, id int64, version int) ([]Signature, error) {
 	var sigs []Signature
-	err := db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	err := db.InTx(ctx, s.db, func(tx *db.Tx) error {
 		r, asg, acc, err := s.writable(ctx, tx, a, id, true)
 		if err != nil {
 			return err
@@ -318,7 +318,7 @@ func (s *Service) Submit(ctx context.Context, a actor.Actor, id int64) error {
 // again (an earlier shared submission stays readable until withdrawn). The
 // first submission of a revealed-together answer is shared by the reveal.
 func (s *Service) SubmitShared(ctx context.Context, a actor.Actor, id int64, share bool) error {
-	return db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	return db.InTx(ctx, s.db, func(tx *db.Tx) error {
 		r, asg, acc, err := s.writable(ctx, tx, a, id, true)
 		if err != nil {
 			return err
@@ -422,7 +422,7 @@ func signaturesOf(ctx context.Context, q sqlx.QueryerContext, id int64) ([]Signa
 // app; by mail only in the morning digest, or at once for a concerning
 // safety check), and, when a reveal-together pair is now complete, both
 // partners (each may read the other's answer from now on).
-func (s *Service) submitted(ctx context.Context, tx *sqlx.Tx, a actor.Actor, asg Assignment, acc access, r Response, concern bool) error {
+func (s *Service) submitted(ctx context.Context, tx *db.Tx, a actor.Actor, asg Assignment, acc access, r Response, concern bool) error {
 	kind := notify.WorkSubmitted
 	if concern {
 		kind = notify.SafetyConcern

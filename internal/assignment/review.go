@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/mend-clinic/mend/internal/actor"
 	"github.com/mend-clinic/mend/internal/apperr"
 	"github.com/mend-clinic/mend/internal/audit"
@@ -29,7 +27,7 @@ func (s *Service) Review(ctx context.Context, a actor.Actor, id int64, decision,
 	} else if decision == "revise" && comment == "" {
 		fields["comment"] = "Tell the author what to revise."
 	}
-	return db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	return db.InTx(ctx, s.db, func(tx *db.Tx) error {
 		var r Response
 		err := tx.GetContext(ctx, &r, `SELECT `+responseCols+` FROM responses WHERE id = $1 AND clinic_id = $2 FOR UPDATE`, id, a.ClinicID)
 		if errors.Is(err, sql.ErrNoRows) {

@@ -6,10 +6,9 @@ import (
 	"errors"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/mend-clinic/mend/internal/actor"
 	"github.com/mend-clinic/mend/internal/apperr"
+	"github.com/mend-clinic/mend/internal/db"
 )
 
 // linkSession ties a new assignment to the couple's session it is due
@@ -18,7 +17,7 @@ import (
 // work and session agree even when the session moved since the form was
 // read. A session cancelled, moved into the past or of another couple
 // meanwhile is a field error on "due".
-func linkSession(ctx context.Context, tx *sqlx.Tx, a actor.Actor, assignmentID, coupleID, sessionID int64) error {
+func linkSession(ctx context.Context, tx *db.Tx, a actor.Actor, assignmentID, coupleID, sessionID int64) error {
 	var start time.Time
 	err := tx.GetContext(ctx, &start, `SELECT starts_at FROM appointments
 		WHERE id = $1 AND couple_id = $2 AND clinic_id = $3 AND status = 'scheduled' AND starts_at > now() FOR SHARE`,
@@ -40,7 +39,7 @@ func linkSession(ctx context.Context, tx *sqlx.Tx, a actor.Actor, assignmentID, 
 // unlinkSession unties an assignment from its session when its due time is
 // changed by hand to due (a save that keeps the time keeps the tie): it no
 // longer follows the session. Call it before the new due time is stored.
-func unlinkSession(ctx context.Context, tx *sqlx.Tx, assignmentID int64, due sql.NullTime) error {
+func unlinkSession(ctx context.Context, tx *db.Tx, assignmentID int64, due sql.NullTime) error {
 	_, err := tx.ExecContext(ctx, `UPDATE assignments SET appointment_id = NULL
 		WHERE id = $1 AND appointment_id IS NOT NULL AND due_at IS DISTINCT FROM $2`, assignmentID, due)
 	return err

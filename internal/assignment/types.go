@@ -16,6 +16,7 @@ import (
 
 	"github.com/mend-clinic/mend/internal/actor"
 	"github.com/mend-clinic/mend/internal/audit"
+	"github.com/mend-clinic/mend/internal/db"
 	"github.com/mend-clinic/mend/internal/notify"
 )
 
@@ -63,7 +64,7 @@ func NewService(d *sqlx.DB, a *audit.Logger, n *notify.Service) *Service {
 
 // tell notifies the accounts of the named partners of a couple (the
 // partners who have joined) about ev, in tx.
-func (s *Service) tell(ctx context.Context, tx *sqlx.Tx, a actor.Actor, ev notify.Event, coupleID int64, partnerIDs ...int64) error {
+func (s *Service) tell(ctx context.Context, tx *db.Tx, a actor.Actor, ev notify.Event, coupleID int64, partnerIDs ...int64) error {
 	if s.notify == nil {
 		return nil
 	}
@@ -76,7 +77,7 @@ func (s *Service) tell(ctx context.Context, tx *sqlx.Tx, a actor.Actor, ev notif
 }
 
 // tellCounselor notifies a couple's counselor about ev, in tx.
-func (s *Service) tellCounselor(ctx context.Context, tx *sqlx.Tx, a actor.Actor, ev notify.Event, counselorID int64) error {
+func (s *Service) tellCounselor(ctx context.Context, tx *db.Tx, a actor.Actor, ev notify.Event, counselorID int64) error {
 	ev.ClinicID, ev.ActorID = a.ClinicID, a.UserID
 	return s.notify.Tell(ctx, tx, ev, counselorID)
 }

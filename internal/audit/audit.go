@@ -20,6 +20,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/mend-clinic/mend/internal/actor"
+	"github.com/mend-clinic/mend/internal/db"
 )
 
 // Event is one audited action.
@@ -137,7 +138,7 @@ func (l *Logger) Log(ctx context.Context, tx sqlx.ExtContext, a actor.Actor, ev 
 	}
 	r := Row{
 		Seq:        head.Seq,
-		At:         time.Now().UTC().Truncate(time.Microsecond),
+		At:         when(tx),
 		ActorID:    nullInt(a.UserID),
 		ClinicID:   nullInt(clinic),
 		Action:     ev.Action,
@@ -164,6 +165,12 @@ func (l *Logger) Log(ctx context.Context, tx sqlx.ExtContext, a actor.Actor, ev 
 	return nil
 }
 
+// when is the instant an event happens at: its transaction's (db.Tx.Now),
+// so the audit row carries the same time as the change it records.
+func when(tx sqlx.ExtContext) time.Time {
+	return db.Now(tx).UTC().Truncate(time.Microsecond)
+}
+
 // genesis is what a chain's first row links to: the legacy chain's last
 // row (nil: none, zeros).
 func genesis(anchor []byte) []byte {
@@ -176,15 +183,7 @@ func genesis(anchor []byte) []byte {
 // LogNow appends ev in a transaction of its own (for events with no other
 // change to ride on, such as a failed login or a read of clinical content).
 func (l *Logger) LogNow(ctx context.Context, d *sqlx.DB, a actor.Actor, ev Event) error {
-	tx, err := d.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := l.Log(ctx, tx, a, ev); err != nil {
-		tx.Rollback()
-		return err
-	}
-	return tx.Commit()
+	return db.InTx(ctx, d, func(tx *db.Tx) error { return l.Log(ctx, tx, a, ev) })
 }
 
 // sum is the row's HMAC over every column and the previous hash: the

@@ -44,7 +44,7 @@ func (l *Logger) LogMany(ctx context.Context, tx sqlx.ExtContext, a actor.Actor,
 	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock_shared($1::bigint)`, int64(lockKey)); err != nil {
 		return fmt.Errorf("audit lock: %w", err)
 	}
-	at := time.Now().UTC().Truncate(time.Microsecond)
+	at := when(tx)
 	var rows []Row
 	for _, chain := range chains {
 		batch := byChain[chain]

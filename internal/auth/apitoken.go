@@ -60,9 +60,3 @@ func (t *Tokens) Revoke(ctx context.Context, token string) error {
 	_, err := t.db.ExecContext(ctx, `DELETE FROM api_tokens WHERE token_hash = $1`, t.hasher.Hash(token))
 	return err
 }
-
-// Purge removes expired tokens.
-func (t *Tokens) Purge(ctx context.Context) error {
-	_, err := t.db.ExecContext(ctx, `DELETE FROM api_tokens WHERE expires_at < now() OR last_used_at < now() - $1 * interval '1 second'`, int(IdleTimeout.Seconds()))
-	return err
-}

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/mend-clinic/mend/internal/account"
 	"github.com/mend-clinic/mend/internal/actor"
 	"github.com/mend-clinic/mend/internal/apperr"
@@ -137,7 +135,7 @@ func (s *Service) InviteCounselor(ctx context.Context, a actor.Actor, name, emai
 		return Invitation{}, apperr.Fields("Please correct the highlighted fields.", fields)
 	}
 	var inv Invitation
-	err = db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	err = db.InTx(ctx, s.db, func(tx *db.Tx) error {
 		var member sql.NullBool
 		if err := tx.GetContext(ctx, &member, `SELECT bool_or(m.active) FROM memberships m JOIN users u ON u.id = m.user_id
 			WHERE m.clinic_id = $1 AND m.role = 'counselor' AND lower(u.email) = $2`, a.ClinicID, e); err != nil {
@@ -171,7 +169,7 @@ func (s *Service) InviteCounselor(ctx context.Context, a actor.Actor, name, emai
 // the Conflict names them. Deactivation ends the user's sessions when they
 // have no other active membership.
 func (s *Service) SetCounselorActive(ctx context.Context, a actor.Actor, userID int64, active bool) error {
-	return db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	return db.InTx(ctx, s.db, func(tx *db.Tx) error {
 		var cur bool
 		err := tx.GetContext(ctx, &cur, `SELECT active FROM memberships WHERE user_id = $1 AND clinic_id = $2 AND role = 'counselor' FOR UPDATE`,
 			userID, a.ClinicID)

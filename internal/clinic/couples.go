@@ -173,7 +173,10 @@ func validStatus(s string) bool { return s == StatusActive || s == StatusPaused 
 
 // Couple returns one couple with its partners, when the actor may see it:
 // an admin any couple of the clinic, a counselor their own, a client the
-// couple they are a partner of. Anything else is NotFound.
+// couple they are a partner of. Anything else is NotFound. Only the
+// couple's staff (an admin, its counselor) get the partners' emails and
+// invitation states: a partner sees names, blanked here so no handler can
+// leak the other partner's address.
 func (s *Service) Couple(ctx context.Context, a actor.Actor, id int64) (Couple, error) {
 	var c Couple
 	var row struct {
@@ -203,14 +206,18 @@ func (s *Service) Couple(ctx context.Context, a actor.Actor, id int64) (Couple, 
 		FROM partners WHERE couple_id = $1 AND clinic_id = $2 ORDER BY slot`, id, a.ClinicID); err != nil {
 		return c, err
 	}
-	if a.Has(actor.RoleAdmin) || a.Has(actor.RoleCounselor) {
+	if !(a.Has(actor.RoleAdmin) || (a.Has(actor.RoleCounselor) && c.CounselorID == a.UserID)) {
 		for i := range c.Partners {
-			st, err := s.partnerInvitation(ctx, a.ClinicID, c.Partners[i].ID)
-			if err != nil {
-				return c, err
-			}
-			c.Partners[i].Invitation = st
+			c.Partners[i].Email = ""
 		}
+		return c, nil
+	}
+	for i := range c.Partners {
+		st, err := s.partnerInvitation(ctx, a.ClinicID, c.Partners[i].ID)
+		if err != nil {
+			return c, err
+		}
+		c.Partners[i].Invitation = st
 	}
 	return c, nil
 }
@@ -279,7 +286,7 @@ func (s *Service) CreateCouple(ctx context.Context, a actor.Actor, in NewCouple)
 	}
 	var id int64
 	var invs []Invitation
-	err = db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	err = db.InTx(ctx, s.db, func(tx *db.Tx) error {
 		if err := s.checkCounselor(ctx, tx, a, in.CounselorID, 0); err != nil {
 			return err
 		}
@@ -398,7 +405,7 @@ func (s *Service) UpdateCouple(ctx context.Context, a actor.Actor, id int64, p C
 	if len(fields) > 0 {
 		return Couple{}, apperr.Fields("Please correct the highlighted fields.", fields)
 	}
-	err := db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	err := db.InTx(ctx, s.db, func(tx *db.Tx) error {
 		var cur struct {
 			Label       string `db:"label"`
 			Status      string `db:"status"`
@@ -533,7 +540,7 @@ type resumed struct {
 // it was. Work due before a session follows its session instead (the
 // counselor moves the session). Recurring work skips the paused days (no
 // occurrences for them).
-func resumeWork(ctx context.Context, tx *sqlx.Tx, coupleID int64, loc *time.Location) (resumed, error) {
+func resumeWork(ctx context.Context, tx *db.Tx, coupleID int64, loc *time.Location) (resumed, error) {
 	var out resumed
 	var pausedAt sql.NullTime
 	if err := tx.GetContext(ctx, &pausedAt, `SELECT paused_at FROM couples WHERE id = $1`, coupleID); err != nil {
@@ -570,13 +577,13 @@ func resumeWork(ctx context.Context, tx *sqlx.Tx, coupleID int64, loc *time.Loca
 // the clinic's today (keeping a weekly rhythm), so the days the couple was
 // paused or closed are never made; today's is made by the next run of the
 // occurrence job.
-func skipDays(ctx context.Context, tx *sqlx.Tx, coupleID int64, loc *time.Location) error {
+func skipDays(ctx context.Context, tx *db.Tx, coupleID int64, loc *time.Location) error {
 	_, err := tx.ExecContext(ctx, `WITH s AS (SELECT id, `+assignment.StepDaysSQL("recur_every")+` AS step
 			FROM assignments WHERE couple_id = $1 AND next_occurs_on IS NOT NULL AND next_occurs_on < $2::date)
 		UPDATE assignments a SET next_occurs_on = CASE WHEN n.day <= a.recur_until THEN n.day END
 		FROM (SELECT s.id, a.next_occurs_on + s.step * (($2::date - a.next_occurs_on + s.step - 1) / s.step) AS day
 			FROM s JOIN assignments a ON a.id = s.id) n
-		WHERE a.id = n.id`, coupleID, tz.Today(time.Now(), loc))
+		WHERE a.id = n.id`, coupleID, tz.Today(tx.Now(), loc))
 	return err
 }
 

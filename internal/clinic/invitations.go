@@ -58,7 +58,7 @@ func (s *Service) partnerInvitation(ctx context.Context, clinicID, partnerID int
 }
 
 // issue stores a new invitation inside tx and returns it with its token.
-func (s *Service) issue(ctx context.Context, tx *sqlx.Tx, a actor.Actor, inv Invitation) (Invitation, error) {
+func (s *Service) issue(ctx context.Context, tx *db.Tx, a actor.Actor, inv Invitation) (Invitation, error) {
 	inv.Token = auth.NewToken()
 	var row struct {
 		ID        int64     `db:"id"`
@@ -117,7 +117,7 @@ const invSelect = `SELECT i.id, i.clinic_id, cl.name AS clinic_name, i.email, i.
 // with the same recipient (resend). An accepted invitation cannot be resent.
 func (s *Service) Reissue(ctx context.Context, a actor.Actor, invitationID int64) (Invitation, error) {
 	var out Invitation
-	err := db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	err := db.InTx(ctx, s.db, func(tx *db.Tx) error {
 		var r invRow
 		err := tx.GetContext(ctx, &r, invSelect+` WHERE i.id = $1 AND i.clinic_id = $2 FOR UPDATE OF i`, invitationID, a.ClinicID)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -145,7 +145,7 @@ var errNoInvitation = apperr.New(apperr.NotFound, "We could not find that invita
 
 // revokePending revokes the clinic's pending invitations matching cond
 // (cond uses $1 for the clinic and $2... for args).
-func (s *Service) revokePending(ctx context.Context, tx *sqlx.Tx, a actor.Actor, cond string, args ...any) error {
+func (s *Service) revokePending(ctx context.Context, tx *db.Tx, a actor.Actor, cond string, args ...any) error {
 	var ids []int64
 	if err := tx.SelectContext(ctx, &ids, `UPDATE invitations SET revoked_at = now()
 		WHERE clinic_id = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND `+cond+` RETURNING id`,
@@ -164,13 +164,13 @@ func (s *Service) revokePending(ctx context.Context, tx *sqlx.Tx, a actor.Actor,
 // yet, revoking the earlier ones.
 func (s *Service) ReissuePartner(ctx context.Context, a actor.Actor, coupleID, partnerID int64) (Invitation, error) {
 	var out Invitation
-	err := db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	err := db.InTx(ctx, s.db, func(tx *db.Tx) error {
 		return s.reissuePartner(ctx, tx, a, coupleID, partnerID, &out)
 	})
 	return out, err
 }
 
-func (s *Service) reissuePartner(ctx context.Context, tx *sqlx.Tx, a actor.Actor, coupleID, partnerID int64, out *Invitation) error {
+func (s *Service) reissuePartner(ctx context.Context, tx *db.Tx, a actor.Actor, coupleID, partnerID int64, out *Invitation) error {
 	var p struct {
 		Name   string        `db:"name"`
 		Email  string        `db:"email"`
@@ -201,7 +201,7 @@ func (s *Service) reissuePartner(ctx context.Context, tx *sqlx.Tx, a actor.Actor
 
 // RevokeInvitation revokes a pending invitation.
 func (s *Service) RevokeInvitation(ctx context.Context, a actor.Actor, invitationID int64) error {
-	return db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	return db.InTx(ctx, s.db, func(tx *db.Tx) error {
 		var r invRow
 		err := tx.GetContext(ctx, &r, invSelect+` WHERE i.id = $1 AND i.clinic_id = $2 FOR UPDATE OF i`, invitationID, a.ClinicID)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -257,7 +257,7 @@ func (s *Service) lookup(ctx context.Context, q sqlx.QueryerContext, token strin
 		return r, apperr.New(apperr.Gone, "This invitation has already been used. Sign in with your email and password instead.")
 	case r.Revoked:
 		return r, apperr.New(apperr.Gone, "This invitation was withdrawn by the clinic. Ask them for a new one if you still need it.")
-	case !r.ExpiresAt.After(time.Now()):
+	case !r.ExpiresAt.After(db.Now(q)):
 		return r, apperr.New(apperr.Gone, "This invitation has expired (links are valid for 7 days). Ask your clinic to send a new one.")
 	case r.CoupleOpen.Valid && !r.CoupleOpen.Bool:
 		return r, apperr.New(apperr.Gone, "This invitation is no longer valid: the clinic has closed this couple's file. Ask them if you think this is a mistake.")
@@ -314,7 +314,7 @@ var (
 // and returns the user (to sign in, for a new account).
 func (s *Service) Accept(ctx context.Context, a actor.Actor, token string, in Acceptance) (account.User, error) {
 	var u account.User
-	err := db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	err := db.InTx(ctx, s.db, func(tx *db.Tx) error {
 		r, err := s.lookup(ctx, tx, token, true)
 		if err != nil {
 			return err

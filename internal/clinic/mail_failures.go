@@ -9,6 +9,7 @@ import (
 	"github.com/mend-clinic/mend/internal/actor"
 	"github.com/mend-clinic/mend/internal/apperr"
 	"github.com/mend-clinic/mend/internal/audit"
+	"github.com/mend-clinic/mend/internal/db"
 )
 
 // MailFailure is a mail of the clinic that could not be delivered: to whom,
@@ -46,23 +47,17 @@ func (s *Service) MailFailures(ctx context.Context, a actor.Actor) ([]MailFailur
 // DismissMailFailure takes an undeliverable mail off the list (the admin
 // has dealt with it: fixed the address, sent a new invitation).
 func (s *Service) DismissMailFailure(ctx context.Context, a actor.Actor, id int64) error {
-	tx, err := s.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	var kind string
-	err = tx.GetContext(ctx, &kind, `UPDATE mail_failures SET dismissed_at = now()
-		WHERE id = $1 AND clinic_id = $2 AND dismissed_at IS NULL RETURNING kind`, id, a.ClinicID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return apperr.New(apperr.NotFound, "We could not find that message.")
-	}
-	if err != nil {
-		return err
-	}
-	if err := s.audit.Log(ctx, tx, a, audit.Event{Action: "mail_failure.dismiss", ObjectType: "mail_failure", ObjectID: id,
-		Detail: map[string]any{"kind": kind}}); err != nil {
-		return err
-	}
-	return tx.Commit()
+	return db.InTx(ctx, s.db, func(tx *db.Tx) error {
+		var kind string
+		err := tx.GetContext(ctx, &kind, `UPDATE mail_failures SET dismissed_at = $3
+		WHERE id = $1 AND clinic_id = $2 AND dismissed_at IS NULL RETURNING kind`, id, a.ClinicID, tx.Now())
+		if errors.Is(err, sql.ErrNoRows) {
+			return apperr.New(apperr.NotFound, "We could not find that message.")
+		}
+		if err != nil {
+			return err
+		}
+		return s.audit.Log(ctx, tx, a, audit.Event{Action: "mail_failure.dismiss", ObjectType: "mail_failure", ObjectID: id,
+			Detail: map[string]any{"kind": kind}})
+	})
 }

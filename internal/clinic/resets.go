@@ -40,7 +40,7 @@ type PasswordReset struct {
 // active counselor of this clinic is NotFound or Conflict.
 func (s *Service) IssueCounselorReset(ctx context.Context, a actor.Actor, userID int64) (PasswordReset, error) {
 	var out PasswordReset
-	err := db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	err := db.InTx(ctx, s.db, func(tx *db.Tx) error {
 		var active bool
 		err := tx.GetContext(ctx, &active, `SELECT m.active AND u.active FROM memberships m JOIN users u ON u.id = m.user_id
 			WHERE m.user_id = $1 AND m.clinic_id = $2 AND m.role = 'counselor' FOR UPDATE OF m`, userID, a.ClinicID)
@@ -63,7 +63,7 @@ func (s *Service) IssueCounselorReset(ctx context.Context, a actor.Actor, userID
 // the clinic's couples who has joined (accepted their invitation).
 func (s *Service) IssuePartnerReset(ctx context.Context, a actor.Actor, coupleID, partnerID int64) (PasswordReset, error) {
 	var out PasswordReset
-	err := db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	err := db.InTx(ctx, s.db, func(tx *db.Tx) error {
 		var p struct {
 			UserID sql.NullInt64 `db:"user_id"`
 			Member bool          `db:"member"`
@@ -93,7 +93,7 @@ func (s *Service) IssuePartnerReset(ctx context.Context, a actor.Actor, coupleID
 // issueReset revokes the user's pending reset links and issues a new one.
 // An admin may not reset an account that also belongs to a clinic where
 // they are not an admin: the link would open that clinic's records.
-func (s *Service) issueReset(ctx context.Context, tx *sqlx.Tx, a actor.Actor, userID, coupleID int64) (PasswordReset, error) {
+func (s *Service) issueReset(ctx context.Context, tx *db.Tx, a actor.Actor, userID, coupleID int64) (PasswordReset, error) {
 	if userID == a.UserID {
 		return PasswordReset{}, apperr.New(apperr.Conflict, "To change your own password, use your account security page.")
 	}
@@ -190,7 +190,7 @@ func (s *Service) resetLookup(ctx context.Context, q sqlx.QueryerContext, token 
 		return r, apperr.New(apperr.Gone, "This password-reset link has already been used. Sign in with your new password, or ask your clinic for a new link.")
 	case r.Revoked:
 		return r, apperr.New(apperr.Gone, "This password-reset link was replaced by a newer one or withdrawn. Use the latest link your clinic sent you.")
-	case !r.ExpiresAt.After(time.Now()):
+	case !r.ExpiresAt.After(db.Now(q)):
 		return r, apperr.New(apperr.Gone, "This password-reset link has expired. Ask for a new one with \"Forgot password?\" on the sign-in page, or ask your clinic.")
 	case !r.Member:
 		return r, apperr.New(apperr.Gone, "This password-reset link is no longer valid. Ask your clinic if you think this is a mistake.")
@@ -249,30 +249,37 @@ func (s *Service) UsePasswordReset(ctx context.Context, a actor.Actor, token str
 	if len(fields) > 0 {
 		return account.User{}, apperr.Fields("Please correct the highlighted fields.", fields)
 	}
-	att, wait, err := security.NewThrottle(s.db).Begin(ctx, r.Email, a.IP)
+	a.UserID, a.ClinicID = r.UserID, r.ClinicID
+	var u account.User
+	err = s.guard.Attempt(ctx, r.Email, a.IP, func() (security.Outcome, error) {
+		if mfaOn {
+			if err := in.MFA.VerifyFor(ctx, a, in.Code, "password_reset.failed"); errors.Is(err, security.ErrBadCode) {
+				return security.Failed, ErrResetBadCode
+			} else if err != nil {
+				return security.Failed, err
+			}
+		}
+		var err error
+		if u, err = s.usePasswordReset(ctx, a, token, in.Password, mfaOn); err != nil {
+			return security.Passed, err
+		}
+		return security.SignedIn, nil
+	})
 	if err != nil {
 		return account.User{}, err
 	}
-	if wait > 0 {
-		return account.User{}, security.TooMany(wait)
-	}
-	a.UserID, a.ClinicID = r.UserID, r.ClinicID
-	if mfaOn {
-		if err := in.MFA.VerifyFor(ctx, a, in.Code, "password_reset.failed"); errors.Is(err, security.ErrBadCode) {
-			if err := att.Fail(ctx); err != nil {
-				return account.User{}, err
-			}
-			return account.User{}, ErrResetBadCode
-		} else if err != nil {
-			return account.User{}, err
-		}
-	}
-	hash, err := auth.HashPassword(in.Password)
+	return u, nil
+}
+
+// usePasswordReset sets the new password of a checked reset link, uses
+// the link up and ends every session of the account, audited.
+func (s *Service) usePasswordReset(ctx context.Context, a actor.Actor, token, password string, mfaOn bool) (account.User, error) {
+	hash, err := auth.HashPassword(password)
 	if err != nil {
 		return account.User{}, err
 	}
 	var u account.User
-	err = db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	err = db.InTx(ctx, s.db, func(tx *db.Tx) error {
 		r, err := s.resetLookup(ctx, tx, token, true) // used or revoked meanwhile?
 		if err != nil {
 			return err
@@ -305,13 +312,7 @@ func (s *Service) UsePasswordReset(ctx context.Context, a actor.Actor, token str
 		return security.LogAccountEvent(ctx, tx, s.audit, a, r.UserID, audit.Event{Action: "password_reset.use", ObjectType: "user",
 			ObjectID: r.UserID, Detail: map[string]any{"reset_id": r.ID, "reset_clinic_id": r.ClinicID, "two_factor": mfaOn}})
 	})
-	if err != nil {
-		if rerr := att.Release(ctx); rerr != nil {
-			return account.User{}, rerr
-		}
-		return account.User{}, err
-	}
-	return u, att.Succeed(ctx)
+	return u, err
 }
 
 // RequestReset is "Forgot password?": an active account with an active
@@ -326,15 +327,16 @@ func (s *Service) RequestReset(ctx context.Context, a actor.Actor, email string)
 	if err != nil {
 		return apperr.Fields("Please correct the highlighted fields.", map[string]string{"email": err.Error()})
 	}
-	att, wait, err := security.NewThrottle(s.db).Begin(ctx, "reset-request:"+e, a.IP)
-	if err != nil {
-		return err
-	}
-	if wait > 0 {
-		return security.TooMany(wait)
-	}
-	defer att.Fail(ctx) // every request counts against the limit
-	return db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	// Every request counts against the limit (Failed, whatever happened).
+	return s.guard.Attempt(ctx, "reset-request:"+e, a.IP, func() (security.Outcome, error) {
+		return security.Failed, s.requestReset(ctx, a, e)
+	})
+}
+
+// requestReset issues and mails a reset link to the active account of
+// email e, if there is one.
+func (s *Service) requestReset(ctx context.Context, a actor.Actor, e string) error {
+	return db.InTx(ctx, s.db, func(tx *db.Tx) error {
 		var u struct {
 			ID       int64 `db:"id"`
 			ClinicID int64 `db:"clinic_id"`

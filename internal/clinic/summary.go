@@ -14,6 +14,7 @@ import (
 	"github.com/mend-clinic/mend/internal/audit"
 	"github.com/mend-clinic/mend/internal/auth"
 	"github.com/mend-clinic/mend/internal/notify"
+	"github.com/mend-clinic/mend/internal/security"
 )
 
 // Service holds the clinic rules.
@@ -22,13 +23,14 @@ type Service struct {
 	audit  *audit.Logger
 	hasher auth.Hasher // invitation tokens are stored as keyed hashes
 	notify *notify.Service
+	guard  *security.Guard
 }
 
 // NewService returns the clinic service.
 // Invitation and reset links are mailed through n, in the transaction
 // that issues them.
 func NewService(d *sqlx.DB, a *audit.Logger, h auth.Hasher, n *notify.Service) *Service {
-	return &Service{db: d, audit: a, hasher: h, notify: n}
+	return &Service{db: d, audit: a, hasher: h, notify: n, guard: security.NewGuard(d)}
 }
 
 // Totals are the clinic's headline counts for the admin home.

@@ -127,15 +127,49 @@ func IsUniqueViolation(err error, constraint string) bool {
 	return constraint == "" || pe.Constraint == constraint
 }
 
-// InTx runs fn in a transaction, committing when it returns nil.
-func InTx(ctx context.Context, d *sqlx.DB, fn func(tx *sqlx.Tx) error) error {
-	tx, err := d.BeginTxx(ctx, nil)
+// Tx is a transaction with the one instant it happens at: Now is
+// PostgreSQL's now() for the transaction, read once when it begins, so Go
+// code deciding "due", "expired" or "when" inside the transaction agrees
+// with every now() its SQL uses and with the audit row it writes.
+type Tx struct {
+	*sqlx.Tx
+	now time.Time
+}
+
+// Now is the transaction's instant (PostgreSQL's now(), fixed for its life).
+func (tx *Tx) Now() time.Time { return tx.now }
+
+// Now is the instant q acts at: a transaction's Now, else the clock (a
+// query outside a transaction). Code that may run in or out of a
+// transaction asks it instead of time.Now.
+func Now(q any) time.Time {
+	if tx, ok := q.(*Tx); ok {
+		return tx.Now()
+	}
+	return time.Now()
+}
+
+// InTx runs fn in a transaction, committing when it returns nil. It is the
+// only way Mend opens a transaction: the transaction is rolled back when fn
+// returns an error or panics (the panic goes on after the rollback).
+func InTx(ctx context.Context, d *sqlx.DB, fn func(tx *Tx) error) (err error) {
+	stx, err := d.BeginTxx(ctx, nil)
 	if err != nil {
 		return err
 	}
+	committed := false
+	defer func() {
+		if !committed {
+			stx.Rollback()
+		}
+	}()
+	tx := &Tx{Tx: stx}
+	if err := stx.QueryRowContext(ctx, `SELECT now()`).Scan(&tx.now); err != nil {
+		return fmt.Errorf("transaction time: %w", err)
+	}
 	if err := fn(tx); err != nil {
-		tx.Rollback()
 		return err
 	}
-	return tx.Commit()
+	committed = true
+	return stx.Commit()
 }

@@ -134,7 +134,7 @@ func Seed(ctx context.Context, d *sqlx.DB, accounts *account.Service, al *audit.
 		if err != nil {
 			return false, err
 		}
-		err = db.InTx(ctx, d, func(tx *sqlx.Tx) error {
+		err = db.InTx(ctx, d, func(tx *db.Tx) error {
 			user := func(p person, role string) (int64, error) {
 				var id int64
 				err := tx.GetContext(ctx, &id, `INSERT INTO users (email, name, password_hash) VALUES ($1, $2, $3) RETURNING id`,

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/mend-clinic/mend/internal/db"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/rivertype"
@@ -40,8 +41,8 @@ func NewQueue(d *sqlx.DB) (*Queue, error) {
 }
 
 // InsertTx enqueues args in tx: the job exists only if tx commits.
-func (q *Queue) InsertTx(ctx context.Context, tx *sqlx.Tx, args river.JobArgs, opts *river.InsertOpts) error {
-	_, err := q.client.InsertTx(ctx, tx.Tx, args, opts)
+func (q *Queue) InsertTx(ctx context.Context, tx *db.Tx, args river.JobArgs, opts *river.InsertOpts) error {
+	_, err := q.client.InsertTx(ctx, tx.Tx.Tx, args, opts)
 	return err
 }
 
@@ -109,9 +110,6 @@ func (r *Runner) Start(ctx context.Context) error { return r.client.Start(ctx) }
 
 // Stop lets running jobs finish (within ctx) and stops.
 func (r *Runner) Stop(ctx context.Context) error { return r.client.Stop(ctx) }
-
-// Client exposes River for tests and tools (subscriptions, job lists).
-func (r *Runner) Client() *Client { return r.client }
 
 // Backoff is Mend's retry policy: Base × 2^(attempt-1), at most Max, with
 // ±10 % jitter so a relay that comes back is not hit by every job at once.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/mend-clinic/mend/internal/db"
 	"github.com/mend-clinic/mend/internal/exercise"
 	"github.com/mend-clinic/mend/internal/measure"
 )
@@ -38,26 +39,23 @@ const syncLock = 0x6d656c62 // "melb"
 // version (older versions, and the assignments pinned to them, are left
 // as they were). Running it again changes nothing.
 func SyncBuiltins(ctx context.Context, d *sqlx.DB) error {
-	tx, err := d.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, syncLock); err != nil {
-		return err
-	}
-	for _, t := range BuiltinTemplates() {
-		if errs := t.Validate(); errs != nil {
-			return fmt.Errorf("built-in %s does not validate: %v", t.Slug, errs)
+	return db.InTx(ctx, d, func(tx *db.Tx) error {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, syncLock); err != nil {
+			return err
 		}
-		if err := syncBuiltin(ctx, tx, t); err != nil {
-			return fmt.Errorf("built-in %s: %w", t.Slug, err)
+		for _, t := range BuiltinTemplates() {
+			if errs := t.Validate(); errs != nil {
+				return fmt.Errorf("built-in %s does not validate: %v", t.Slug, errs)
+			}
+			if err := syncBuiltin(ctx, tx, t); err != nil {
+				return fmt.Errorf("built-in %s: %w", t.Slug, err)
+			}
 		}
-	}
-	return tx.Commit()
+		return nil
+	})
 }
 
-func syncBuiltin(ctx context.Context, tx *sqlx.Tx, t exercise.Template) error {
+func syncBuiltin(ctx context.Context, tx *db.Tx, t exercise.Template) error {
 	var cur struct {
 		ID      int64 `db:"id"`
 		Version int   `db:"current_version"`

@@ -18,6 +18,7 @@ import (
 	"github.com/mend-clinic/mend/internal/actor"
 	"github.com/mend-clinic/mend/internal/apperr"
 	"github.com/mend-clinic/mend/internal/audit"
+	"github.com/mend-clinic/mend/internal/db"
 	"github.com/mend-clinic/mend/internal/exercise"
 	"github.com/mend-clinic/mend/internal/paging"
 )
@@ -336,18 +337,6 @@ func validate(d Draft, t exercise.Template) error {
 	return nil
 }
 
-func (s *Service) tx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
-	tx, err := s.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	return tx.Commit()
-}
-
 func insertVersion(ctx context.Context, tx sqlx.ExtContext, id int64, n int, t exercise.Template, note string, by sql.NullInt64) error {
 	sch, err := json.Marshal(t.Schema)
 	if err != nil {
@@ -367,7 +356,7 @@ func insertVersion(ctx context.Context, tx sqlx.ExtContext, id int64, n int, t e
 	return err
 }
 
-func insertTemplate(ctx context.Context, tx *sqlx.Tx, a actor.Actor, visibility string, t exercise.Template, note string) (int64, error) {
+func insertTemplate(ctx context.Context, tx *db.Tx, a actor.Actor, visibility string, t exercise.Template, note string) (int64, error) {
 	var id int64
 	err := tx.GetContext(ctx, &id, `INSERT INTO exercise_templates (clinic_id, owner_id, title, category, suggested_mode,
 		audience, description, private_to_counselor, recurring, visibility)
@@ -399,7 +388,7 @@ func (s *Service) Create(ctx context.Context, a actor.Actor, d Draft) (Detail, e
 		return Detail{}, err
 	}
 	var id int64
-	err := s.tx(ctx, func(tx *sqlx.Tx) error {
+	err := db.InTx(ctx, s.db, func(tx *db.Tx) error {
 		var err error
 		if id, err = insertTemplate(ctx, tx, a, d.Visibility, t, "Created."); err != nil {
 			return err
@@ -413,7 +402,7 @@ func (s *Service) Create(ctx context.Context, a actor.Actor, d Draft) (Detail, e
 }
 
 // editable loads the current version for a change by its owner.
-func (s *Service) editable(ctx context.Context, tx *sqlx.Tx, a actor.Actor, id int64) (Detail, error) {
+func (s *Service) editable(ctx context.Context, tx *db.Tx, a actor.Actor, id int64) (Detail, error) {
 	cur, err := s.load(ctx, tx, a, id, 0, true)
 	if err != nil {
 		return cur, err
@@ -436,7 +425,7 @@ func (s *Service) Update(ctx context.Context, a actor.Actor, id int64, d Draft) 
 	if err := s.requireCounselor(a); err != nil {
 		return Detail{}, err
 	}
-	err := s.tx(ctx, func(tx *sqlx.Tx) error {
+	err := db.InTx(ctx, s.db, func(tx *db.Tx) error {
 		cur, err := s.editable(ctx, tx, a, id)
 		if err != nil {
 			return err
@@ -477,7 +466,7 @@ func (s *Service) Clone(ctx context.Context, a actor.Actor, id int64) (Detail, e
 		return Detail{}, err
 	}
 	var newID int64
-	err := s.tx(ctx, func(tx *sqlx.Tx) error {
+	err := db.InTx(ctx, s.db, func(tx *db.Tx) error {
 		src, err := s.load(ctx, tx, a, id, 0, false)
 		if err != nil {
 			return err
@@ -523,7 +512,7 @@ func (s *Service) Archive(ctx context.Context, a actor.Actor, id int64) (Detail,
 	if err := s.requireCounselor(a); err != nil {
 		return Detail{}, err
 	}
-	err := s.tx(ctx, func(tx *sqlx.Tx) error {
+	err := db.InTx(ctx, s.db, func(tx *db.Tx) error {
 		cur, err := s.editable(ctx, tx, a, id)
 		if err != nil || cur.Archived() {
 			return err
@@ -544,7 +533,7 @@ func (s *Service) Restore(ctx context.Context, a actor.Actor, id int64) (Detail,
 	if err := s.requireCounselor(a); err != nil {
 		return Detail{}, err
 	}
-	err := s.tx(ctx, func(tx *sqlx.Tx) error {
+	err := db.InTx(ctx, s.db, func(tx *db.Tx) error {
 		cur, err := s.editable(ctx, tx, a, id)
 		if err != nil || !cur.Archived() {
 			return err

@@ -2,6 +2,7 @@ package mail_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,6 +15,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/riverqueue/river"
 
+	"github.com/mend-clinic/mend/internal/db"
 	"github.com/mend-clinic/mend/internal/jobs"
 	"github.com/mend-clinic/mend/internal/mail"
 	"github.com/mend-clinic/mend/internal/mail/mailtest"
@@ -58,7 +60,7 @@ func (e *env) runner(t *testing.T, id string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.OnFailure = func(ctx context.Context, tx *sqlx.Tx, f mail.Failure) error { e.fails.Add(1); return nil }
+	w.OnFailure = func(ctx context.Context, tx *db.Tx, f mail.Failure) error { e.fails.Add(1); return nil }
 	workers := river.NewWorkers()
 	river.AddWorker(workers, w)
 	r, err := jobs.NewRunner(e.db, jobs.Options{Workers: workers, ID: id, PollInterval: 50 * time.Millisecond,
@@ -80,22 +82,20 @@ func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)
 
 func (e *env) queue(t *testing.T, a mail.Args, commit bool) {
 	t.Helper()
-	tx, err := e.db.Beginx()
-	if err != nil {
-		t.Fatal(err)
-	}
 	if a.ClinicID == 0 {
 		a.ClinicID = e.clinic
 	}
-	if err := e.outbox.Queue(context.Background(), tx, a); err != nil {
-		t.Fatal(err)
-	}
-	if commit {
-		err = tx.Commit()
-	} else {
-		err = tx.Rollback()
-	}
-	if err != nil {
+	errUndo := errors.New("roll back")
+	err := db.InTx(context.Background(), e.db, func(tx *db.Tx) error {
+		if err := e.outbox.Queue(context.Background(), tx, a); err != nil {
+			return err
+		}
+		if !commit {
+			return errUndo
+		}
+		return nil
+	})
+	if err != nil && err != errUndo {
 		t.Fatal(err)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/mend-clinic/mend/internal/auth"
+	"github.com/mend-clinic/mend/internal/db"
 	"github.com/mend-clinic/mend/internal/jobs"
 	"github.com/mend-clinic/mend/internal/tz"
 )
@@ -67,7 +68,7 @@ func NewOutbox(q *jobs.Queue, secretKey []byte) (*Outbox, error) {
 }
 
 // Queue enqueues a mail in tx: it is sent if and only if tx commits.
-func (o *Outbox) Queue(ctx context.Context, tx *sqlx.Tx, a Args) error {
+func (o *Outbox) Queue(ctx context.Context, tx *db.Tx, a Args) error {
 	if _, ok := Kinds[a.What]; !ok {
 		return fmt.Errorf("mail: unknown kind %q", a.What)
 	}
@@ -104,7 +105,7 @@ type Worker struct {
 	log     *slog.Logger
 	// OnFailure runs in the transaction that records an undeliverable
 	// mail (it tells the clinic's admins).
-	OnFailure func(ctx context.Context, tx *sqlx.Tx, f Failure) error
+	OnFailure func(ctx context.Context, tx *db.Tx, f Failure) error
 }
 
 // WorkerConfig is what the worker needs.
@@ -317,23 +318,18 @@ func (w *Worker) fail(ctx context.Context, job *river.Job[Args], to string, caus
 	}
 	f := Failure{JobID: job.ID, ClinicID: job.Args.ClinicID, Kind: job.Args.What, Recipient: to, UserID: job.Args.UserID,
 		Reason: reason, Attempts: job.Attempt}
-	tx, err := w.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `INSERT INTO mail_failures (clinic_id, job_id, kind, recipient, user_id, reason, attempts)
+	return db.InTx(ctx, w.db, func(tx *db.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO mail_failures (clinic_id, job_id, kind, recipient, user_id, reason, attempts)
 		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (job_id) DO NOTHING`,
-		nullID(f.ClinicID), f.JobID, string(f.Kind), f.Recipient, nullID(f.UserID), f.Reason, f.Attempts)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 1 && w.OnFailure != nil {
-		if err := w.OnFailure(ctx, tx, f); err != nil {
+			nullID(f.ClinicID), f.JobID, string(f.Kind), f.Recipient, nullID(f.UserID), f.Reason, f.Attempts)
+		if err != nil {
 			return err
 		}
-	}
-	return tx.Commit()
+		if n, _ := res.RowsAffected(); n == 1 && w.OnFailure != nil {
+			return w.OnFailure(ctx, tx, f)
+		}
+		return nil
+	})
 }
 
 func nullID(v int64) sql.NullInt64 { return sql.NullInt64{Int64: v, Valid: v != 0} }

@@ -18,7 +18,6 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
-	"sort"
 	"strings"
 
 	"github.com/mend-clinic/mend/internal/exercise"
@@ -383,12 +382,5 @@ func Templates() []exercise.Template {
 	for _, in := range All() {
 		out = append(out, in.Template())
 	}
-	return out
-}
-
-// Codes returns the codes, sorted (for messages and checks).
-func Codes() []string {
-	out := append([]string(nil), order...)
-	sort.Strings(out)
 	return out
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/mend-clinic/mend/internal/actor"
+	"github.com/mend-clinic/mend/internal/db"
 	"github.com/mend-clinic/mend/internal/exercise"
 	"github.com/mend-clinic/mend/internal/notify"
 	"github.com/mend-clinic/mend/internal/tz"
@@ -31,7 +32,7 @@ var alertNotice = map[string]notify.Kind{AlertDistress: notify.MeasureDistress, 
 // Anything else costs one indexed query. A concern (the PHQ-9's item 9) is
 // not handled here: Submit flags it exactly as for the safety check
 // (exercise.Template.ConcerningFields).
-func Scored(ctx context.Context, tx *sqlx.Tx, n *notify.Service, a actor.Actor, responseID int64) error {
+func Scored(ctx context.Context, tx *db.Tx, n *notify.Service, a actor.Actor, responseID int64) error {
 	var code sql.NullString
 	err := tx.GetContext(ctx, &code, `SELECT v.measure FROM responses r JOIN assignments a ON a.id = r.assignment_id
 		JOIN template_versions v ON v.template_id = a.template_id AND v.version = a.template_version
@@ -127,7 +128,7 @@ type past struct {
 //     now exceeds the reliable-change figure and did not just before; for a
 //     measure without a figure, the partners are now on opposite sides of
 //     the cut-off and were not just before.
-func alertsFor(ctx context.Context, tx *sqlx.Tx, in Instrument, coupleID, partnerID, responseID int64, score int) ([]string, error) {
+func alertsFor(ctx context.Context, tx *db.Tx, in Instrument, coupleID, partnerID, responseID int64, score int) ([]string, error) {
 	var rows []past
 	if err := tx.SelectContext(ctx, &rows, `SELECT response_id, partner_id, score, distress FROM (
 			SELECT DISTINCT ON (response_id) response_id, partner_id, score, distress, submitted_at FROM measure_scores

@@ -13,6 +13,7 @@ import (
 	"github.com/mend-clinic/mend/internal/actor"
 	"github.com/mend-clinic/mend/internal/apperr"
 	"github.com/mend-clinic/mend/internal/audit"
+	"github.com/mend-clinic/mend/internal/db"
 )
 
 // Service reads scores by the privacy rule (viewer.reads) and keeps the
@@ -393,31 +394,25 @@ func gaps(series []Series) []Gap {
 // couple's own counselor only, audited. While it is on, each partner sees
 // both partners' scores (never answers) of the couple measures.
 func (s *Service) SetSharing(ctx context.Context, a actor.Actor, coupleID int64, shared bool) error {
-	tx, err := s.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	v, err := s.viewerOf(ctx, tx, a, coupleID)
-	if err != nil {
-		return err
-	}
-	if !v.counselor || v.partnerID != 0 {
-		return apperr.New(apperr.Forbidden, "Only the couple's counselor can share their progress chart.")
-	}
-	if v.Status == "closed" {
-		return apperr.New(apperr.Conflict, "This couple's work is closed and read-only.")
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO measure_sharing (couple_id, clinic_id, shared, changed_by) VALUES ($1, $2, $3, $4)
+	return db.InTx(ctx, s.db, func(tx *db.Tx) error {
+		v, err := s.viewerOf(ctx, tx, a, coupleID)
+		if err != nil {
+			return err
+		}
+		if !v.counselor || v.partnerID != 0 {
+			return apperr.New(apperr.Forbidden, "Only the couple's counselor can share their progress chart.")
+		}
+		if v.Status == "closed" {
+			return apperr.New(apperr.Conflict, "This couple's work is closed and read-only.")
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO measure_sharing (couple_id, clinic_id, shared, changed_by) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (couple_id) DO UPDATE SET shared = EXCLUDED.shared, changed_by = EXCLUDED.changed_by, changed_at = now()`,
-		coupleID, a.ClinicID, shared, a.UserID); err != nil {
-		return err
-	}
-	if err := s.audit.Log(ctx, tx, a, audit.Event{Action: "measure.sharing", ObjectType: "couple", ObjectID: coupleID, CoupleID: coupleID,
-		Detail: map[string]any{"shared": shared}}); err != nil {
-		return err
-	}
-	return tx.Commit()
+			coupleID, a.ClinicID, shared, a.UserID); err != nil {
+			return err
+		}
+		return s.audit.Log(ctx, tx, a, audit.Event{Action: "measure.sharing", ObjectType: "couple", ObjectID: coupleID, CoupleID: coupleID,
+			Detail: map[string]any{"shared": shared}})
+	})
 }
 
 // PartnerCouple is the couple the caller is a partner of in their clinic

@@ -22,6 +22,7 @@ import (
 
 	"github.com/mend-clinic/mend/internal/actor"
 	"github.com/mend-clinic/mend/internal/apperr"
+	"github.com/mend-clinic/mend/internal/db"
 	"github.com/mend-clinic/mend/internal/mail"
 )
 
@@ -87,7 +88,7 @@ func New(d *sqlx.DB, o *mail.Outbox) *Service { return &Service{db: d, outbox: o
 
 // Tell records ev for each user (duplicates and zero ids are skipped) and
 // queues its mail, inside tx.
-func (s *Service) Tell(ctx context.Context, tx *sqlx.Tx, ev Event, userIDs ...int64) error {
+func (s *Service) Tell(ctx context.Context, tx *db.Tx, ev Event, userIDs ...int64) error {
 	if s == nil {
 		return nil // services built without notifications (unit tests)
 	}
@@ -112,7 +113,7 @@ func (s *Service) Tell(ctx context.Context, tx *sqlx.Tx, ev Event, userIDs ...in
 }
 
 // Mail queues a mail that has no in-app row (account notices, links).
-func (s *Service) Mail(ctx context.Context, tx *sqlx.Tx, a mail.Args) error {
+func (s *Service) Mail(ctx context.Context, tx *db.Tx, a mail.Args) error {
 	if s == nil || s.outbox == nil {
 		return nil
 	}
@@ -140,7 +141,7 @@ func Admins(ctx context.Context, q sqlx.QueryerContext, clinicID int64) ([]int64
 // MailFailed tells the clinic's admins that a mail could not be delivered
 // (the hook of mail.Worker). A failed "undeliverable" notice itself is
 // only shown in the app, so a broken address cannot start a loop.
-func (s *Service) MailFailed(ctx context.Context, tx *sqlx.Tx, f mail.Failure) error {
+func (s *Service) MailFailed(ctx context.Context, tx *db.Tx, f mail.Failure) error {
 	if f.ClinicID == 0 {
 		return nil
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/mend-clinic/mend/internal/actor"
 	"github.com/mend-clinic/mend/internal/assignment"
 	"github.com/mend-clinic/mend/internal/audit"
+	"github.com/mend-clinic/mend/internal/db"
 	"github.com/mend-clinic/mend/internal/library"
 	"github.com/mend-clinic/mend/internal/mail"
 	"github.com/mend-clinic/mend/internal/pgtest"
@@ -26,7 +27,7 @@ type outbox struct {
 	fail bool
 }
 
-func (o *outbox) Mail(ctx context.Context, tx *sqlx.Tx, a mail.Args) error {
+func (o *outbox) Mail(ctx context.Context, tx *db.Tx, a mail.Args) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.fail {

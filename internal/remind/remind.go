@@ -28,6 +28,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
+	"github.com/mend-clinic/mend/internal/db"
 	"github.com/mend-clinic/mend/internal/mail"
 	"github.com/mend-clinic/mend/internal/tz"
 )
@@ -56,7 +57,7 @@ func Quiet(t time.Time, loc *time.Location) bool {
 
 // Mailer queues a mail in the caller's transaction (notify.Service.Mail).
 type Mailer interface {
-	Mail(ctx context.Context, tx *sqlx.Tx, a mail.Args) error
+	Mail(ctx context.Context, tx *db.Tx, a mail.Args) error
 }
 
 // Service owns reminders and digests.
@@ -119,33 +120,34 @@ func (s *Service) recordBatch(ctx context.Context, kind string, now time.Time, s
 	for i, x := range sends {
 		users[i], days[i] = x.UserID, x.Day.Format(time.DateOnly)
 	}
-	tx, err := s.db.BeginTxx(ctx, nil)
+	queued := 0
+	err := db.InTx(ctx, s.db, func(tx *db.Tx) error {
+		var wrote []struct {
+			UserID int64     `db:"user_id"`
+			Day    time.Time `db:"day"`
+		}
+		if err := tx.SelectContext(ctx, &wrote, `INSERT INTO reminder_sends (user_id, kind, day, sent_at)
+		SELECT u, $3, d, $4 FROM unnest($1::bigint[], $2::date[]) AS x(u, d)
+		ON CONFLICT (user_id, kind, day) DO NOTHING RETURNING user_id, day`, pq.Array(users), pq.Array(days), kind, now); err != nil {
+			return err
+		}
+		mine := map[int64]bool{}
+		for _, w := range wrote {
+			mine[w.UserID] = true
+		}
+		for _, x := range sends {
+			if !mine[x.UserID] || x.Args == nil {
+				continue
+			}
+			if err := s.mail.Mail(ctx, tx, *x.Args); err != nil {
+				return err
+			}
+			queued++
+		}
+		return nil
+	})
 	if err != nil {
 		return 0, err
 	}
-	defer tx.Rollback()
-	var wrote []struct {
-		UserID int64     `db:"user_id"`
-		Day    time.Time `db:"day"`
-	}
-	if err := tx.SelectContext(ctx, &wrote, `INSERT INTO reminder_sends (user_id, kind, day, sent_at)
-		SELECT u, $3, d, $4 FROM unnest($1::bigint[], $2::date[]) AS x(u, d)
-		ON CONFLICT (user_id, kind, day) DO NOTHING RETURNING user_id, day`, pq.Array(users), pq.Array(days), kind, now); err != nil {
-		return 0, err
-	}
-	mine := map[int64]bool{}
-	for _, w := range wrote {
-		mine[w.UserID] = true
-	}
-	queued := 0
-	for _, x := range sends {
-		if !mine[x.UserID] || x.Args == nil {
-			continue
-		}
-		if err := s.mail.Mail(ctx, tx, *x.Args); err != nil {
-			return 0, err
-		}
-		queued++
-	}
-	return queued, tx.Commit()
+	return queued, nil
 }

@@ -41,5 +41,5 @@ func LogAccountEvent(ctx context.Context, q sqlx.ExtContext, l *audit.Logger, a 
 
 // LogAccountEventNow is LogAccountEvent in a transaction of its own.
 func LogAccountEventNow(ctx context.Context, d *sqlx.DB, l *audit.Logger, a actor.Actor, userID int64, ev audit.Event) error {
-	return db.InTx(ctx, d, func(tx *sqlx.Tx) error { return LogAccountEvent(ctx, tx, l, a, userID, ev) })
+	return db.InTx(ctx, d, func(tx *db.Tx) error { return LogAccountEvent(ctx, tx, l, a, userID, ev) })
 }

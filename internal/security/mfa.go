@@ -48,6 +48,7 @@ type MFA struct {
 	aead  cipher.AEAD
 	mac   []byte
 	now   func() time.Time
+	guard *Guard
 	// Notify mails "two-factor was turned off" (nil: no mail).
 	Notify *notify.Service
 }
@@ -71,7 +72,7 @@ func NewMFA(d *sqlx.DB, al *audit.Logger, secretKey []byte) (*MFA, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &MFA{db: d, audit: al, aead: aead, mac: mk, now: time.Now}, nil
+	return &MFA{db: d, audit: al, aead: aead, mac: mk, now: time.Now, guard: NewGuard(d)}, nil
 }
 
 func (m *MFA) seal(userID int64, secret string) []byte {
@@ -178,7 +179,7 @@ func (m *MFA) matchStep(secret, code string, last int64) int64 {
 // and returns the recovery codes (shown once).
 func (m *MFA) Confirm(ctx context.Context, a actor.Actor, code string) ([]string, error) {
 	var codes []string
-	err := db.InTx(ctx, m.db, func(tx *sqlx.Tx) error {
+	err := db.InTx(ctx, m.db, func(tx *db.Tx) error {
 		var row struct {
 			Enc       []byte       `db:"secret_enc"`
 			Confirmed sql.NullTime `db:"confirmed_at"`
@@ -213,7 +214,7 @@ func (m *MFA) Confirm(ctx context.Context, a actor.Actor, code string) ([]string
 	return codes, err
 }
 
-func (m *MFA) newRecoveryCodes(ctx context.Context, tx *sqlx.Tx, userID int64) ([]string, error) {
+func (m *MFA) newRecoveryCodes(ctx context.Context, tx *db.Tx, userID int64) ([]string, error) {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM recovery_codes WHERE user_id = $1`, userID); err != nil {
 		return nil, err
 	}
@@ -273,7 +274,7 @@ func (m *MFA) VerifyFor(ctx context.Context, a actor.Actor, code, failedAction s
 			}
 		} else if len(strings.TrimSpace(code)) > 6 {
 			used := false
-			err := db.InTx(ctx, m.db, func(tx *sqlx.Tx) error {
+			err := db.InTx(ctx, m.db, func(tx *db.Tx) error {
 				res, err := tx.ExecContext(ctx, `UPDATE recovery_codes SET used_at = now() WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL`,
 					a.UserID, m.codeHash(a.UserID, code))
 				if err != nil {
@@ -339,14 +340,24 @@ func (m *MFA) Disable(ctx context.Context, a actor.Actor, code string) error {
 	if err := m.db.GetContext(ctx, &email, `SELECT email FROM users WHERE id = $1`, a.UserID); err != nil {
 		return err
 	}
-	att, wait, err := NewThrottle(m.db).Begin(ctx, email, a.IP)
-	if err != nil {
-		return err
-	}
-	if wait > 0 {
-		return TooMany(wait)
-	}
-	err = db.InTx(ctx, m.db, func(tx *sqlx.Tx) error {
+	return m.guard.Attempt(ctx, email, a.IP, func() (Outcome, error) {
+		err := m.disable(ctx, a, code)
+		if errors.Is(err, ErrBadCode) {
+			if err := LogAccountEventNow(ctx, m.db, m.audit, a, a.UserID, audit.Event{Action: "mfa.disable_failed", ObjectType: "user", ObjectID: a.UserID}); err != nil {
+				return Failed, err
+			}
+			return Failed, ErrBadCode
+		}
+		if err != nil {
+			return Failed, err
+		}
+		return Passed, nil
+	})
+}
+
+// disable turns two-factor off when code is right (ErrBadCode if not).
+func (m *MFA) disable(ctx context.Context, a actor.Actor, code string) error {
+	return db.InTx(ctx, m.db, func(tx *db.Tx) error {
 		var row struct {
 			Enc  []byte `db:"secret_enc"`
 			Last int64  `db:"last_step"`
@@ -371,24 +382,11 @@ func (m *MFA) Disable(ctx context.Context, a actor.Actor, code string) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM recovery_codes WHERE user_id = $1`, a.UserID); err != nil {
 			return err
 		}
-		if err := m.Notify.Mail(ctx, tx, mail.Args{What: mail.TwoFactorOff, ClinicID: a.ClinicID, UserID: a.UserID, When: m.now()}); err != nil {
+		if err := m.Notify.Mail(ctx, tx, mail.Args{What: mail.TwoFactorOff, ClinicID: a.ClinicID, UserID: a.UserID, When: tx.Now()}); err != nil {
 			return err
 		}
 		return LogAccountEvent(ctx, tx, m.audit, a, a.UserID, audit.Event{Action: "mfa.disable", ObjectType: "user", ObjectID: a.UserID})
 	})
-	switch {
-	case errors.Is(err, ErrBadCode):
-		if err := att.Fail(ctx); err != nil {
-			return err
-		}
-		if err := LogAccountEventNow(ctx, m.db, m.audit, a, a.UserID, audit.Event{Action: "mfa.disable_failed", ObjectType: "user", ObjectID: a.UserID}); err != nil {
-			return err
-		}
-		return ErrBadCode
-	case err != nil:
-		return err
-	}
-	return att.Release(ctx)
 }
 
 // TooMany is the error for a throttled attempt: 429, with the wait in

@@ -75,7 +75,7 @@ func (t *Throttle) Check(ctx context.Context, email, ip string) (time.Duration, 
 func (t *Throttle) Fail(ctx context.Context, email, ip string) error {
 	now := t.now()
 	ak := AccountKey(email)
-	return db.InTx(ctx, t.db, func(tx *sqlx.Tx) error {
+	return db.InTx(ctx, t.db, func(tx *db.Tx) error {
 		if err := lockKeys(ctx, tx, ak, IPKey(ip)); err != nil {
 			return err
 		}
@@ -88,7 +88,7 @@ func (t *Throttle) Fail(ctx context.Context, email, ip string) error {
 
 // lockKeys serialises the throttle's work per key (account first, then IP,
 // always in that order), so concurrent attempts count exactly.
-func lockKeys(ctx context.Context, tx *sqlx.Tx, keys ...string) error {
+func lockKeys(ctx context.Context, tx *db.Tx, keys ...string) error {
 	for _, k := range keys {
 		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext($1))`, k); err != nil {
 			return err
@@ -98,7 +98,7 @@ func lockKeys(ctx context.Context, tx *sqlx.Tx, keys ...string) error {
 }
 
 // record forgets failures older than the window and adds one for each key.
-func (t *Throttle) record(ctx context.Context, tx *sqlx.Tx, now time.Time, keys ...string) ([]int64, error) {
+func (t *Throttle) record(ctx context.Context, tx *db.Tx, now time.Time, keys ...string) ([]int64, error) {
 	var ids []int64
 	for _, k := range keys {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE key = $1 AND at <= $2`, k, now.Add(-Window)); err != nil {
@@ -115,7 +115,7 @@ func (t *Throttle) record(ctx context.Context, tx *sqlx.Tx, now time.Time, keys 
 
 // lockIfFull turns MaxPerAccount failures of the account key into a
 // lockout (growing with lockouts in a row) and clears them.
-func (t *Throttle) lockIfFull(ctx context.Context, tx *sqlx.Tx, now time.Time, ak string) error {
+func (t *Throttle) lockIfFull(ctx context.Context, tx *db.Tx, now time.Time, ak string) error {
 	var n int
 	if err := tx.GetContext(ctx, &n, `SELECT count(*) FROM login_failures WHERE key = $1 AND at > $2`, ak, now.Add(-Window)); err != nil {
 		return err
@@ -179,7 +179,7 @@ func (t *Throttle) Begin(ctx context.Context, email, ip string) (*Attempt, time.
 	ak, ik := AccountKey(email), IPKey(ip)
 	var att *Attempt
 	var wait time.Duration
-	err := db.InTx(ctx, t.db, func(tx *sqlx.Tx) error {
+	err := db.InTx(ctx, t.db, func(tx *db.Tx) error {
 		if err := lockKeys(ctx, tx, ak, ik); err != nil {
 			return err
 		}
@@ -244,7 +244,7 @@ func (t *Throttle) ipWait(ctx context.Context, q sqlx.QueryerContext, ik string,
 func (a *Attempt) Fail(ctx context.Context) error {
 	now := a.t.now()
 	ak := AccountKey(a.email)
-	return db.InTx(ctx, a.t.db, func(tx *sqlx.Tx) error {
+	return db.InTx(ctx, a.t.db, func(tx *db.Tx) error {
 		if err := lockKeys(ctx, tx, ak); err != nil {
 			return err
 		}

@@ -74,10 +74,10 @@ type Service struct {
 	sign  auth.Signer
 	// OnChange, when set, runs in the transaction that changes a person's
 	// zone or notification settings (reminders are planned from them).
-	OnChange func(ctx context.Context, tx *sqlx.Tx, userID int64) error
+	OnChange func(ctx context.Context, tx *db.Tx, userID int64) error
 	// OnClinicZone, when set, runs in the transaction that changes a
 	// clinic's time zone.
-	OnClinicZone func(ctx context.Context, tx *sqlx.Tx, clinicID int64) error
+	OnClinicZone func(ctx context.Context, tx *db.Tx, clinicID int64) error
 }
 
 // New returns the settings service; secretKey keys the unsubscribe links
@@ -125,7 +125,7 @@ const ZoneMessage = "Choose a time zone from the list: an IANA name such as Euro
 // of the account.
 func (s *Service) UpdateNotifications(ctx context.Context, a actor.Actor, p Patch) (Notifications, error) {
 	var out Notifications
-	err := db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	err := db.InTx(ctx, s.db, func(tx *db.Tx) error {
 		cur, err := s.read(ctx, tx, a.UserID, " FOR UPDATE OF u")
 		if err != nil {
 			return err
@@ -227,7 +227,7 @@ func diff(a, b Notifications) map[string]any {
 
 // write stores a person's settings and audits ev once per clinic of the
 // account (the admins of each see it; the values are not personal).
-func (s *Service) write(ctx context.Context, tx *sqlx.Tx, a actor.Actor, userID int64, n Notifications, ev audit.Event) error {
+func (s *Service) write(ctx context.Context, tx *db.Tx, a actor.Actor, userID int64, n Notifications, ev audit.Event) error {
 	if _, err := tx.ExecContext(ctx, `UPDATE users SET time_zone = NULLIF($2, ''), updated_at = now() WHERE id = $1`, userID, n.TimeZone); err != nil {
 		return err
 	}
@@ -303,7 +303,7 @@ func (s *Service) link(ctx context.Context, q sqlx.QueryerContext, uid, category
 // (mail programs may POST twice) changes and records nothing.
 func (s *Service) Unsubscribe(ctx context.Context, a actor.Actor, uid, category, mac string) (Unsubscription, error) {
 	var out Unsubscription
-	err := db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	err := db.InTx(ctx, s.db, func(tx *db.Tx) error {
 		u, n, err := s.link(ctx, tx, uid, category, mac, " FOR UPDATE OF u")
 		if err != nil {
 			return err
@@ -378,7 +378,7 @@ func (s *Service) clinic(ctx context.Context, q sqlx.QueryerContext, id int64, l
 // (clinic.settings, naming what changed).
 func (s *Service) UpdateClinic(ctx context.Context, a actor.Actor, p ClinicPatch) (Clinic, error) {
 	var out Clinic
-	err := db.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	err := db.InTx(ctx, s.db, func(tx *db.Tx) error {
 		cur, err := s.clinic(ctx, tx, a.ClinicID, " FOR UPDATE")
 		if err != nil {
 			return err

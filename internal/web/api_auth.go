@@ -15,7 +15,6 @@ import (
 	"github.com/mend-clinic/mend/internal/account"
 	"github.com/mend-clinic/mend/internal/apperr"
 	"github.com/mend-clinic/mend/internal/audit"
-	"github.com/mend-clinic/mend/internal/security"
 )
 
 // mimeMergePatch is JSON Merge Patch (RFC 7396), which PATCH also takes.
@@ -123,62 +122,12 @@ func (s *Server) apiLogin(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	// Checked and counted in one step, before the password (see login).
-	att, wait, err := s.throttle().Begin(ctx, in.Email, c.RealIP())
+	// Checked and counted in one step, before the password (account.SignIn).
+	u, err := s.Accounts.SignIn(ctx, baseActor(c), account.Credentials{Email: in.Email, Password: in.Password, Code: in.TOTP})
 	if err != nil {
-		return err
-	} else if wait > 0 {
-		return security.TooMany(wait)
-	}
-	u, err := s.Accounts.Authenticate(ctx, baseActor(c), in.Email, in.Password)
-	if apperr.Is(err, apperr.Unauthorized) {
-		if err := att.Fail(ctx); err != nil {
-			return err
-		}
-	}
-	if err != nil {
-		return err
-	}
-	if err := s.apiSecondFactor(c, u, in.TOTP, att); err != nil {
-		return err
-	}
-	if err := att.Succeed(ctx); err != nil {
 		return err
 	}
 	return s.issueToken(c, u, viaPassword)
-}
-
-// apiSecondFactor checks "totp" (a code or a recovery code) for a user with
-// two-factor on; a wrong code counts as a failed sign-in (the attempt stays
-// counted), a missing one does not (the password was right).
-func (s *Server) apiSecondFactor(c echo.Context, u account.User, code string, att *security.Attempt) error {
-	ctx := c.Request().Context()
-	m, err := s.mfa()
-	if err != nil {
-		return err
-	}
-	on, err := m.Enabled(ctx, u.ID)
-	if err != nil || !on {
-		return err
-	}
-	if code == "" {
-		if err := att.Release(ctx); err != nil {
-			return err
-		}
-		return &apperr.Error{Code: apperr.Unauthorized, Message: "two-factor code required", Data: map[string]any{"mfa_required": true}}
-	}
-	a := baseActor(c)
-	a.UserID = u.ID
-	if err := m.Verify(ctx, a, code); errors.Is(err, security.ErrBadCode) {
-		if err := att.Fail(ctx); err != nil {
-			return err
-		}
-		return &apperr.Error{Code: apperr.Unauthorized, Message: "The two-factor code is not correct or was already used.",
-			Data: map[string]any{"mfa_required": true}}
-	} else if err != nil {
-		return err
-	}
-	return nil
 }
 
 // issueToken answers a successful sign-in with a new bearer token.

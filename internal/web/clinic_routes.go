@@ -35,7 +35,7 @@ func (s *Server) clinicAPIRoutes() []route {
 		{"POST", "/couples", "couple:create", s.apiCreateCouple},
 		// Admins see any couple of the clinic, counselors their own, clients
 		// the one they belong to: checked per object in clinic.Service.Couple.
-		{"GET", "/couples/:id", signedIn, s.apiCouple},
+		{"GET", "/couples/:id", "couple:read|couple:read_own", s.apiCouple},
 		{"PATCH", "/couples/:id", "couple:manage", s.apiPatchCouple},
 		{"POST", "/couples/:id/partners/:partner_id/invitation", "invitation:manage", s.apiReissuePartner},
 		{"POST", "/couples/:id/partners/:partner_id/password-reset", "invitation:manage", s.apiPartnerPasswordReset},

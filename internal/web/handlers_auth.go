@@ -13,7 +13,6 @@ import (
 	"github.com/mend-clinic/mend/internal/account"
 	"github.com/mend-clinic/mend/internal/apperr"
 	"github.com/mend-clinic/mend/internal/audit"
-	"github.com/mend-clinic/mend/internal/security"
 )
 
 func (s *Server) loginPage(c echo.Context) error {
@@ -32,40 +31,19 @@ func (s *Server) login(c echo.Context) error {
 	if missing := blankLogin(email, pw); len(missing) > 0 {
 		return s.render(c, http.StatusUnprocessableEntity, "login", page{Title: "Sign in", Form: form, Errors: missing})
 	}
-	// Throttled before the password is checked, and counted in the same
-	// step: a locked account answers 429 even to the right password, and a
-	// burst of parallel attempts gets no more tries than the limit.
-	att, wait, err := s.throttle().Begin(ctx, email, c.RealIP())
-	if err != nil {
-		return err
-	} else if wait > 0 {
-		c.Response().Header().Set("Retry-After", itoa(security.RetrySeconds(wait)))
-		return s.render(c, http.StatusTooManyRequests, "login", page{Title: "Sign in", Form: form, Error: security.RetryMessage(wait)})
-	}
-	u, err := s.Accounts.Authenticate(ctx, baseActor(c), email, pw)
-	if apperr.Is(err, apperr.Unauthorized) {
-		if err := att.Fail(ctx); err != nil {
-			return err
-		}
-		ae, _ := apperr.As(err)
-		return s.render(c, http.StatusUnauthorized, "login", page{Title: "Sign in", Form: form, Error: ae.Message})
-	}
-	if err != nil {
-		return err
-	}
-	if m, err := s.mfa(); err != nil {
-		return err
-	} else if on, err := m.Enabled(ctx, u.ID); err != nil {
-		return err
-	} else if on {
-		// The password was right: not a failure. The account's counter
-		// clears after the second factor.
-		if err := att.Release(ctx); err != nil {
-			return err
-		}
+	// account.SignIn throttles and counts before the password is checked:
+	// a locked account answers 429 even to the right password.
+	u, err := s.Accounts.SignIn(ctx, baseActor(c), account.Credentials{Email: email, Password: pw})
+	switch {
+	case err == account.ErrCodeRequired: // the password was right: ask for the code
 		return s.startTOTP(c, u, next)
-	}
-	if err := att.Succeed(ctx); err != nil {
+	case apperr.Is(err, apperr.TooMany):
+		ae, _ := apperr.As(err)
+		c.Response().Header().Set("Retry-After", toString(ae.Data["retry_after"]))
+		return s.render(c, http.StatusTooManyRequests, "login", page{Title: "Sign in", Form: form, Error: ae.Message})
+	case apperr.Is(err, apperr.Unauthorized):
+		return s.render(c, http.StatusUnauthorized, "login", page{Title: "Sign in", Form: form, Error: apperr.Message(err)})
+	case err != nil:
 		return err
 	}
 	return s.finishLogin(c, u, next, viaPassword)

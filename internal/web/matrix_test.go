@@ -610,7 +610,7 @@ func TestPermissionsDoc(t *testing.T) {
 	}
 	var b strings.Builder
 	b.WriteString("# Mend permissions\n\nGenerated from `policies/policy.csv` and the route table by `go test ./internal/web -run TestPermissionsDoc -update`; do not edit.\n\n")
-	b.WriteString("A route names one permission; Casbin grants it to roles (deny by default). Object-level rules (a counselor's own caseload, a client's own couple, a partner's private answer, the caller's clinic) are checked in the services on top of this, and `TestAuthorizationMatrix` (`internal/web/matrix_test.go`) checks every route for every kind of caller and object.\n\n")
+	b.WriteString("A route names one permission, or several joined by `|` of which any one is enough; Casbin grants it to roles (deny by default). Object-level rules (a counselor's own caseload, a client's own couple, a partner's private answer, the caller's clinic) are checked in the services on top of this, and `TestAuthorizationMatrix` (`internal/web/matrix_test.go`) checks every route for every kind of caller and object.\n\n")
 	b.WriteString("`public`: no sign-in; `signed_in`: any signed-in user (object checks still apply).\n\n")
 	b.WriteString("| Method | Path | Permission | clinic_admin | counselor | client |\n|---|---|---|---|---|---|\n")
 	for _, r := range app.Server.Routes() {
@@ -620,8 +620,12 @@ func TestPermissionsDoc(t *testing.T) {
 			switch {
 			case r.Perm == "public" || r.Perm == "signed_in":
 				mark = "✓"
-			case grants[r.Perm][role]:
-				mark = "✓"
+			default:
+				for _, one := range strings.Split(r.Perm, "|") { // any one of several
+					if grants[one][role] {
+						mark = "✓"
+					}
+				}
 			}
 			fmt.Fprintf(&b, " %s |", mark)
 		}

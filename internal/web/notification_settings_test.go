@@ -11,6 +11,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/mend-clinic/mend/internal/apptest"
+	"github.com/mend-clinic/mend/internal/db"
 	"github.com/mend-clinic/mend/internal/mail"
 )
 
@@ -224,16 +225,15 @@ func TestSettingsTakeEffectInTheMailWorker(t *testing.T) {
 	}
 	queue := func(args ...mail.Args) {
 		t.Helper()
-		tx, err := app.DB.Beginx()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, a := range args {
-			if err := app.Services.Outbox.Queue(context.Background(), tx, a); err != nil {
-				t.Fatal(err)
+		err := db.InTx(context.Background(), app.DB, func(tx *db.Tx) error {
+			for _, a := range args {
+				if err := app.Services.Outbox.Queue(context.Background(), tx, a); err != nil {
+					return err
+				}
 			}
-		}
-		if err := tx.Commit(); err != nil {
+			return nil
+		})
+		if err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -11,7 +11,8 @@ import (
 )
 
 // route is one line of the route table: every route names the permission
-// it needs ("object:action" from policies/policy.csv, or public/signed_in).
+// it needs ("object:action" from policies/policy.csv, several joined by
+// "|" of which any one is enough, or public/signed_in).
 type route struct {
 	Method, Path, Perm string
 	h                  echo.HandlerFunc

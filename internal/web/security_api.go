@@ -10,15 +10,8 @@ import (
 
 	"github.com/mend-clinic/mend/internal/apperr"
 	"github.com/mend-clinic/mend/internal/audit"
-	"github.com/mend-clinic/mend/internal/security"
 	"github.com/mend-clinic/mend/internal/tz"
 )
-
-func (s *Server) throttle() *security.Throttle { return security.NewThrottle(s.DB) }
-
-func (s *Server) mfa() (*security.MFA, error) {
-	return s.MFA, nil
-}
 
 // parseAuditFilter reads the audit listing's query parameters; the map
 // names each malformed one. A date in from/to is a day in loc: from its

@@ -95,10 +95,7 @@ type securityView struct {
 func (s *Server) renderSecurity(c echo.Context, status int, p page, codes []string) error {
 	ctx := c.Request().Context()
 	a := mustActor(c)
-	m, err := s.mfa()
-	if err != nil {
-		return err
-	}
+	m := s.MFA
 	on, err := m.Enabled(ctx, a.UserID)
 	if err != nil {
 		return err
@@ -129,10 +126,7 @@ func (s *Server) renderSecurity(c echo.Context, status int, p page, codes []stri
 }
 
 func (s *Server) enrolMFA(c echo.Context) error {
-	m, err := s.mfa()
-	if err != nil {
-		return err
-	}
+	m := s.MFA
 	code := c.FormValue("code")
 	codes, err := m.Confirm(c.Request().Context(), mustActor(c), code)
 	if errors.Is(err, security.ErrBadCode) {
@@ -149,12 +143,9 @@ func (s *Server) enrolMFA(c echo.Context) error {
 // any clinic where the user is staff requires two-factor (not only the
 // clinic chosen now), and the code is throttled like a sign-in.
 func (s *Server) disableMFA(c echo.Context) error {
-	m, err := s.mfa()
-	if err != nil {
-		return err
-	}
+	m := s.MFA
 	code := c.FormValue("code")
-	err = m.Disable(c.Request().Context(), mustActor(c), code)
+	err := m.Disable(c.Request().Context(), mustActor(c), code)
 	if err == nil {
 		s.flash(c, "Two-factor sign-in is off.")
 		return c.Redirect(http.StatusSeeOther, "/account/security")
@@ -218,30 +209,17 @@ func (s *Server) loginTOTP(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	att, wait, err := s.throttle().Begin(ctx, u.Email, c.RealIP())
-	if err != nil {
-		return err
-	} else if wait > 0 {
-		c.Response().Header().Set("Retry-After", itoa(security.RetrySeconds(wait)))
-		return s.render(c, http.StatusTooManyRequests, "login_totp", page{Title: "Two-factor sign-in", Error: security.RetryMessage(wait)})
-	}
-	m, err := s.mfa()
-	if err != nil {
-		return err
-	}
-	a := baseActor(c)
-	a.UserID = u.ID
 	code := strings.TrimSpace(c.FormValue("code"))
-	if err := m.Verify(ctx, a, code); errors.Is(err, security.ErrBadCode) {
-		if err := att.Fail(ctx); err != nil {
-			return err
-		}
+	err = s.Accounts.SignInCode(ctx, baseActor(c), u, code)
+	switch {
+	case apperr.Is(err, apperr.TooMany):
+		ae, _ := apperr.As(err)
+		c.Response().Header().Set("Retry-After", toString(ae.Data["retry_after"]))
+		return s.render(c, http.StatusTooManyRequests, "login_totp", page{Title: "Two-factor sign-in", Error: ae.Message})
+	case err == account.ErrWrongCode:
 		return s.render(c, http.StatusUnauthorized, "login_totp", page{Title: "Two-factor sign-in",
-			Errors: map[string]string{"code": apperr.Message(err)}})
-	} else if err != nil {
-		return err
-	}
-	if err := att.Succeed(ctx); err != nil {
+			Errors: map[string]string{"code": security.ErrBadCode.Error()}})
+	case err != nil:
 		return err
 	}
 	next := s.sessions.GetString(ctx, "mfa_next")
@@ -289,10 +267,7 @@ func (s *Server) requireMFA(next echo.HandlerFunc) echo.HandlerFunc {
 			p == "/api/v1/me/totp", p == "/api/v1/me/totp/confirm":
 			return next(c)
 		}
-		m, err := s.mfa()
-		if err != nil {
-			return err
-		}
+		m := s.MFA
 		must, err := m.MustEnrol(c.Request().Context(), a.ClinicID, a.UserID)
 		if err != nil {
 			return err

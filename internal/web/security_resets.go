@@ -24,10 +24,7 @@ func (s *Server) passwordResetPage(c echo.Context) error {
 }
 
 func (s *Server) renderReset(c echo.Context, status int, info clinic.ResetInfo, p page) error {
-	m, err := s.mfa()
-	if err != nil {
-		return err
-	}
+	m := s.MFA
 	on, err := m.Enabled(c.Request().Context(), info.UserID)
 	if err != nil {
 		return err
@@ -67,10 +64,7 @@ func (s *Server) usePasswordReset(c echo.Context) error {
 	if err != nil {
 		return s.resetProblem(c, err)
 	}
-	m, err := s.mfa()
-	if err != nil {
-		return err
-	}
+	m := s.MFA
 	u, err := s.Clinic.UsePasswordReset(ctx, baseActor(c), token, clinic.ResetInput{Password: c.FormValue("password"),
 		Confirm: c.FormValue("confirm"), RequireConfirm: true, Code: c.FormValue("code"), MFA: m})
 	if err != nil {
@@ -101,10 +95,7 @@ func (s *Server) apiUsePasswordReset(c echo.Context) error {
 	if err := bindJSON(c, &in); err != nil {
 		return err
 	}
-	m, err := s.mfa()
-	if err != nil {
-		return err
-	}
+	m := s.MFA
 	u, err := s.Clinic.UsePasswordReset(c.Request().Context(), baseActor(c), c.Param("token"),
 		clinic.ResetInput{Password: in.Password, Code: in.TOTP, MFA: m})
 	if ae, ok := apperr.As(err); ok && ae.Fields != nil {
@@ -159,11 +150,8 @@ func (s *Server) apiDisableTOTP(c echo.Context) error {
 	if err := bindJSON(c, &in); err != nil {
 		return err
 	}
-	m, err := s.mfa()
-	if err != nil {
-		return err
-	}
-	err = m.Disable(c.Request().Context(), mustActor(c), in.Code)
+	m := s.MFA
+	err := m.Disable(c.Request().Context(), mustActor(c), in.Code)
 	if errors.Is(err, security.ErrBadCode) || errors.Is(err, security.ErrCodeMissing) {
 		return apperr.Fields(apperr.Message(err), map[string]string{"code": apperr.Message(err)})
 	}

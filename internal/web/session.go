@@ -140,7 +140,6 @@ func (s *Server) setActor(c echo.Context, u account.User, ms []account.Membershi
 	}
 	c.Set(ctxActor, a)
 	c.Set(ctxClinics, account.Clinics(ms))
-	c.SetRequest(c.Request().WithContext(actor.With(c.Request().Context(), a)))
 }
 
 // apiActor resolves an Authorization: Bearer token and the Mend-Clinic header.
@@ -207,7 +206,7 @@ var clinicFree = map[string]bool{
 // on clinicFree routes), and the Casbin rule for the caller's roles in that
 // clinic. Deny by default.
 func (s *Server) require(perm string) echo.MiddlewareFunc {
-	p := authz.Parse(perm)
+	p := authz.ParseAny(perm)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			if perm == public {
@@ -235,7 +234,7 @@ func (s *Server) require(perm string) echo.MiddlewareFunc {
 				}
 				return c.Redirect(http.StatusSeeOther, "/clinics")
 			}
-			if !s.Authz.Can(a.Roles, a.ClinicID, p) {
+			if !s.Authz.CanAny(a.Roles, a.ClinicID, p) {
 				return apperr.New(apperr.Forbidden, "You do not have permission to do that.")
 			}
 			return next(c)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mend-clinic/mend/internal/apptest"
+	"github.com/mend-clinic/mend/internal/db"
 	"github.com/mend-clinic/mend/internal/mail"
 )
 
@@ -52,11 +53,9 @@ func TestUnsubscribeOneClick(t *testing.T) {
 	alex := app.User(clinic, "client", "alex@h.test", "Alex")
 	queue := func(a mail.Args) {
 		t.Helper()
-		tx, _ := app.DB.Beginx()
-		if err := app.Services.Outbox.Queue(context.Background(), tx, a); err != nil {
-			t.Fatal(err)
-		}
-		if err := tx.Commit(); err != nil {
+		if err := db.InTx(context.Background(), app.DB, func(tx *db.Tx) error {
+			return app.Services.Outbox.Queue(context.Background(), tx, a)
+		}); err != nil {
 			t.Fatal(err)
 		}
 	}
