@@ -35,7 +35,22 @@ func (s *Server) renderScheduleForm(c echo.Context, status int, coupleID int64, 
 		return err
 	}
 	return s.render(c, status, "session_new", page{Title: "Schedule a session", Form: form, Errors: errs, Error: msg,
-		Data: map[string]any{"Couple": info}})
+		Data: scheduleView{Couple: info}})
+}
+
+// scheduleView is the schedule-a-session form's model.
+type scheduleView struct{ Couple appointment.CoupleInfo }
+
+// sessionView is one session's page.
+type sessionView struct {
+	S      appointment.View
+	Linked []appointment.Linked // the work due before it
+}
+
+// calendarView is the calendar-feed page's model.
+type calendarView struct {
+	Feed appointment.FeedInfo
+	URL  string // the new feed's address, shown once
 }
 
 // parseLocal reads a date and a time of day in the clinic's zone.
@@ -125,7 +140,7 @@ func (s *Server) renderSession(c echo.Context, status int, id int64, form, errs 
 		}
 	}
 	return s.render(c, status, "session", page{Title: "Session", Form: form, Errors: errs, Error: msg,
-		Data: map[string]any{"S": v, "Linked": linked}})
+		Data: sessionView{S: v, Linked: linked}})
 }
 
 func (s *Server) sessionUpdate(c echo.Context) error {
@@ -318,8 +333,8 @@ func (s *Server) calendarPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "session_calendar", page{Title: "Your calendar of sessions", Data: map[string]any{
-		"Feed": info, "URL": s.sessions.PopString(ctx, "calendar_url")}})
+	return s.render(c, http.StatusOK, "session_calendar", page{Title: "Your calendar of sessions", Data: calendarView{
+		Feed: info, URL: s.sessions.PopString(ctx, "calendar_url")}})
 }
 
 func (s *Server) calendarAction(c echo.Context) error {
@@ -364,10 +379,10 @@ func (s *Server) calendarFeed(c echo.Context) error {
 
 // coupleSessions adds a couple's sessions to its page: the next one and
 // the past ones (dates only for an admin).
-func (s *Server) coupleSessions(c echo.Context, coupleID int64, d map[string]any) error {
+func (s *Server) coupleSessions(c echo.Context, coupleID int64) (coupleSessionsView, error) {
 	all, err := s.Appointments.ForCouple(c.Request().Context(), mustActor(c), coupleID)
 	if err != nil {
-		return err
+		return coupleSessionsView{}, err
 	}
 	var next *appointment.View
 	var upcoming, past []appointment.View
@@ -387,8 +402,14 @@ func (s *Server) coupleSessions(c echo.Context, coupleID int64, d map[string]any
 	if len(past) > 12 {
 		more, past = len(past)-12, past[:12]
 	}
-	d["Sessions"] = map[string]any{"Next": next, "Upcoming": upcoming, "Past": past, "PastMore": more}
-	return nil
+	return coupleSessionsView{Next: next, Upcoming: upcoming, Past: past, PastMore: more}, nil
+}
+
+// coupleSessionsView is the sessions part of the couple page.
+type coupleSessionsView struct {
+	Next           *appointment.View
+	Upcoming, Past []appointment.View // Past newest first, at most 12
+	PastMore       int                // past sessions left out
 }
 
 // assignForm is the assign page's data: the service's options and the

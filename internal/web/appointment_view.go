@@ -74,17 +74,20 @@ func init() {
 	funcs["one"] = func(v float64) string { return strings.TrimSuffix(fmt.Sprintf("%.1f", v), ".0") }
 
 	homePanels = append(homePanels,
-		homePanel{actor.RoleCounselor, "sessions", func(s *Server, c echo.Context) (any, error) {
-			return s.Appointments.AgendaFor(c.Request().Context(), mustActor(c))
+		homePanel{actor.RoleCounselor, func(s *Server, c echo.Context, v *homeView) error {
+			ag, err := s.Appointments.AgendaFor(c.Request().Context(), mustActor(c))
+			v.Sessions = &ag
+			return err
 		}},
-		homePanel{actor.RoleClient, "client_sessions", func(s *Server, c echo.Context) (any, error) {
+		homePanel{actor.RoleClient, func(s *Server, c echo.Context, v *homeView) error {
 			ctx, a := c.Request().Context(), mustActor(c)
 			cc, err := s.Clinic.MyCouple(ctx, a)
 			if err != nil || cc.CoupleID == 0 {
-				return nil, err
+				return err
 			}
 			next, err := s.Appointments.Next(ctx, a, cc.CoupleID)
-			return map[string]any{"Next": next}, err
+			v.ClientSessions = &clientSessionsHome{Next: next}
+			return err
 		}},
 	)
 }

@@ -203,10 +203,43 @@ func (s *Server) assignmentPage(c echo.Context) error {
 
 func (s *Server) renderAssignment(c echo.Context, status int, d assignment.Detail, form, errs map[string]string, msg string) error {
 	counselor, admin, partner := d.Access()
-	return s.render(c, status, "assignment", page{Title: d.TemplateTitle, Form: form, Errors: errs, Error: msg, Data: map[string]any{
-		"D": d, "Counselor": counselor, "Admin": admin, "PartnerID": partner, "Now": time.Now(),
-		"DueZone": tz.Name(mustActor(c).ClinicLoc()),
+	return s.render(c, status, "assignment", page{Title: d.TemplateTitle, Form: form, Errors: errs, Error: msg, Data: assignmentView{
+		D: d, Counselor: counselor, Admin: admin, PartnerID: partner, Now: time.Now(),
+		DueZone: tz.Name(mustActor(c).ClinicLoc()),
 	}})
+}
+
+// assignmentView is one assignment's page, as its counselor, an admin or
+// a partner (PartnerID) sees it.
+type assignmentView struct {
+	D         assignment.Detail
+	Counselor bool
+	Admin     bool
+	PartnerID int64
+	Now       time.Time
+	DueZone   string // due times are the clinic's
+}
+
+// snapshotView is one submitted version of a response.
+type snapshotView struct {
+	D         assignment.Detail
+	R         assignment.ResponseView
+	S         assignment.SnapshotView
+	Body      template.HTML
+	Counselor bool
+}
+
+// responsePrintView is a response's print page.
+type responsePrintView struct {
+	D    assignment.Detail
+	R    assignment.ResponseView
+	Body template.HTML
+}
+
+// reviewView is the review queue's model.
+type reviewView struct {
+	Items []assignment.QueueItem
+	Next  string // the next page's URL, "" on the last
 }
 
 func (s *Server) assignmentUpdate(c echo.Context) error {
@@ -434,8 +467,8 @@ func (s *Server) responseSnapshot(c echo.Context) error {
 		return err
 	}
 	counselor, _, _ := d.Access()
-	return s.render(c, http.StatusOK, "response_snapshot", page{Title: d.TemplateTitle, Data: map[string]any{
-		"D": d, "R": rv, "S": snap, "Body": body, "Counselor": counselor,
+	return s.render(c, http.StatusOK, "response_snapshot", page{Title: d.TemplateTitle, Data: snapshotView{
+		D: d, R: rv, S: snap, Body: body, Counselor: counselor,
 	}})
 }
 
@@ -597,7 +630,7 @@ func (s *Server) responsePrint(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "response_print", page{Title: d.TemplateTitle, Data: map[string]any{"D": d, "R": rv, "Body": body}})
+	return s.render(c, http.StatusOK, "response_print", page{Title: d.TemplateTitle, Data: responsePrintView{D: d, R: rv, Body: body}})
 }
 
 // ---- review queue ----
@@ -611,7 +644,7 @@ func (s *Server) reviewQueuePageHandler(c echo.Context) error {
 	if next != nil {
 		nextURL = "/review?after=" + url.QueryEscape(*next)
 	}
-	return s.render(c, http.StatusOK, "review", page{Title: "Review queue", Data: map[string]any{"Items": items, "Next": nextURL}})
+	return s.render(c, http.StatusOK, "review", page{Title: "Review queue", Data: reviewView{Items: items, Next: nextURL}})
 }
 
 // ---- check-in chart ----

@@ -14,6 +14,7 @@ import (
 	"github.com/mend-clinic/mend/internal/apperr"
 	"github.com/mend-clinic/mend/internal/assignment"
 	"github.com/mend-clinic/mend/internal/clinic"
+	"github.com/mend-clinic/mend/internal/measure"
 )
 
 func init() {
@@ -144,10 +145,23 @@ func (s *Server) couplesPage(c echo.Context) error {
 		}
 		first = "/admin/couples?" + q.Encode()
 	}
-	return s.render(c, http.StatusOK, "admin_couples", page{Title: "Couples", Form: form, Data: map[string]any{
-		"Items": p.Items, "Next": next, "First": first, "Counselors": cs, "Statuses": clinic.Statuses,
-		"Filtered": f.Q != "" || f.Status != "" || f.CounselorID != 0}})
+	return s.render(c, http.StatusOK, "admin_couples", page{Title: "Couples", Form: form, Data: couplesView{
+		Items: p.Items, Next: next, First: first, Counselors: cs, Statuses: clinic.Statuses,
+		Filtered: f.Q != "" || f.Status != "" || f.CounselorID != 0}})
 }
+
+// couplesView is the couples list's model.
+type couplesView struct {
+	Items       []clinic.Couple
+	Next, First string // the next and the first page's URLs ("" when none)
+	Counselors  []clinic.Counselor
+	Statuses    []string
+	Filtered    bool
+}
+
+// counselorsChoice is the model of a page that only needs the counselors
+// to choose from (the new-couple form).
+type counselorsChoice struct{ Counselors []clinic.Counselor }
 
 func (s *Server) activeCounselors(c echo.Context) ([]clinic.Counselor, error) {
 	cs, err := s.Clinic.Counselors(c.Request().Context(), mustActor(c))
@@ -167,7 +181,7 @@ func (s *Server) newCouplePage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "admin_couple_new", page{Title: "New couple", Data: map[string]any{"Counselors": cs}})
+	return s.render(c, http.StatusOK, "admin_couple_new", page{Title: "New couple", Data: counselorsChoice{Counselors: cs}})
 }
 
 func (s *Server) createCouple(c echo.Context) error {
@@ -187,7 +201,7 @@ func (s *Server) createCouple(c echo.Context) error {
 		}
 		return s.formError(c, err, "admin_couple_new", page{Title: "New couple", Form: form}, func() (any, error) {
 			cs, err := s.activeCounselors(c)
-			return map[string]any{"Counselors": cs}, err
+			return counselorsChoice{Counselors: cs}, err
 		})
 	}
 	s.keepLinks(c, "couple:"+itoa(cp.ID), invs...)
@@ -195,49 +209,68 @@ func (s *Server) createCouple(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/couples/"+itoa(cp.ID))
 }
 
-func (s *Server) coupleData(c echo.Context, id int64) (map[string]any, error) {
+// coupleView is the couple page's model. Counselors, CurrentActive and
+// SelfCounselor are filled for an admin only; Links and MailDelivered when
+// the page is shown after a GET.
+type coupleView struct {
+	Couple        clinic.Couple
+	Admin         bool
+	OwnCounselor  bool // the viewer is the couple's counselor
+	Statuses      []string
+	Work          []assignment.Summary // statuses, dates and counts only
+	Overdue       int
+	Sessions      coupleSessionsView
+	Measures      measure.View
+	Counselors    []clinic.Counselor
+	CurrentActive bool // the couple's counselor is an active one
+	SelfCounselor bool // the admin counsels too and may take the couple over
+	Links         []linkView
+	MailDelivered bool
+}
+
+func (s *Server) coupleData(c echo.Context, id int64) (coupleView, error) {
 	a := mustActor(c)
 	cp, err := s.Clinic.Couple(c.Request().Context(), a, id)
 	if err != nil {
-		return nil, err
+		return coupleView{}, err
 	}
-	d := map[string]any{"Couple": cp, "Admin": a.Has(actor.RoleAdmin), "Statuses": clinic.Statuses,
-		"OwnCounselor": a.Has(actor.RoleCounselor) && cp.CounselorID == a.UserID}
+	d := coupleView{Couple: cp, Admin: a.Has(actor.RoleAdmin), Statuses: clinic.Statuses,
+		OwnCounselor: a.Has(actor.RoleCounselor) && cp.CounselorID == a.UserID}
 	// The timeline: statuses, dates and counts only (no content), so the
 	// same list serves the counselor and the admin.
 	work, err := s.Assignments.List(c.Request().Context(), a, assignment.ListFilter{CoupleID: id, Limit: 200})
 	if err != nil {
-		return nil, err
+		return coupleView{}, err
 	}
-	d["Work"] = work
+	d.Work = work
 	overdue := 0
 	for _, w := range work {
 		if w.Status == assignment.StatusActive {
 			overdue += w.OverdueN
 		}
 	}
-	d["Overdue"] = overdue
-	if err := s.coupleSessions(c, id, d); err != nil {
-		return nil, err
+	d.Overdue = overdue
+	if d.Sessions, err = s.coupleSessions(c, id); err != nil {
+		return coupleView{}, err
 	}
 	// Outcome measures: the counselor's charts (an audited read), an admin's counts.
-	if d["Measures"], err = s.Measures.ForCouple(c.Request().Context(), a, id, ""); err != nil {
-		return nil, err
+	if d.Measures, err = s.Measures.ForCouple(c.Request().Context(), a, id, ""); err != nil {
+		return coupleView{}, err
 	}
 	if a.Has(actor.RoleAdmin) {
 		cs, err := s.activeCounselors(c)
 		if err != nil {
-			return nil, err
+			return coupleView{}, err
 		}
-		d["Counselors"] = cs
+		d.Counselors = cs
 		current, self := false, false
 		for _, x := range cs {
 			current = current || x.ID == cp.CounselorID
 			self = self || x.ID == a.UserID
 		}
-		d["CurrentActive"] = current
+		d.CurrentActive = current
 		// An admin who also counsels may take the couple over, with a reason.
-		d["SelfCounselor"] = self && cp.CounselorID != a.UserID
+		d.SelfCounselor = self && cp.CounselorID != a.UserID
 	}
 	return d, nil
 }
@@ -251,9 +284,9 @@ func (s *Server) couplePage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d["Links"] = s.popLinks(c, "couple:"+itoa(id))
-	d["MailDelivered"] = s.Config.MailDelivered()
-	cp := d["Couple"].(clinic.Couple)
+	d.Links = s.popLinks(c, "couple:"+itoa(id))
+	d.MailDelivered = s.Config.MailDelivered()
+	cp := d.Couple
 	return s.render(c, http.StatusOK, "admin_couple", page{Title: cp.Label, Data: d,
 		Form: map[string]string{"label": cp.Label, "counselor_id": itoa(cp.CounselorID)}})
 }
@@ -287,11 +320,11 @@ func (s *Server) updateCouple(c echo.Context) error {
 		return s.formError(c, err, "admin_couple", page{Title: "Couple", Form: form}, func() (any, error) {
 			d, err := s.coupleData(c, id)
 			if err == nil {
-				if form["label"] == "" && d["Couple"] != nil {
-					form["label"] = d["Couple"].(clinic.Couple).Label
+				if form["label"] == "" {
+					form["label"] = d.Couple.Label
 				}
 				if form["counselor_id"] == "" {
-					form["counselor_id"] = itoa(d["Couple"].(clinic.Couple).CounselorID)
+					form["counselor_id"] = itoa(d.Couple.CounselorID)
 				}
 			}
 			return d, err
@@ -344,9 +377,17 @@ func (s *Server) partnerPasswordReset(c echo.Context) error {
 
 // ----- counselors
 
-func (s *Server) counselorsData(c echo.Context) (map[string]any, error) {
+// counselorsView is the counselors page's model; Links and MailDelivered
+// are filled after a GET.
+type counselorsView struct {
+	Items         []clinic.Counselor
+	Links         []linkView
+	MailDelivered bool
+}
+
+func (s *Server) counselorsData(c echo.Context) (counselorsView, error) {
 	cs, err := s.Clinic.Counselors(c.Request().Context(), mustActor(c))
-	return map[string]any{"Items": cs}, err
+	return counselorsView{Items: cs}, err
 }
 
 func (s *Server) counselorsPage(c echo.Context) error {
@@ -354,8 +395,8 @@ func (s *Server) counselorsPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d["Links"] = s.popLinks(c, "counselors")
-	d["MailDelivered"] = s.Config.MailDelivered()
+	d.Links = s.popLinks(c, "counselors")
+	d.MailDelivered = s.Config.MailDelivered()
 	return s.render(c, http.StatusOK, "admin_counselors", page{Title: "Counselors", Data: d})
 }
 
@@ -463,5 +504,12 @@ func (s *Server) caseloadPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "caseload", page{Title: "My caseload", Data: map[string]any{"Items": cs, "NextSession": next, "CSI4": csi4}})
+	return s.render(c, http.StatusOK, "caseload", page{Title: "My caseload", Data: caseloadView{Items: cs, NextSession: next, CSI4: csi4}})
+}
+
+// caseloadView is a counselor's caseload page's model.
+type caseloadView struct {
+	Items       []clinic.CaseloadCouple
+	NextSession map[int64]time.Time              // by couple
+	CSI4        map[int64][]measure.CaseloadLine // by couple
 }

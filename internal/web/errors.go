@@ -98,7 +98,13 @@ func (s *Server) handleError(err error, c echo.Context) {
 		c.Redirect(http.StatusSeeOther, "/login")
 		return
 	}
-	s.render(c, status, "error", page{Title: http.StatusText(status), Data: map[string]any{"Status": status, "Message": msg}})
+	s.render(c, status, "error", page{Title: http.StatusText(status), Data: errorView{Status: status, Message: msg}})
+}
+
+// errorView is the error page's model.
+type errorView struct {
+	Status  int
+	Message string
 }
 
 func toString(v any) string {

@@ -37,8 +37,12 @@ func (s *Server) forgotPassword(c echo.Context) error {
 		return err
 	}
 	return s.render(c, http.StatusOK, "forgot_password", page{Title: "Forgot password", Form: form,
-		Data: map[string]any{"Sent": forgotSent}})
+		Data: forgotView{Sent: forgotSent}})
 }
+
+// forgotView is the forgot-password page's model once the request is taken
+// (the form alone has none).
+type forgotView struct{ Sent string }
 
 // apiForgotPassword: {"email"} → 202 whether or not the account exists;
 // 422 for an address that is not one, 429 when throttled.

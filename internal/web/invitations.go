@@ -31,24 +31,38 @@ func (s *Server) invitationPage(c echo.Context) error {
 // invitationData describes the page's state: State is "new" (choose a
 // password), "signin" (an existing account, not signed in), "accept"
 // (signed in as the invited account) or "other" (signed in as someone else).
-func invitationData(c echo.Context, info clinic.InvitationInfo) map[string]any {
+func invitationData(c echo.Context, info clinic.InvitationInfo) invitationView {
 	path := "/invitations/" + c.Param("token")
-	d := map[string]any{"Info": info, "Action": path, "State": "new",
-		"LoginURL": "/login?next=" + url.QueryEscape(path), "Back": path}
+	d := invitationView{Info: info, Action: path, State: "new",
+		LoginURL: "/login?next=" + url.QueryEscape(path), Back: path}
 	if info.HasAccount {
 		a, ok := actorOf(c)
 		switch {
 		case !ok:
-			d["State"] = "signin"
+			d.State = "signin"
 		case a.UserID == info.AccountID:
-			d["State"] = "accept"
+			d.State = "accept"
 		default:
-			d["State"] = "other"
-			d["SignedInAs"] = a.Email
+			d.State = "other"
+			d.SignedInAs = a.Email
 		}
 	}
 	return d
 }
+
+// invitationView is the invitation page's model.
+type invitationView struct {
+	Info       clinic.InvitationInfo
+	Action     string // where the form posts
+	State      string // new, signin, accept or other (see invitationData)
+	LoginURL   string // sign in, then come back here
+	Back       string
+	SignedInAs string // the other account's address, in state "other"
+}
+
+// messageView is the model of the pages that only say why a link cannot
+// be used (invitation_invalid, password_reset_invalid).
+type messageView struct{ Message string }
 
 // invitationProblem renders the "this link cannot be used" page for 404
 // and 410 answers, and passes other errors on.
@@ -58,7 +72,7 @@ func (s *Server) invitationProblem(c echo.Context, err error) error {
 		return err
 	}
 	status := statusOf[ae.Code]
-	return s.render(c, status, "invitation_invalid", page{Title: "Invitation cannot be used", Data: map[string]any{"Message": ae.Message}})
+	return s.render(c, status, "invitation_invalid", page{Title: "Invitation cannot be used", Data: messageView{Message: ae.Message}})
 }
 
 func (s *Server) acceptInvitation(c echo.Context) error {

@@ -110,8 +110,34 @@ func (s *Server) libraryPage(c echo.Context) error {
 	}
 	return s.render(c, http.StatusOK, "library", page{Title: "Exercise library",
 		Form: map[string]string{"category": f.Category, "mode": f.Mode, "q": f.Q},
-		Data: map[string]any{"Items": p.Items, "Next": next, "First": f.After != "", "Archived": f.Archived,
-			"Categories": categoryOptions(), "Modes": modeOptions()}})
+		Data: libraryView{Items: p.Items, Next: next, First: f.After != "", Archived: f.Archived,
+			Categories: categoryOptions(), Modes: modeOptions()}})
+}
+
+// libraryView is the library list's model.
+type libraryView struct {
+	Items             []library.Summary
+	Next              string // the next page's URL, "" on the last
+	First             bool   // this is not the first page
+	Archived          bool   // archived exercises are listed
+	Categories, Modes []option
+}
+
+// templateView is one exercise's page: a version's preview and, for a
+// scored measure, its instrument.
+type templateView struct {
+	T       library.Detail
+	Preview template.HTML
+	Old     bool                   // not the current version
+	Couples []clinic.CoupleSummary // the counselor's active couples, to assign to
+	Measure *measure.Instrument    // its scoring, source and typical schedules
+}
+
+// printView is an exercise's print page.
+type printView struct {
+	T        library.Detail
+	Body     template.HTML
+	ReadOnly bool // as submitted answers appear to the counselor
 }
 
 // ---- One template ----
@@ -161,9 +187,9 @@ func (s *Server) showTemplate(c echo.Context) error {
 			active = append(active, cp)
 		}
 	}
-	data := map[string]any{"T": d, "Preview": html, "Old": d.Version != d.CurrentVersion, "Couples": active}
+	data := templateView{T: d, Preview: html, Old: d.Version != d.CurrentVersion, Couples: active}
 	if in, ok := measure.Get(d.Measure); ok {
-		data["Measure"] = in // its scoring, source and typical schedules
+		data.Measure = &in
 	}
 	return s.render(c, http.StatusOK, "library_template", page{Title: d.Title, Data: data})
 }
@@ -183,7 +209,7 @@ func (s *Server) libraryPrintPage(c echo.Context) error {
 		return err
 	}
 	return s.render(c, http.StatusOK, "library_print", page{Title: d.Title + " (print)",
-		Data: map[string]any{"T": d, "Body": html, "ReadOnly": view == exercise.ViewReadOnly}})
+		Data: printView{T: d, Body: html, ReadOnly: view == exercise.ViewReadOnly}})
 }
 
 func (s *Server) libraryClonePost(c echo.Context) error {
@@ -480,9 +506,19 @@ func (b *builder) apply(op string) error {
 	return nil
 }
 
+// builderView is the form builder's model.
+type builderView struct {
+	B                        builder
+	Types, Categories, Modes []option
+	Audiences                []option
+	Preview                  template.HTML // after "Preview" with no errors
+	PreviewInstructions      string
+	ErrorList                []string // every field message, for the summary at the top
+}
+
 func (s *Server) renderBuilder(c echo.Context, status int, b builder, errs map[string]string, msg string, showPreview bool) error {
-	data := map[string]any{"B": b, "Types": fieldTypeLabels, "Categories": categoryOptions(), "Modes": modeOptions(),
-		"Audiences": audienceOptions()}
+	data := builderView{B: b, Types: fieldTypeLabels, Categories: categoryOptions(), Modes: modeOptions(),
+		Audiences: audienceOptions()}
 	if showPreview && len(errs) == 0 {
 		d, _ := b.draft()
 		t := exercise.Template{Title: d.Title, Category: d.Category, Description: d.Description, Instructions: d.Instructions,
@@ -494,15 +530,15 @@ func (s *Server) renderBuilder(c echo.Context, status int, b builder, errs map[s
 			}
 			msg = "The preview needs a complete exercise: see the marked fields."
 		} else if html, err := preview(t, exercise.ViewForm); err == nil {
-			data["Preview"] = html
-			data["PreviewInstructions"] = d.Instructions
+			data.Preview = html
+			data.PreviewInstructions = d.Instructions
 		}
 	}
 	var list []string
 	for _, k := range sortedKeys(errs) {
 		list = append(list, errs[k])
 	}
-	data["ErrorList"] = list
+	data.ErrorList = list
 	title := "New exercise"
 	if b.ID != 0 {
 		title = "Edit " + b.Title

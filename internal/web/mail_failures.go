@@ -23,13 +23,20 @@ func (s *Server) mailFailureAPIRoutes() []route {
 	}
 }
 
+// mailFailuresView is the undeliverable-mail page's model.
+type mailFailuresView struct {
+	Items     []clinic.MailFailure
+	Labels    map[string]string // what each mail kind is called
+	Delivered bool              // mail really leaves the machine (SMTP is set)
+}
+
 func (s *Server) mailFailuresPage(c echo.Context) error {
 	fs, err := s.Clinic.MailFailures(c.Request().Context(), mustActor(c))
 	if err != nil {
 		return err
 	}
 	return s.render(c, http.StatusOK, "admin_mail", page{Title: "Undeliverable mail",
-		Data: map[string]any{"Items": fs, "Labels": clinic.MailKindLabel, "Delivered": s.Config.MailDelivered()}})
+		Data: mailFailuresView{Items: fs, Labels: clinic.MailKindLabel, Delivered: s.Config.MailDelivered()}})
 }
 
 func (s *Server) dismissMailFailure(c echo.Context) error {

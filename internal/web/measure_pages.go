@@ -102,8 +102,12 @@ func (s *Server) progressPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "progress", page{Title: "My progress", Data: map[string]any{"Measures": v}})
+	return s.render(c, http.StatusOK, "progress", page{Title: "My progress", Data: progressView{Measures: v}})
 }
+
+// progressView is a partner's progress page: their own scores and the
+// charts their counselor shared.
+type progressView struct{ Measures measure.View }
 
 // ---- API ----
 

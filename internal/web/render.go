@@ -20,7 +20,11 @@ import (
 	"github.com/mend-clinic/mend/templates"
 )
 
-// page is what every template receives.
+// page is what every template receives: the layout's fields, filled by
+// fillPage, and Data, the page's own typed view model (a struct declared
+// beside its handler, such as coupleView), never a map: a misspelt or
+// missing field is then a compile error in Go and an execution error in the
+// template, which the tests rendering every page catch.
 type page struct {
 	Title   string
 	Actor   *actor.Actor
@@ -160,6 +164,9 @@ func (s *Server) render(c echo.Context, status int, name string, p page) error {
 	if t == nil {
 		return fmt.Errorf("no template %q", name)
 	}
+	if _, ok := p.Data.(map[string]any); ok {
+		return fmt.Errorf("page %q: Data is a map: give the page a typed view model", name)
+	}
 	s.fillPage(c, &p)
 	var buf bytes.Buffer
 	if err := t.Execute(&buf, p); err != nil {
@@ -168,7 +175,7 @@ func (s *Server) render(c echo.Context, status int, name string, p page) error {
 			return c.String(http.StatusInternalServerError, statusText[500])
 		}
 		return s.render(c, http.StatusInternalServerError, "error", page{Title: "Error",
-			Data: map[string]any{"Status": 500, "Message": statusText[500]}})
+			Data: errorView{Status: 500, Message: statusText[500]}})
 	}
 	return c.HTMLBlob(status, buf.Bytes())
 }

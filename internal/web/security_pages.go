@@ -62,17 +62,37 @@ func (s *Server) auditPage(c echo.Context) error {
 		q.Set("after", strconv.FormatInt(list.Next, 10))
 		older = "/admin/audit?" + q.Encode()
 	}
-	p.Data = map[string]any{"Items": list.Items, "Older": older, "Paged": f.After != 0}
+	p.Data = auditView{Items: list.Items, Older: older, Paged: f.After != 0}
 	return s.render(c, status, "audit", p)
 }
 
 // accountSecurityPage shows two-factor status: enrol (QR code and secret)
 // when off, disable when on.
 func (s *Server) accountSecurityPage(c echo.Context) error {
-	return s.renderSecurity(c, http.StatusOK, page{})
+	return s.renderSecurity(c, http.StatusOK, page{}, nil)
 }
 
-func (s *Server) renderSecurity(c echo.Context, status int, p page) error {
+// auditView is the audit trail page's model.
+type auditView struct {
+	Items []audit.Item
+	Older string // the next page's URL, "" on the last
+	Paged bool   // this is not the first page
+}
+
+// securityView is the account security page's model: CodesLeft when
+// two-factor is on; Enrol, QR and Required when it is off.
+type securityView struct {
+	Enabled       bool
+	RecoveryCodes []string // shown once, right after enrolling
+	CodesLeft     int
+	Enrol         security.Enrolment
+	QR            template.URL
+	Required      bool // the clinic requires two-factor of staff
+}
+
+// renderSecurity shows the account security page; codes are the recovery
+// codes to show once (nil but right after enrolling).
+func (s *Server) renderSecurity(c echo.Context, status int, p page, codes []string) error {
 	ctx := c.Request().Context()
 	a := mustActor(c)
 	m := s.MFA
@@ -80,30 +100,25 @@ func (s *Server) renderSecurity(c echo.Context, status int, p page) error {
 	if err != nil {
 		return err
 	}
-	data := map[string]any{"Enabled": on}
-	if prev, ok := p.Data.(map[string]any); ok {
-		for k, v := range prev {
-			data[k] = v
-		}
-	}
+	data := securityView{Enabled: on, RecoveryCodes: codes}
 	if on {
 		left, err := m.RecoveryCodesLeft(ctx, a.UserID)
 		if err != nil {
 			return err
 		}
-		data["CodesLeft"] = left
+		data.CodesLeft = left
 	} else {
 		en, err := m.Pending(ctx, a.UserID, a.Email)
 		if err != nil {
 			return err
 		}
-		data["Enrol"] = en
-		data["QR"] = template.URL(en.QR) // a PNG data: URL we built; CSP allows img-src data:
+		data.Enrol = en
+		data.QR = template.URL(en.QR) // a PNG data: URL we built; CSP allows img-src data:
 		must, err := m.MustEnrol(ctx, a.ClinicID, a.UserID)
 		if err != nil {
 			return err
 		}
-		data["Required"] = must && (a.Has(actor.RoleAdmin) || a.Has(actor.RoleCounselor))
+		data.Required = must && (a.Has(actor.RoleAdmin) || a.Has(actor.RoleCounselor))
 	}
 	p.Title = "Account security"
 	p.Data = data
@@ -116,13 +131,12 @@ func (s *Server) enrolMFA(c echo.Context) error {
 	codes, err := m.Confirm(c.Request().Context(), mustActor(c), code)
 	if errors.Is(err, security.ErrBadCode) {
 		return s.renderSecurity(c, http.StatusUnprocessableEntity, page{Form: map[string]string{"code": code},
-			Errors: map[string]string{"code": apperr.Message(err)}})
+			Errors: map[string]string{"code": apperr.Message(err)}}, nil)
 	}
 	if err != nil {
 		return err
 	}
-	return s.renderSecurity(c, http.StatusOK, page{Flash: "Two-factor sign-in is on.",
-		Data: map[string]any{"RecoveryCodes": codes}})
+	return s.renderSecurity(c, http.StatusOK, page{Flash: "Two-factor sign-in is on."}, codes)
 }
 
 // disableMFA turns two-factor off with a current code. It is refused while
@@ -138,15 +152,15 @@ func (s *Server) disableMFA(c echo.Context) error {
 	}
 	if errors.Is(err, security.ErrBadCode) || errors.Is(err, security.ErrCodeMissing) {
 		return s.renderSecurity(c, http.StatusUnprocessableEntity, page{Form: map[string]string{"code": code},
-			Errors: map[string]string{"code": apperr.Message(err)}})
+			Errors: map[string]string{"code": apperr.Message(err)}}, nil)
 	}
 	ae, ok := apperr.As(err)
 	switch {
 	case ok && ae.Code == apperr.Conflict: // a clinic requires it: named in the message
-		return s.renderSecurity(c, http.StatusUnprocessableEntity, page{Error: ae.Message})
+		return s.renderSecurity(c, http.StatusUnprocessableEntity, page{Error: ae.Message}, nil)
 	case ok && ae.Code == apperr.TooMany:
 		c.Response().Header().Set("Retry-After", toString(ae.Data["retry_after"]))
-		return s.renderSecurity(c, http.StatusTooManyRequests, page{Error: ae.Message})
+		return s.renderSecurity(c, http.StatusTooManyRequests, page{Error: ae.Message}, nil)
 	}
 	return err
 }

@@ -33,8 +33,15 @@ func (s *Server) renderReset(c echo.Context, status int, info clinic.ResetInfo, 
 		return err
 	}
 	p.Title = "Choose a new password"
-	p.Data = map[string]any{"Info": info, "TwoFactor": on, "Action": "/password-reset/" + c.Param("token")}
+	p.Data = resetView{Info: info, TwoFactor: on, Action: "/password-reset/" + c.Param("token")}
 	return s.render(c, status, "password_reset", p)
+}
+
+// resetView is the password-reset page's model.
+type resetView struct {
+	Info      clinic.ResetInfo
+	TwoFactor bool // the account has two-factor on: the form asks for a code
+	Action    string
 }
 
 // resetProblem renders the "this link cannot be used" page for 404 and 410
@@ -45,7 +52,7 @@ func (s *Server) resetProblem(c echo.Context, err error) error {
 		return err
 	}
 	return s.render(c, statusOf[ae.Code], "password_reset_invalid", page{Title: "Password-reset link cannot be used",
-		Data: map[string]any{"Message": ae.Message}})
+		Data: messageView{Message: ae.Message}})
 }
 
 // usePasswordReset sets the new password, ends every session and token of

@@ -69,9 +69,15 @@ func (s *Server) settingsPage(c echo.Context) error {
 	return s.renderClinicSettings(c, http.StatusOK, cl, page{Form: form})
 }
 
+// clinicSettingsView is the clinic settings page's model.
+type clinicSettingsView struct {
+	Clinic  settings.Clinic
+	ZoneSet bool // the clinic chose a zone (else UTC is in use)
+}
+
 func (s *Server) renderClinicSettings(c echo.Context, status int, cl settings.Clinic, p page) error {
 	p.Title = "Clinic settings"
-	p.Data = map[string]any{"Clinic": cl, "ZoneSet": cl.TimeZone != nil}
+	p.Data = clinicSettingsView{Clinic: cl, ZoneSet: cl.TimeZone != nil}
 	return s.render(c, status, "settings", p)
 }
 
@@ -140,11 +146,20 @@ func (s *Server) notificationSettingsPage(c echo.Context) error {
 	return s.renderNotifications(c, http.StatusOK, n, page{Form: notificationForm(n)})
 }
 
+// notificationSettingsView is the notification settings page's model.
+type notificationSettingsView struct {
+	Counselor     bool   // the digest rows are shown to counselors only
+	ClinicZone    string // the zone used when the person chooses none
+	ClinicZoneSet bool
+	AlwaysSent    []string // mail that cannot be turned off
+	First, Last   int      // the hours a mail may be chosen for
+}
+
 func (s *Server) renderNotifications(c echo.Context, status int, n settings.Notifications, p page) error {
 	a := mustActor(c)
 	p.Title = "Notifications and time zone"
-	p.Data = map[string]any{"Counselor": n.Counselor, "ClinicZone": tz.Name(a.ClinicLoc()), "ClinicZoneSet": a.ClinicZoneSet,
-		"AlwaysSent": settings.AlwaysSent, "First": settings.FirstHour, "Last": settings.LastHour}
+	p.Data = notificationSettingsView{Counselor: n.Counselor, ClinicZone: tz.Name(a.ClinicLoc()), ClinicZoneSet: a.ClinicZoneSet,
+		AlwaysSent: settings.AlwaysSent, First: settings.FirstHour, Last: settings.LastHour}
 	return s.render(c, status, "settings_notifications", p)
 }
 
@@ -221,9 +236,17 @@ func (s *Server) renderUnsubscribe(c echo.Context, u settings.Unsubscription, do
 	}
 	// The page is one of a mail's: no caching by a proxy, no referrer.
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return s.render(c, http.StatusOK, "unsubscribe", page{Title: title, Data: map[string]any{
-		"Words": categoryWords[u.Category], "On": u.On, "Done": done, "Action": c.Request().URL.Path,
+	return s.render(c, http.StatusOK, "unsubscribe", page{Title: title, Data: unsubscribeView{
+		Words: categoryWords[u.Category], On: u.On, Done: done, Action: c.Request().URL.Path,
 	}})
+}
+
+// unsubscribeView is the unsubscribe page's model.
+type unsubscribeView struct {
+	Words  string // what the category is called ("reminders")
+	On     bool   // the category is still on
+	Done   bool   // it was turned off just now
+	Action string
 }
 
 // unsubscribe turns the category off. It answers both the button on the
