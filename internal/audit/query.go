@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -13,9 +14,12 @@ type Filter struct {
 	ActorID  int64
 	CoupleID int64
 	Action   string
-	From, To time.Time // From inclusive, To exclusive
-	Limit    int       // default DefaultLimit, at most MaxLimit
-	After    int64     // keyset cursor: rows with seq < After
+	// Person and Couple match by name: a part of the actor's name or of
+	// the couple's label, case-insensitive (LIKE's wildcards are literal).
+	Person, Couple string
+	From, To       time.Time // From inclusive, To exclusive
+	Limit          int       // default DefaultLimit, at most MaxLimit
+	After          int64     // keyset cursor: rows with seq < After
 }
 
 // Listing limits.
@@ -34,8 +38,10 @@ type Item struct {
 	ObjectType string    `db:"object_type" json:"object_type"`
 	ObjectID   *int64    `db:"object_id" json:"object_id"`
 	CoupleID   *int64    `db:"couple_id" json:"couple_id"`
-	RequestID  string    `db:"request_id" json:"request_id"`
-	IP         string    `db:"ip" json:"ip"`
+	// CoupleLabel is the couple's label (the clinic's own couples only).
+	CoupleLabel *string `db:"couple_label" json:"couple_label"`
+	RequestID   string  `db:"request_id" json:"request_id"`
+	IP          string  `db:"ip" json:"ip"`
 }
 
 // Page is one page of a listing, newest first; Next is the cursor for the
@@ -68,6 +74,13 @@ func List(ctx context.Context, q sqlx.QueryerContext, clinicID int64, f Filter) 
 	if f.Action != "" {
 		add("a.action = ", f.Action)
 	}
+	if f.Person != "" {
+		add("u.name ILIKE ", "%"+likeEscape(f.Person)+"%")
+	}
+	if f.Couple != "" {
+		args = append(args, "%"+likeEscape(f.Couple)+"%")
+		where += " AND EXISTS (SELECT 1 FROM couples c WHERE c.id = a.couple_id AND c.clinic_id = a.clinic_id AND c.label ILIKE $" + strconv.Itoa(len(args)) + ")"
+	}
 	if !f.From.IsZero() {
 		add("a.at >= ", f.From)
 	}
@@ -80,8 +93,9 @@ func List(ctx context.Context, q sqlx.QueryerContext, clinicID int64, f Filter) 
 	args = append(args, f.Limit+1)
 	items := []Item{}
 	err := sqlx.SelectContext(ctx, q, &items, `SELECT a.seq, a.at, a.actor_id, u.name AS actor_name, a.action,
-		a.object_type, a.object_id, a.couple_id, a.request_id, a.ip
+		a.object_type, a.object_id, a.couple_id, c.label AS couple_label, a.request_id, a.ip
 		FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id
+		LEFT JOIN couples c ON c.id = a.couple_id AND c.clinic_id = a.clinic_id
 		WHERE `+where+` ORDER BY a.seq DESC LIMIT $`+strconv.Itoa(len(args)), args...)
 	if err != nil {
 		return Page{}, err
@@ -92,4 +106,23 @@ func List(ctx context.Context, q sqlx.QueryerContext, clinicID int64, f Filter) 
 		p.Next = p.Items[f.Limit-1].Seq
 	}
 	return p, nil
+}
+
+// likeEscape makes s match itself in a LIKE pattern (default escape \).
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(s)
+}
+
+// Actions lists the actions that occur in a clinic's trail, for the
+// filter's list (a loose index scan on (clinic_id, action): one probe per
+// distinct action, whatever the size of the trail).
+func Actions(ctx context.Context, q sqlx.QueryerContext, clinicID int64) ([]string, error) {
+	out := []string{}
+	err := sqlx.SelectContext(ctx, q, &out, `WITH RECURSIVE acts(action) AS (
+			(SELECT action FROM audit_log WHERE clinic_id = $1 ORDER BY action LIMIT 1)
+			UNION ALL
+			SELECT (SELECT a.action FROM audit_log a WHERE a.clinic_id = $1 AND a.action > acts.action ORDER BY a.action LIMIT 1)
+			FROM acts WHERE acts.action IS NOT NULL)
+		SELECT action FROM acts WHERE action IS NOT NULL`, clinicID)
+	return out, err
 }

@@ -126,6 +126,7 @@ var matrix = map[string][]mcase{
 
 	// Security.
 	"GET /admin/audit":                    {{"/admin/audit", "NNNNNNYN"}},
+	"GET /admin/audit.csv":                {{"/admin/audit.csv", "NNNNNNYN"}},
 	"GET /admin/settings":                 {{"/admin/settings", "NNNNNNYN"}},
 	"POST /admin/settings":                {{"/admin/settings", "NNNNNNYN"}},
 	"GET /account/security":               {{"/account/security", "NYYYYYYY"}},

@@ -58,6 +58,16 @@ func parseAuditFilter(c echo.Context, loc *time.Location) (audit.Filter, map[str
 		bad["action"] = "Use at most 100 characters."
 		f.Action = ""
 	}
+	name := func(key string) string {
+		v := strings.TrimSpace(c.QueryParam(key))
+		if len([]rune(v)) > 200 || strings.ContainsRune(v, 0) {
+			bad[key] = "Use at most 200 characters."
+			return ""
+		}
+		return v
+	}
+	f.Person = name("person")
+	f.Couple = name("couple")
 	if v := strings.TrimSpace(c.QueryParam("limit")); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > audit.MaxLimit {

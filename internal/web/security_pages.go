@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/csv"
 	"errors"
 	"html/template"
 	"net/http"
@@ -33,8 +34,12 @@ const pendingMFA = 5 * time.Minute
 func (s *Server) auditPage(c echo.Context) error {
 	f, bad := parseAuditFilter(c, mustActor(c).Loc())
 	form := map[string]string{}
-	for _, k := range []string{"actor", "couple_id", "action", "from", "to"} {
+	for _, k := range auditFilterKeys {
 		form[k] = c.QueryParam(k)
+	}
+	actions, err := audit.Actions(c.Request().Context(), s.DB, mustActor(c).ClinicID)
+	if err != nil {
+		return err
 	}
 	p := page{Title: "Audit trail", Form: form, Errors: bad}
 	status := http.StatusOK
@@ -43,7 +48,6 @@ func (s *Server) auditPage(c echo.Context) error {
 		status = http.StatusBadRequest
 		p.Error = "Please correct the highlighted filters."
 	} else {
-		var err error
 		if list, err = audit.List(c.Request().Context(), s.DB, mustActor(c).ClinicID, f); err != nil {
 			return err
 		}
@@ -62,8 +66,87 @@ func (s *Server) auditPage(c echo.Context) error {
 		q.Set("after", strconv.FormatInt(list.Next, 10))
 		older = "/admin/audit?" + q.Encode()
 	}
-	p.Data = auditView{Items: list.Items, Older: older, Paged: f.After != 0}
+	export := url.Values{}
+	for k, v := range form {
+		if v != "" {
+			export.Set(k, v)
+		}
+	}
+	p.Data = auditView{Items: list.Items, Older: older, Paged: f.After != 0,
+		Actions: actions, Export: "/admin/audit.csv?" + export.Encode()}
 	return s.render(c, status, "audit", p)
+}
+
+// auditFilterKeys are the audit trail's filters, kept by its links (older
+// page, CSV export).
+var auditFilterKeys = []string{"person", "couple", "actor", "couple_id", "action", "from", "to"}
+
+// auditExportMax bounds one CSV export; a longer trail is exported in
+// parts by narrowing the dates.
+const auditExportMax = 100_000
+
+// auditCSV exports the filtered trail as CSV: the page's filters, its
+// permission and its scoping (audit.List on the caller's clinic), its
+// times in the viewer's zone. Like the page, reading is not audited.
+func (s *Server) auditCSV(c echo.Context) error {
+	a := mustActor(c)
+	f, bad := parseAuditFilter(c, a.Loc())
+	if len(bad) > 0 {
+		return &apperr.Error{Code: apperr.BadRequest, Message: "Some filters are malformed: correct them on the audit page.", Fields: bad}
+	}
+	f.Limit = audit.MaxLimit
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+	h.Set(echo.HeaderContentDisposition, `attachment; filename="audit-trail.csv"`)
+	h.Set("Cache-Control", "no-store")
+	// Buffered like a page: an error halfway gives a clean error, never half a file.
+	var buf strings.Builder
+	w := csv.NewWriter(&buf)
+	_ = w.Write([]string{"seq", "at (" + a.Loc().String() + ")", "actor_id", "actor", "action", "object_type", "object_id", "couple_id", "couple", "request_id", "ip"})
+	id := func(p *int64) string {
+		if p == nil {
+			return ""
+		}
+		return strconv.FormatInt(*p, 10)
+	}
+	str := func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return *p
+	}
+	for n := 0; n < auditExportMax; {
+		list, err := audit.List(c.Request().Context(), s.DB, a.ClinicID, f)
+		if err != nil {
+			return err
+		}
+		for _, it := range list.Items {
+			_ = w.Write(csvSafe([]string{strconv.FormatInt(it.Seq, 10), it.At.In(a.Loc()).Format("2006-01-02 15:04:05 MST"),
+				id(it.ActorID), str(it.ActorName), it.Action, it.ObjectType, id(it.ObjectID), id(it.CoupleID), str(it.CoupleLabel), it.RequestID, it.IP}))
+		}
+		n += len(list.Items)
+		if list.Next == 0 {
+			break
+		}
+		f.After = list.Next
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		return err
+	}
+	return c.String(http.StatusOK, buf.String())
+}
+
+// csvSafe guards cells against formula injection in spreadsheets: a cell
+// that starts with =, +, -, @ (or a tab or carriage return, which some
+// programs skip before reading a formula) gets a leading apostrophe.
+func csvSafe(row []string) []string {
+	for i, v := range row {
+		if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+			row[i] = "'" + v
+		}
+	}
+	return row
 }
 
 // accountSecurityPage shows two-factor status: enrol (QR code and secret)
@@ -77,6 +160,10 @@ type auditView struct {
 	Items []audit.Item
 	Older string // the next page's URL, "" on the last
 	Paged bool   // this is not the first page
+	// Actions are the ones in the clinic's trail, for the filter's list;
+	// Export downloads the filtered events as CSV.
+	Actions []string
+	Export  string
 }
 
 // securityView is the account security page's model: CodesLeft when

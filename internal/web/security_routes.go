@@ -4,6 +4,7 @@ package web
 func (s *Server) securityPageRoutes() []route {
 	return []route{
 		{"GET", "/admin/audit", "audit:read", s.auditPage},
+		{"GET", "/admin/audit.csv", "audit:read", s.auditCSV},
 		{"GET", "/admin/settings", "clinic:configure", s.settingsPage},
 		{"POST", "/admin/settings", "clinic:configure", s.saveSettings},
 		{"GET", "/account/security", "account:manage_self", s.accountSecurityPage},

@@ -131,8 +131,8 @@ func TestAuditPage(t *testing.T) {
 	if older.Status != 200 || !strings.Contains(older.Body, "Ada Admin") { // the admin's login, by name
 		t.Fatalf("older page: %d", older.Status)
 	}
-	r = b.Get("/admin/audit?action=login&actor=abc")
-	if r.Status != 400 || !strings.Contains(r.Body, `value="abc"`) || !strings.Contains(r.Body, `value="login"`) {
+	r = b.Get("/admin/audit?action=login&person=Ada&from=abc")
+	if r.Status != 400 || !strings.Contains(r.Body, `value="abc"`) || !strings.Contains(r.Body, `value="Ada"`) || !strings.Contains(r.Body, `value="login" selected`) {
 		t.Fatalf("bad filter: %d", r.Status)
 	}
 	// Reading the trail is not itself audited.

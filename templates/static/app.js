@@ -116,3 +116,14 @@ document.addEventListener("DOMContentLoaded", function () {
     summary.focus();
   }
 });
+
+// The builder: a builder button's formaction carries the anchor of the field
+// it adds (or of the preview), so the page comes back there without
+// JavaScript; with it, the new field's question also gets the focus.
+window.addEventListener("load", function () {
+  if (!location.hash || !document.querySelector("form.lib-builder")) return;
+  var target = document.getElementById(decodeURIComponent(location.hash.slice(1)));
+  if (!target) return;
+  var input = target.querySelector("input[name$='.label'], input[name$='.title']");
+  if (input) input.focus({ preventScroll: true });
+});
