@@ -27,4 +27,13 @@ args=("$@")
 if [ ${#args[@]} -eq 0 ]; then
 	args=(-race -count=1 -timeout 20m)
 fi
-go test "${args[@]}" ./...
+# Packages named on the command line (./internal/web, ./...) are tested
+# alone; without any, every package is. (Appending ./... unconditionally made
+# "scripts/test.sh -run TestX ./internal/web" test the whole module.)
+pkgs=(./...)
+for a in "${args[@]}"; do
+	case "$a" in
+	./* | ../* | github.com/*) pkgs=() ;;
+	esac
+done
+go test "${args[@]}" "${pkgs[@]}"
