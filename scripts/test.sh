@@ -25,7 +25,9 @@ if [ -z "$MEND_BROWSER" ]; then
 fi
 args=("$@")
 if [ ${#args[@]} -eq 0 ]; then
-	args=(-race -count=1 -timeout 20m)
+	# -parallel 4 on 2 cores: parallel tests mostly wait on PostgreSQL and
+	# Chromium, not the CPU (docs/testing.md).
+	args=(-race -count=1 -timeout 20m -parallel 4)
 fi
 # Packages named on the command line (./internal/web, ./...) are tested
 # alone; without any, every package is. (Appending ./... unconditionally made
