@@ -25,6 +25,17 @@ if [ -z "$MEND_BROWSER" ]; then
 fi
 args=("$@")
 if [ ${#args[@]} -eq 0 ]; then
-	args=(-race -count=1 -timeout 20m)
+	# -parallel 4 on 2 cores: parallel tests mostly wait on PostgreSQL and
+	# Chromium, not the CPU (docs/testing.md).
+	args=(-race -count=1 -timeout 20m -parallel 4)
 fi
-go test "${args[@]}" ./...
+# Packages named on the command line (./internal/web, ./...) are tested
+# alone; without any, every package is. (Appending ./... unconditionally made
+# "scripts/test.sh -run TestX ./internal/web" test the whole module.)
+pkgs=(./...)
+for a in "${args[@]}"; do
+	case "$a" in
+	./* | ../* | github.com/*) pkgs=() ;;
+	esac
+done
+go test "${args[@]}" "${pkgs[@]}"

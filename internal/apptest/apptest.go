@@ -25,6 +25,7 @@ import (
 	"github.com/mend-clinic/mend/internal/actor"
 	"github.com/mend-clinic/mend/internal/app"
 	"github.com/mend-clinic/mend/internal/audit"
+	"github.com/mend-clinic/mend/internal/auth"
 	"github.com/mend-clinic/mend/internal/config"
 	"github.com/mend-clinic/mend/internal/jobs"
 	"github.com/mend-clinic/mend/internal/library"
@@ -51,6 +52,12 @@ type App struct {
 	// Mail is the SMTP server mail is delivered to (NewWithMail only).
 	Mail *mailtest.Server
 }
+
+// Tests that use apptest hash passwords at argon2id's cheapest cost: a
+// fixture makes several accounts, each costing 19 MiB and two passes at the
+// real cost (tens of milliseconds, far more under -race). auth.UseTestCost
+// refuses to work outside a test binary.
+func init() { auth.UseTestCost() }
 
 // Key is the fixed test key for tokens and the audit chain.
 var Key = bytes.Repeat([]byte{7}, 32)

@@ -2,33 +2,44 @@ package apptest
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 )
 
-// Chrome returns a chromedp context driving headless Chromium (Debian's
-// chromium), or skips the test when no browser is installed. With
-// MEND_BROWSER_TESTS=1 (CI) a missing browser fails instead.
-func Chrome(t testing.TB) context.Context {
-	t.Helper()
-	path := os.Getenv("MEND_BROWSER")
-	if path == "" {
-		for _, p := range []string{"/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"} {
-			if _, err := os.Stat(p); err == nil {
-				path = p
-				break
-			}
+// browser is the one headless Chromium a test binary shares: starting one
+// costs about a second of CPU (far more on a busy machine), so every test
+// gets a tab in a browser context of its own (its own cookies and storage,
+// like a fresh profile) instead of a browser of its own.
+var browser struct {
+	once   sync.Once
+	ctx    context.Context // has the browser; tests' contexts are its children
+	cancel func()
+	dir    string
+	err    error
+}
+
+func browserPath() string {
+	if p := os.Getenv("MEND_BROWSER"); p != "" {
+		return p
+	}
+	for _, p := range []string{"/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"} {
+		if _, err := os.Stat(p); err == nil {
+			return p
 		}
 	}
-	if path == "" {
-		if os.Getenv("MEND_BROWSER_TESTS") == "1" {
-			t.Fatal("MEND_BROWSER_TESTS=1 but no Chromium found (apt-get install chromium)")
-		}
-		t.Skip("no Chromium: browser test skipped")
+	return ""
+}
+
+func startBrowser(path string) {
+	browser.dir, browser.err = os.MkdirTemp("", "mend-chromium-")
+	if browser.err != nil {
+		return
 	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),
@@ -40,15 +51,51 @@ func Chrome(t testing.TB) context.Context {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("no-first-run", true),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(browser.dir),
 		chromedp.WindowSize(1200, 900),
 	)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
-	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	browser.ctx = ctx
+	browser.cancel = func() { cancelCtx(); cancelAlloc(); os.RemoveAll(browser.dir) }
 	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
+		browser.err = fmt.Errorf("start chromium: %w", err)
+	}
+}
+
+// CloseBrowser stops the shared Chromium, if a test started it. A test
+// package with browser tests calls it from TestMain after m.Run.
+func CloseBrowser() {
+	if browser.cancel != nil {
+		browser.cancel()
+	}
+}
+
+// Chrome returns a chromedp context driving a new tab, in a browser context
+// of its own, of the test binary's shared headless Chromium (Debian's
+// chromium), or skips the test when no browser is installed. With
+// MEND_BROWSER_TESTS=1 (CI) a missing browser fails instead. Tests that use
+// it may run in parallel: tabs are independent.
+func Chrome(t testing.TB) context.Context {
+	t.Helper()
+	path := browserPath()
+	if path == "" {
+		if os.Getenv("MEND_BROWSER_TESTS") == "1" {
+			t.Fatal("MEND_BROWSER_TESTS=1 but no Chromium found (apt-get install chromium)")
+		}
+		t.Skip("no Chromium: browser test skipped")
+	}
+	browser.once.Do(func() { startBrowser(path) })
+	if browser.err != nil {
+		t.Fatal(browser.err)
+	}
+	ctx, cancelCtx := chromedp.NewContext(browser.ctx, chromedp.WithNewBrowserContext())
+	// A guard against a hung page, not a time limit: tests run in parallel
+	// on a shared machine, and a long story under -race took over 90 s.
+	ctx, cancelTimeout := context.WithTimeout(ctx, 5*time.Minute)
+	t.Cleanup(func() { cancelTimeout(); cancelCtx() })
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("open a tab: %v", err)
 	}
 	return ctx
 }

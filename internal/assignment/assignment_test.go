@@ -137,6 +137,7 @@ func (w *world) get(by actor.Actor, id int64) (assignment.Detail, error) {
 }
 
 func TestIndividualPrivacyShareReviseAccept(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	d := w.mustAssign(assignment.NewAssignment{TemplateID: w.tpl["apology-letter"], Mode: "individual", PartnerID: w.partnerA, Instructions: "Take your time."})
 	if len(d.Responses) != 1 {
@@ -260,6 +261,7 @@ func TestIndividualPrivacyShareReviseAccept(t *testing.T) {
 }
 
 func TestSafetyCheckRules(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	id := w.tpl["safety-check"]
 	for _, mode := range []string{"each", "joint"} {
@@ -287,6 +289,7 @@ func TestSafetyCheckRules(t *testing.T) {
 }
 
 func TestJointStaleSaveSignaturesSubmit(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	d := w.mustAssign(assignment.NewAssignment{TemplateID: w.tpl["transparency-plan"], Mode: "joint"})
 	if len(d.Responses) != 1 || d.Responses[0].PartnerID != nil {
@@ -338,6 +341,7 @@ func TestJointStaleSaveSignaturesSubmit(t *testing.T) {
 }
 
 func TestEachRevealTogetherAndRecurrence(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	d := w.mustAssign(assignment.NewAssignment{TemplateID: w.tpl["acknowledging-the-breach"], Mode: "each", Reveal: "together"})
 	if len(d.Responses) != 2 {
@@ -411,6 +415,7 @@ func TestEachRevealTogetherAndRecurrence(t *testing.T) {
 }
 
 func TestCancelClosedAndOwnership(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	d := w.mustAssign(assignment.NewAssignment{TemplateID: w.tpl["trigger-journal"], Mode: "individual", PartnerID: w.partnerB})
 	rid := d.Responses[0].ID
@@ -468,6 +473,7 @@ func TestCancelClosedAndOwnership(t *testing.T) {
 }
 
 func TestReplyAndValidation(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	letter := w.mustAssign(assignment.NewAssignment{TemplateID: w.tpl["apology-letter"], Mode: "individual", PartnerID: w.partnerA})
 	rid := letter.Responses[0].ID
@@ -511,6 +517,7 @@ func TestReplyAndValidation(t *testing.T) {
 }
 
 func TestReadsAreAudited(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	d := w.mustAssign(assignment.NewAssignment{TemplateID: w.tpl["apology-letter"], Mode: "individual", PartnerID: w.partnerA})
 	rid := d.Responses[0].ID
@@ -538,6 +545,7 @@ func TestReadsAreAudited(t *testing.T) {
 }
 
 func TestSafetyConcernFlagsTheCounselor(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	d := w.mustAssign(assignment.NewAssignment{TemplateID: w.tpl["safety-check"], Mode: "individual", PartnerID: w.partnerB})
 	rid := d.Responses[0].ID

@@ -11,6 +11,7 @@ import (
 
 // The one rule for when an occurrence opens, judged by the date it is given.
 func TestDayHasComeRule(t *testing.T) {
+	t.Parallel()
 	day := func(s string) time.Time { d, _ := time.Parse(time.DateOnly, s); return d }
 	on := func(s string) sql.NullTime { return sql.NullTime{Time: day(s), Valid: true} }
 	cases := []struct {
@@ -43,6 +44,7 @@ func TestDayHasComeRule(t *testing.T) {
 // An occurrence of recurring work dated in the future cannot be saved,
 // signed, submitted or reviewed today; today's can.
 func TestFutureOccurrenceOpensOnItsDay(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	tomorrow := time.Now().UTC().Add(24 * time.Hour)
 	in := assignment.NewAssignment{TemplateID: w.tpl["daily-check-in"], Mode: "each", DueAt: &tomorrow}

@@ -77,6 +77,7 @@ func (w *world) make(now time.Time) int {
 // clinic, on the 23-hour and the 25-hour day alike: made when the local day
 // begins (not before), due at its last second, local.
 func TestDailyCheckinOncePerLocalDayAcrossDST(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		zone, change string
 		hours        int
@@ -148,6 +149,7 @@ func TestDailyCheckinOncePerLocalDayAcrossDST(t *testing.T) {
 
 // Weekly work comes every 7 local days, across a change of the clocks.
 func TestWeeklyEverySevenLocalDays(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	loc := w.inZone("America/New_York")
 	first, _ := tz.ParseDate("2026-03-02") // a Monday, before the spring change
@@ -183,6 +185,7 @@ func TestWeeklyEverySevenLocalDays(t *testing.T) {
 // At creation, the occurrences from the first day through the clinic's
 // today are made, and no later one.
 func TestCreateMakesThroughTheClinicsToday(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	loc := w.inZone("Pacific/Auckland")
 	now, _ := time.Parse(time.RFC3339, "2026-06-10T13:00:00Z") // 11 June 01:00 in Auckland
@@ -227,6 +230,7 @@ func TestCreateMakesThroughTheClinicsToday(t *testing.T) {
 // open and not overdue; half an hour after local midnight it is overdue and
 // the new day's is there.
 func TestTodayIsTheClinicsLocalDate(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	loc := w.inZone("America/Los_Angeles")
 	evening, _ := time.Parse(time.RFC3339, "2026-03-10T06:00:00Z") // 9 March, 23:00 PDT
@@ -278,6 +282,7 @@ func TestTodayIsTheClinicsLocalDate(t *testing.T) {
 // Days missed while the server was down are made late, within
 // CatchUpDays; older ones are skipped (and the skip is audited).
 func TestMissedDaysAreCaughtUpBounded(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	d0, _ := tz.ParseDate("2026-05-01")
 	asg, err := w.svc.WithClock(at(tz.At(d0, 12, 0, time.UTC))).Create(w.ctx, w.counselor, w.couple,
@@ -307,6 +312,7 @@ func TestMissedDaysAreCaughtUpBounded(t *testing.T) {
 // a run repeated after a crash (the occurrence made, next_occurs_on not
 // moved) makes nothing twice; withdrawn work gets no more occurrences.
 func TestOccurrencesOnceAcrossInstances(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	d0, _ := tz.ParseDate("2026-07-01")
 	svc := w.svc.WithClock(at(tz.At(d0, 9, 0, time.UTC)))

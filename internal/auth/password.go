@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"sync/atomic"
+	"testing"
 	"unicode"
 	"unicode/utf8"
 
@@ -26,6 +28,28 @@ const (
 	argonKeyLen  = 32
 	saltLen      = 16
 )
+
+// testCost is set by UseTestCost: hashes made from then on use argon2id's
+// cheapest parameters.
+var testCost atomic.Bool
+
+// Cheapest argon2id parameters, for test binaries only (UseTestCost).
+const (
+	testArgonTime   = 1
+	testArgonMemory = 64 // KiB
+)
+
+// UseTestCost makes HashPassword use argon2id's cheapest parameters (t=1,
+// m=64 KiB instead of t=2, m=19 MiB), so tests that create many accounts do
+// not spend their time hashing. Verifying reads the parameters from the
+// hash, so cheap and real hashes both verify. It panics outside a test
+// binary (testing.Testing), so a production build can never hash weaker.
+func UseTestCost() {
+	if !testing.Testing() {
+		panic("auth.UseTestCost called outside a test binary")
+	}
+	testCost.Store(true)
+}
 
 // Password length limits.
 const (
@@ -55,9 +79,13 @@ func HashPassword(pw string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	key := argonKey([]byte(pw), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	t, m := uint32(argonTime), uint32(argonMemory)
+	if testCost.Load() {
+		t, m = testArgonTime, testArgonMemory
+	}
+	key := argonKey([]byte(pw), salt, t, m, argonThreads, argonKeyLen)
 	b64 := base64.RawStdEncoding
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime,
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, m, t,
 		argonThreads, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
 

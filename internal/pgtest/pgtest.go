@@ -216,3 +216,13 @@ func randHex(n int) string {
 	rand.Read(b)
 	return hex.EncodeToString(b)
 }
+
+// MustGet is sqlx.Get for fixture look-ups: it fails the test when the query
+// fails or finds no row, so a broken fixture is reported where it is, not
+// as a zero id somewhere later.
+func MustGet(t testing.TB, q sqlx.Queryer, dest any, query string, args ...any) {
+	t.Helper()
+	if err := sqlx.Get(q, dest, query, args...); err != nil {
+		t.Fatalf("pgtest: %v\n%s", err, query)
+	}
+}

@@ -45,6 +45,7 @@ func TestWordDiff(t *testing.T) {
 // The parts rebuild both texts, and a
 // rewrite too large for the table still gives a correct, coarser diff.
 func TestWordDiffRebuildsAndIsBounded(t *testing.T) {
+	t.Parallel()
 	words := func(prefix string, n int) string {
 		var b strings.Builder
 		for i := 0; i < n; i++ {

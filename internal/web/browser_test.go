@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -9,8 +10,17 @@ import (
 	"github.com/mend-clinic/mend/internal/apptest"
 )
 
+// TestMain stops the Chromium that this package's browser tests share
+// (apptest.Chrome gives each test a tab of its own in it).
+func TestMain(m *testing.M) {
+	code := m.Run()
+	apptest.CloseBrowser()
+	os.Exit(code)
+}
+
 // A counselor signs in with a real browser and lands on the counselor home.
 func TestBrowserCounselorLogin(t *testing.T) {
+	t.Parallel()
 	app := apptest.New(t)
 	clinic := app.Clinic("Harbor Counseling")
 	app.User(clinic, "counselor", "maya@harbor.test", "Maya Ortiz")

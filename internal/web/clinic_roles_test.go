@@ -7,6 +7,7 @@ import (
 
 // A client is never also staff of the same clinic, in either direction.
 func TestClinicStaffAndClientsStayApart(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	admin := p.app.Login("ada@h.test")
 	var cora int64

@@ -13,6 +13,7 @@ import (
 // read and change it (a merge patch: 422 with fields for a bad member,
 // null back to UTC); pages follow at once; every change is audited.
 func TestClinicTimeZone(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	app := p.app
 	ada, cora := app.Login("ada@h.test"), app.Login("cora@h.test")

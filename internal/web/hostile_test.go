@@ -545,6 +545,7 @@ func TestHostileSessionFixation(t *testing.T) {
 }
 
 func TestHostilePathTricks(t *testing.T) {
+	t.Parallel()
 	f := newMatrixFixture(t)
 	paths := []string{
 		"/static/../go.mod", "/static/%2e%2e/go.mod", "/static/..%2fgo.mod", "/static/%2e%2e%2fgo.mod", "/static/..%5cgo.mod",

@@ -36,6 +36,7 @@ func (f *clinicFixture) count(t *testing.T, q string, args ...any) int {
 // the account's password through it, nor skip its two-factor. The account
 // accepts while signed in as itself, through the normal sign-in.
 func TestInviteExistingAccountPage(t *testing.T) {
+	t.Parallel()
 	f := clinicSetup(t)
 	// Bo has two-factor sign-in.
 	bo := f.app.Browser()
@@ -134,6 +135,7 @@ func TestInviteExistingAccountPage(t *testing.T) {
 }
 
 func TestInviteExistingAccountAPI(t *testing.T) {
+	t.Parallel()
 	f := clinicSetup(t)
 	_, token := inviteBo(t, f)
 	accept := "/api/v1/invitations/" + token + "/accept"
@@ -178,6 +180,7 @@ func TestInviteExistingAccountAPI(t *testing.T) {
 
 // The sign-in's "next" only ever leads to a path on this site.
 func TestLoginNextOnlyLocal(t *testing.T) {
+	t.Parallel()
 	app, _, _ := setup(t)
 	for next, want := range map[string]string{
 		"https://evil.example/": "/", "//evil.example/x": "/", "/\\evil.example": "/", "/\\/evil.example": "/", "http:/evil.example": "/",

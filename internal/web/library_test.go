@@ -57,6 +57,7 @@ func libDraft(title, vis string) map[string]any {
 }
 
 func TestLibraryBuiltinsRenderThroughPages(t *testing.T) {
+	t.Parallel()
 	app, _, _ := libSetup(t)
 	api := app.Login("cora@a.test")
 	var list libList
@@ -123,6 +124,7 @@ func TestLibraryBuiltinsRenderThroughPages(t *testing.T) {
 }
 
 func TestLibraryTemplateAPI(t *testing.T) {
+	t.Parallel()
 	app, _, _ := libSetup(t)
 	api := app.Login("cora@a.test")
 
@@ -214,6 +216,7 @@ func TestLibraryTemplateAPI(t *testing.T) {
 }
 
 func TestLibraryVisibilityAndPermissions(t *testing.T) {
+	t.Parallel()
 	app, _, _ := libSetup(t)
 	cora := app.Login("cora@a.test")
 	var priv, shared libTemplate
@@ -318,6 +321,7 @@ func libClone(v url.Values) url.Values {
 }
 
 func TestLibraryBuilderWithoutJS(t *testing.T) {
+	t.Parallel()
 	app, _, _ := libSetup(t)
 	b := app.Browser()
 	b.Login("cora@a.test")

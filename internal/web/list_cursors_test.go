@@ -19,6 +19,7 @@ var listRoutes = map[string]bool{
 // Every list answers a forged cursor (a NUL byte inside) with 400, pages
 // and API alike; and no GET route of the table answers 5xx to one.
 func TestEveryListRefusesANULCursor(t *testing.T) {
+	t.Parallel()
 	f := newMatrixFixture(t)
 	seen := map[string]bool{}
 	for _, r := range f.app.Server.Routes() {

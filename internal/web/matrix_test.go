@@ -591,6 +591,7 @@ var update = flag.Bool("update", false, "rewrite docs/permissions.md")
 // TestPermissionsDoc keeps docs/permissions.md in step with the policy and
 // the route table (go test ./internal/web -run PermissionsDoc -update).
 func TestPermissionsDoc(t *testing.T) {
+	t.Parallel()
 	app := apptest.New(t)
 	policy, err := os.ReadFile("../../policies/policy.csv")
 	if err != nil {

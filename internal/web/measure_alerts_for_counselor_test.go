@@ -16,6 +16,7 @@ import (
 // or the partners move apart (for the CSI, which has no verified figure:
 // onto opposite sides of the cut-off). Nobody else is told.
 func TestMeasureAlertsForCounselor(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	cora, alex, blair := p.app.Login("cora@h.test"), p.app.Login("alex@h.test"), p.app.Login("blair@h.test")
 	start := time.Now().Add(-time.Minute)

@@ -9,6 +9,7 @@ import (
 // Until the other partner answers, a measure's chart has one line: one
 // partner in the legend, no gap, and the table one column of scores.
 func TestMeasureChartWithOnePartnerOnly(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	cora, alex := p.app.Login("cora@h.test"), p.app.Login("alex@h.test")
 	for _, s := range []int{9, 12} {

@@ -19,6 +19,7 @@ import (
 // same; a revision's new submission gets its own score and the latest is
 // the response's. Each measure, each partner.
 func TestMeasureScoreKeptWithSubmissionAndRecomputed(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	cora, alex, blair := p.app.Login("cora@h.test"), p.app.Login("alex@h.test"), p.app.Login("blair@h.test")
 	scores := map[string][2]int{"csi-4": {9, 17}, "csi-16": {40, 66}, "phq-9": {3, 14}, "gad-7": {12, 0}}
@@ -89,6 +90,7 @@ func TestMeasureScoreKeptWithSubmissionAndRecomputed(t *testing.T) {
 // jointly; its answers are never revealed together, shared or answered by
 // a reply; it repeats weekly or every four weeks.
 func TestMeasureAssignedToEachPartnerOnly(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	cora, alex := p.app.Login("cora@h.test"), p.app.Login("alex@h.test")
 	for _, c := range []struct {
@@ -160,6 +162,7 @@ func TestMeasureAssignedToEachPartnerOnly(t *testing.T) {
 // A measure's items cannot be edited, in the builder or the API; a copy is
 // an ordinary exercise that is not scored (and says so).
 func TestMeasureItemsLockedAndCopiesUnscored(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	cora, alex := p.app.Login("cora@h.test"), p.app.Login("alex@h.test")
 	id := p.tpl["csi-4"]
@@ -230,6 +233,7 @@ func TestMeasureItemsLockedAndCopiesUnscored(t *testing.T) {
 // A copy of the CSI-16 keeps its pairs of words printed as published: the
 // builder shows (and keeps) a scale shown from the high end down.
 func TestMeasureCopyKeepsPublishedScaleDirectionInBuilder(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	cora := p.app.Login("cora@h.test")
 	var clone struct {

@@ -14,6 +14,7 @@ import (
 // read nothing; an admin reads how many were completed, never a score.
 // Pages, API, charts and counts alike; every read of scores is audited.
 func TestMeasureScoresPrivateToPartnerAndCounselor(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	cora, alex, blair := p.app.Login("cora@h.test"), p.app.Login("alex@h.test"), p.app.Login("blair@h.test")
 	csi := p.assignMeasure(t, cora, "csi-4", nil)
@@ -160,6 +161,7 @@ func p2s(id int64) string { return fmt.Sprintf("/couples/%d", id) }
 // The caseload shows each partner's latest CSI-4 and its direction, to the
 // couple's counselor only.
 func TestCaseloadShowsLatestCSI4AndDirection(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	cora, alex, blair := p.app.Login("cora@h.test"), p.app.Login("alex@h.test"), p.app.Login("blair@h.test")
 	for _, s := range [][2]int{{10, 16}, {14, 12}} {

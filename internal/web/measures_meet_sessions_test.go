@@ -11,6 +11,7 @@ import (
 // session", and the session's prep page shows the couple's measures next
 // to the rest of the period.
 func TestMeasuresBeforeTheSessionAndOnItsPrepPage(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	app := p.app
 	cora, alex := app.Login("cora@h.test"), app.Login("alex@h.test")

@@ -36,6 +36,7 @@ func settingsOf(t *testing.T, app *apptest.App, email string) (settingsRow, bool
 // hour or zone is shown beside its field with what was typed, and nothing
 // is saved; good values are saved, audited, and shown back.
 func TestNotificationSettingsPage(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	app := p.app
 	alex := app.Browser()
@@ -134,6 +135,7 @@ func TestNotificationSettingsPage(t *testing.T) {
 // always sent; PATCH is a merge patch, 422 with fields for each bad member
 // and nothing saved then.
 func TestNotificationSettingsAPI(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	app := p.app
 	alex, cora := app.Login("alex@h.test"), app.Login("cora@h.test")
@@ -214,6 +216,7 @@ func TestNotificationSettingsAPI(t *testing.T) {
 // reminders off is not sent them (queued before or after), while mail that
 // cannot be turned off still goes.
 func TestSettingsTakeEffectInTheMailWorker(t *testing.T) {
+	t.Parallel()
 	app := apptest.NewWithMail(t)
 	clinic := app.Clinic("Harbor")
 	alex := app.User(clinic, "client", "alex@h.test", "Alex")

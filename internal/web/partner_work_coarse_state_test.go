@@ -13,6 +13,7 @@ import (
 // checked for what must not be there: the counselor's instructions, its due
 // date, its status or review outcome, its times.
 func TestOtherPartnersWorkShowsTitleAndCoarseStateOnly(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	cora, alex, blair := p.app.Login("cora@h.test"), p.app.Login("alex@h.test"), p.app.Login("blair@h.test")
 	due := time.Now().Add(96 * time.Hour).UTC().Truncate(time.Minute)
@@ -103,6 +104,7 @@ func TestOtherPartnersWorkShowsTitleAndCoarseStateOnly(t *testing.T) {
 // response only as a coarse state: Alex's revision and acceptance do not
 // move Blair's view of the assignment.
 func TestEachPartnerCountsLeaveOutTheOthersReview(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	cora, alex, blair := p.app.Login("cora@h.test"), p.app.Login("alex@h.test"), p.app.Login("blair@h.test")
 	a := p.assign(t, cora, map[string]any{"template_id": p.tpl["apology-letter"], "mode": "each"})
@@ -147,6 +149,7 @@ func TestEachPartnerCountsLeaveOutTheOthersReview(t *testing.T) {
 // The reply a partner writes to the other's response is listed to that
 // other as a coarse state too.
 func TestRepliesShowTheOtherPartnersStateOnly(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	cora, alex, blair := p.app.Login("cora@h.test"), p.app.Login("alex@h.test"), p.app.Login("blair@h.test")
 	a := p.assign(t, cora, map[string]any{"template_id": p.tpl["apology-letter"], "mode": "individual", "partner_id": p.partnerA})

@@ -27,6 +27,7 @@ type resetJSON struct {
 const newPassword = "lantern orchard violet tide"
 
 func TestPasswordResetCounselorPage(t *testing.T) {
+	t.Parallel()
 	f := clinicSetup(t)
 	app := f.app
 	// Cora is signed in elsewhere, in a browser and with an API token.
@@ -129,6 +130,7 @@ func TestPasswordResetCounselorPage(t *testing.T) {
 // A reset never bypasses two-factor: the page asks for a current code or a
 // recovery code, a wrong one fails and is throttled like a sign-in.
 func TestPasswordResetPartnerKeepsTwoFactor(t *testing.T) {
+	t.Parallel()
 	f := clinicSetup(t)
 	app := f.app
 	p0 := f.coupleA.Partners[0]
@@ -224,6 +226,7 @@ func TestPasswordResetPartnerKeepsTwoFactor(t *testing.T) {
 
 // Who may issue a reset, for whom.
 func TestPasswordResetScope(t *testing.T) {
+	t.Parallel()
 	f := clinicSetup(t)
 	app := f.app
 	p0, p1 := f.coupleA.Partners[0], f.coupleA.Partners[1]

@@ -9,6 +9,7 @@ import (
 )
 
 func TestChangePasswordRevokesOtherSessions(t *testing.T) {
+	t.Parallel()
 	app, _, _ := setup(t)
 	here, elsewhere := app.Browser(), app.Browser()
 	here.Login("coun@a.test")

@@ -70,6 +70,7 @@ func maskVolatile(s string) string {
 // byte (times masked), whether Alex answered "Nearly every day" or "Not at
 // all": no score, no flag, no count, no order, no timestamp differs.
 func TestPHQ9SelfHarmAlertsCounselorAndStaysInvisibleToPartner(t *testing.T) {
+	t.Parallel()
 	p, a, concerning := phq9Story(t, "Nearly every day")
 	_, _, calm := phq9Story(t, "")
 	rid := p.response(t, a, p.partnerA).ID

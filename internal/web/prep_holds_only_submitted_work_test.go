@@ -196,6 +196,7 @@ var neverOnPrep = []string{"BLAIR-DRAFT-TEXT", "DRAFT-CONCERN-B", "JOINT-DRAFT-T
 // period before, days missed, concerns — never a draft, never anything
 // from before the previous session.
 func TestPrepHoldsExactlyTheSubmittedWorkOfThePeriod(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	app := p.app
 	w := buildPrepWork(t, p)
@@ -285,6 +286,7 @@ func TestPrepHoldsExactlyTheSubmittedWorkOfThePeriod(t *testing.T) {
 // check-ins and concerns) and never learns of his safety check; once Alex
 // shares a check-in, it counts.
 func TestPrepOfTheCounselorWhoIsAlsoThePartner(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	app := p.app
 	w := buildPrepWork(t, p)

@@ -13,6 +13,7 @@ import (
 // and can be edited, on pages and in the API, and refused where it does not
 // apply.
 func TestReviewBeforeSharing(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	cora, alex, blair := p.app.Login("cora@h.test"), p.app.Login("alex@h.test"), p.app.Login("blair@h.test")
 	a := p.assign(t, cora, map[string]any{"template_id": p.tpl["apology-letter"], "mode": "individual", "partner_id": p.partnerA,
@@ -73,6 +74,7 @@ func TestReviewBeforeSharing(t *testing.T) {
 // together) is a 422 naming it; it is set from the assign form and edited
 // on the assignment page and with PATCH.
 func TestReviewBeforeSharingIsSetAndEdited(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	cora := p.app.Login("cora@h.test")
 	for name, body := range map[string]map[string]any{

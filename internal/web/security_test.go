@@ -20,6 +20,7 @@ import (
 // --- Audit page and API ---
 
 func TestAuditAPIFiltersAndPagination(t *testing.T) {
+	t.Parallel()
 	app, a, b := setup(t)
 	ctx := context.Background()
 	var coun int64
@@ -92,6 +93,7 @@ func TestAuditAPIFiltersAndPagination(t *testing.T) {
 }
 
 func TestAuditForbiddenForCounselorAndClient(t *testing.T) {
+	t.Parallel()
 	app, _, _ := setup(t)
 	for _, email := range []string{"coun@a.test", "client@a.test"} {
 		if r := app.Login(email).Do("GET", "/api/v1/audit", nil, nil); r.Status != 403 {
@@ -112,6 +114,7 @@ func TestAuditForbiddenForCounselorAndClient(t *testing.T) {
 }
 
 func TestAuditPage(t *testing.T) {
+	t.Parallel()
 	app, a, _ := setup(t)
 	ctx := context.Background()
 	for i := 0; i < 60; i++ {
@@ -150,6 +153,7 @@ func postLogin(b *apptest.Browser, email, pw string) apptest.Response {
 }
 
 func TestThrottleAccount(t *testing.T) {
+	t.Parallel()
 	app, _, _ := setup(t)
 	for _, email := range []string{"admin@a.test", "nobody@a.test"} {
 		b := app.Browser()
@@ -202,6 +206,7 @@ func TestThrottleAccount(t *testing.T) {
 }
 
 func TestThrottleIPAndSpoofedForwardedFor(t *testing.T) {
+	t.Parallel()
 	app, _, _ := setup(t)
 	b := app.Browser()
 	for i := 0; i < 20; i++ {
@@ -278,6 +283,7 @@ func nextCode(secret string) string {
 }
 
 func TestTOTPEnrolAndLogin(t *testing.T) {
+	t.Parallel()
 	app, _, _ := setup(t)
 	b := app.Browser()
 	b.Login("coun@a.test")
@@ -348,6 +354,7 @@ func TestTOTPEnrolAndLogin(t *testing.T) {
 }
 
 func TestTOTPAPILogin(t *testing.T) {
+	t.Parallel()
 	app, _, _ := setup(t)
 	b := app.Browser()
 	b.Login("client@a.test") // optional for clients
@@ -375,6 +382,7 @@ func TestTOTPAPILogin(t *testing.T) {
 }
 
 func TestMFARequiredForStaff(t *testing.T) {
+	t.Parallel()
 	app, _, _ := setup(t)
 	admin := app.Browser()
 	admin.Login("admin@a.test")

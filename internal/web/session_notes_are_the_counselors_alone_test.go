@@ -16,6 +16,7 @@ import (
 // calendar feed (the export), the audit trail or the mail queue. The place
 // note is the counselor's too: partners and admins get dates and times.
 func TestSessionNotesAreTheCounselorsAlone(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	app := p.app
 	const secret = "NOTE-SECRET Alex minimises; ask about the weekend"

@@ -108,6 +108,7 @@ var pdfPageRe = regexp.MustCompile(`/Type\s*/Page[^s]`)
 // filled, two partners' check-ins and concerns, a note) prints on one or
 // two A4 pages, without the navigation or the note's form.
 func TestPrepPagePrintsOnOneOrTwoPages(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	w := buildPrepWork(t, p)
 	mustOK(t, p.app.Login("cora@h.test").Do("PUT", fmt.Sprintf("/api/v1/sessions/%d/note", w.next.ID),

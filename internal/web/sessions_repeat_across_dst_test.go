@@ -30,6 +30,7 @@ func nextChange(t *testing.T, loc *time.Location, from tz.Date) tz.Date {
 // both sides of the next daylight-saving change; the page form schedules in
 // the clinic's zone too.
 func TestRepeatedSessionsKeepLocalTimeAcrossDST(t *testing.T) {
+	t.Parallel()
 	for _, zone := range []string{"America/New_York", "Europe/Berlin"} {
 		t.Run(zone, func(t *testing.T) {
 			p := newPractice(t)

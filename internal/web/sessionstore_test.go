@@ -10,6 +10,7 @@ import (
 // to move by a minute or more, not on every page view; its idle and
 // absolute limits, logout and revocation work as before.
 func TestSessionWrittenOnlyWhenNeeded(t *testing.T) {
+	t.Parallel()
 	app, _, _ := setup(t)
 	b := app.Browser()
 	b.Login("coun@a.test")

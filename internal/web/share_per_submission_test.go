@@ -13,6 +13,7 @@ import (
 // submission only with "shared": true. Until then the partner keeps reading
 // what was shared (their view does not move), and can stop at any time.
 func TestShareCoversTheSubmissionShared(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	cora, alex, blair := p.app.Login("cora@h.test"), p.app.Login("alex@h.test"), p.app.Login("blair@h.test")
 	a := p.assign(t, cora, map[string]any{"template_id": p.tpl["apology-letter"], "mode": "individual", "partner_id": p.partnerA})

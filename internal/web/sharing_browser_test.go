@@ -16,6 +16,7 @@ import (
 // share choice would be; and a resubmission asks again, ticked with the
 // last choice, so unticking it keeps the new text from the partner.
 func TestBrowserSharingIsExplainedBeforeWriting(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	app := p.app
 	cora, alex := app.Login("cora@h.test"), app.Login("alex@h.test")

@@ -9,6 +9,7 @@ import (
 // Signing names the version read: without it the answer is 422 naming the
 // field, not a 409 carrying the current text; a stale one is still 409.
 func TestSignWithoutVersionNamesTheField(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	cora, alex := p.app.Login("cora@h.test"), p.app.Login("alex@h.test")
 	j := p.assign(t, cora, map[string]any{"template_id": p.tpl["boundary-worksheet"], "mode": "joint"})

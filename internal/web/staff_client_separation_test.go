@@ -13,6 +13,7 @@ import (
 // of the clinic: inviting their address as counselor is refused (409 naming
 // the field), on the page (typed text kept) and in the API.
 func TestPendingPartnerCannotBeInvitedAsCounselor(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	ada := p.app.Login("ada@h.test")
 	var cora int64
@@ -43,6 +44,7 @@ func TestPendingPartnerCannotBeInvitedAsCounselor(t *testing.T) {
 // clinic), even where older data made a partner a counselor: PATCH
 // /couples and the couple page refuse with 409, and nothing changes.
 func TestCoupleCounselorIsNeverOneOfItsPartners(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	var alex, sol int64
 	p.app.DB.Get(&alex, `SELECT id FROM users WHERE email = 'alex@h.test'`)
@@ -77,6 +79,7 @@ func TestCoupleCounselorIsNeverOneOfItsPartners(t *testing.T) {
 // invitation to its staff; a partner cannot be added with the address of a
 // pending counselor invitation.
 func TestAcceptingAnInvitationKeepsStaffAndClientsApart(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	ada := p.app.Login("ada@h.test")
 	var cora int64

@@ -10,6 +10,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/mend-clinic/mend/internal/apptest"
+	"github.com/mend-clinic/mend/internal/pgtest"
 )
 
 // The whole story in a real browser: a counselor assigns an apology letter
@@ -38,8 +39,8 @@ func TestBrowserAssignmentStory(t *testing.T) {
 		chromedp.Click(`input[name=mode][value=joint]`),
 		chromedp.Click(`main button.primary`), chromedp.WaitVisible(`.flash`))
 	var letterID, planID int64
-	app.DB.Get(&letterID, `SELECT r.id FROM responses r JOIN assignments a ON a.id = r.assignment_id JOIN exercise_templates t ON t.id = a.template_id WHERE t.slug = 'apology-letter'`)
-	app.DB.Get(&planID, `SELECT r.id FROM responses r JOIN assignments a ON a.id = r.assignment_id JOIN exercise_templates t ON t.id = a.template_id WHERE t.slug = 'transparency-plan'`)
+	pgtest.MustGet(t, app.DB, &letterID, `SELECT r.id FROM responses r JOIN assignments a ON a.id = r.assignment_id JOIN exercise_templates t ON t.id = a.template_id WHERE t.slug = 'apology-letter'`)
+	pgtest.MustGet(t, app.DB, &planID, `SELECT r.id FROM responses r JOIN assignments a ON a.id = r.assignment_id JOIN exercise_templates t ON t.id = a.template_id WHERE t.slug = 'transparency-plan'`)
 	letter := fmt.Sprintf("%s/responses/%d", app.URL, letterID)
 	plan := fmt.Sprintf("%s/responses/%d", app.URL, planID)
 
@@ -108,7 +109,7 @@ func TestBrowserAssignmentStory(t *testing.T) {
 	}
 	do(chromedp.Click(`button[value=accept]`), chromedp.WaitVisible(`.flash`))
 	var status string
-	app.DB.Get(&status, `SELECT status FROM responses WHERE id = $1`, letterID)
+	pgtest.MustGet(t, app.DB, &status, `SELECT status FROM responses WHERE id = $1`, letterID)
 	if status != "accepted" {
 		t.Fatalf("letter status %s", status)
 	}
@@ -129,7 +130,7 @@ func TestBrowserAssignmentStory(t *testing.T) {
 	}
 	do(chromedp.Click(`button[value=sign]`), chromedp.WaitVisible(`.flash`),
 		chromedp.Click(`button[value=submit]`), chromedp.WaitVisible(`#client-h`)) // submit lands on the home page
-	app.DB.Get(&status, `SELECT status FROM responses WHERE id = $1`, planID)
+	pgtest.MustGet(t, app.DB, &status, `SELECT status FROM responses WHERE id = $1`, planID)
 	if status != "submitted" {
 		t.Fatalf("plan status %s:\n%s", status, body())
 	}

@@ -9,6 +9,7 @@ import (
 // Every page template passes the zone to the time functions: loadViews
 // (start-up) refuses one that does not, naming the place.
 func TestTemplatesPassTheZone(t *testing.T) {
+	t.Parallel()
 	if _, err := loadViews(); err != nil {
 		t.Fatal(err)
 	}

@@ -25,6 +25,7 @@ func zone(t *testing.T, name string) *time.Location {
 // the partner chose Berlin. Each page shows it in the viewer's zone, with
 // the zone named beside a due time; the API keeps RFC 3339 with offset.
 func TestTimesInTheViewersZone(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	app := p.app
 	app.Exec(`UPDATE clinics SET time_zone = 'America/New_York' WHERE id = $1`, p.clinic)
@@ -103,6 +104,7 @@ func nextChangeDays(t *testing.T, loc *time.Location) (spring, fall tz.Date) {
 // back in local terms and names the zone. (The same rule on 8 March and
 // 1 November 2026 is TestDueDatePickedAsADateIsTheEndOfThatLocalDay.)
 func TestDueDatesFromTheFormAreLocal(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	app := p.app
 	app.Exec(`UPDATE clinics SET time_zone = 'America/New_York' WHERE id = $1`, p.clinic)
@@ -149,6 +151,7 @@ func TestDueDatesFromTheFormAreLocal(t *testing.T) {
 // filters are the viewer's days: from local midnight to the end of the
 // "to" day.
 func TestAuditTrailInTheViewersZone(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	app := p.app
 	app.Exec(`UPDATE clinics SET time_zone = 'America/New_York' WHERE id = $1`, p.clinic)

@@ -14,6 +14,7 @@ import (
 // serves TLS itself; over plain http neither is (a browser would drop a
 // Secure cookie there and nobody could sign in).
 func TestHTTPSBehindProxy(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name   string
 		base   string

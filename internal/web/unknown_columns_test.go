@@ -19,6 +19,7 @@ import (
 // kept submissions, the admin's couples and counselors, the audit trail,
 // the library, and their API twins.
 func TestReadsIgnoreColumnsAddedLater(t *testing.T) {
+	t.Parallel()
 	f := newMatrixFixture(t)
 	app := f.app
 	// Give the reads something to read: feedback, a resubmission (two kept

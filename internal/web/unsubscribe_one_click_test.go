@@ -48,6 +48,7 @@ func get(t *testing.T, link string) (int, string) {
 // POST turns reminders off (audited as the person), a repeat changes
 // nothing, and the next reminder is not sent. A tampered link is 404.
 func TestUnsubscribeOneClick(t *testing.T) {
+	t.Parallel()
 	app := apptest.NewWithMail(t)
 	clinic := app.Clinic("Harbor")
 	alex := app.User(clinic, "client", "alex@h.test", "Alex")

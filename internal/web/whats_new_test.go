@@ -11,6 +11,7 @@ import (
 // titles, for the person they concern only, with an unread count in the
 // navigation; opening one marks it read and leads to it.
 func TestWhatsNewTellsOnlyThoseConcerned(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	app := p.app
 	cora, alex, blair := app.Login("cora@h.test"), app.Login("alex@h.test"), app.Login("blair@h.test")
