@@ -147,12 +147,15 @@ func demoID(t *testing.T, app *apptest.App, q string, args ...any) int64 {
 	return id
 }
 
-// Every main page of every role, signed out, as a partner, a counselor and a
-// clinic admin, at 1280 px and on a 390 px phone, passes axe-core's WCAG 2.2
-// AA rules with zero violations.
-func TestEveryMainPagePassesAxeWCAG22AA(t *testing.T) {
-	app := demoPractice(t)
-	src := axeSource(t)
+// rolePages are the main pages of one role ("" = signed out).
+type rolePages struct {
+	who   string
+	paths []string
+}
+
+// mainPages lists every main page of every role in the demo practice.
+func mainPages(t *testing.T, app *apptest.App) []rolePages {
+	t.Helper()
 	couple := demoID(t, app, `SELECT id FROM couples WHERE label = 'Rivera & Chen'`)
 	// The partner's check-in of today, not yet answered.
 	checkin := demoID(t, app, `SELECT r.id FROM responses r JOIN partners p ON p.id = r.partner_id
@@ -164,10 +167,7 @@ func TestEveryMainPagePassesAxeWCAG22AA(t *testing.T) {
 		JOIN users u ON u.id = c.counselor_id WHERE u.email = 'maya@harbor.example' AND r.status = 'submitted' ORDER BY r.id LIMIT 1`)
 	builtin := demoID(t, app, `SELECT id FROM exercise_templates WHERE slug = 'daily-check-in'`)
 
-	pages := []struct {
-		who   string // "" = signed out
-		paths []string
-	}{
+	return []rolePages{
 		{"", []string{"/login", "/forgot-password"}},
 		{"lucia@example.com", []string{"/", fmt.Sprintf("/responses/%d", checkin), "/progress", "/notifications", "/settings/notifications", "/account/security"}},
 		{"maya@harbor.example", []string{"/", "/caseload", fmt.Sprintf("/couples/%d", couple), fmt.Sprintf("/couples/%d/assign", couple),
@@ -176,6 +176,15 @@ func TestEveryMainPagePassesAxeWCAG22AA(t *testing.T) {
 		{"admin@harbor.example", []string{"/", "/admin/counselors", "/admin/couples", fmt.Sprintf("/admin/couples/%d", couple), "/admin/caseloads",
 			"/admin/audit", "/admin/settings", "/admin/mail", "/notifications"}},
 	}
+}
+
+// Every main page of every role, signed out, as a partner, a counselor and a
+// clinic admin, at 1280 px and on a 390 px phone, passes axe-core's WCAG 2.2
+// AA rules with zero violations.
+func TestEveryMainPagePassesAxeWCAG22AA(t *testing.T) {
+	app := demoPractice(t)
+	src := axeSource(t)
+	pages := mainPages(t, app)
 	for _, role := range pages {
 		name := role.who
 		if name == "" {
