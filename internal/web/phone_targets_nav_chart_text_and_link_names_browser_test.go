@@ -46,7 +46,7 @@ func TestPhoneTargetsNavChartTextAndLinkNamesStayFixed(t *testing.T) {
 		if p := eval(`(() => {
 			const bar = document.querySelector(".topbar").getBoundingClientRect().height;
 			const wide = document.documentElement.scrollWidth;
-			return bar > 64 || wide > innerWidth ? "top bar " + bar + " px tall, page " + wide + " px wide on " + innerWidth : "";
+			return bar > 64 || wide > 390 || innerWidth > 390 ? "top bar " + bar + " px tall, page " + wide + " px wide, viewport " + innerWidth + " on a 390 px screen" : "";
 		})()`); p != "" {
 			t.Errorf("%s: %s", path, p)
 		}
