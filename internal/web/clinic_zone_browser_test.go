@@ -68,7 +68,10 @@ func TestBrowserClinicZoneReachesThePartner(t *testing.T) {
 		if eval[bool](t, ctx, `document.documentElement.scrollWidth > window.innerWidth`) {
 			t.Errorf("at %d px the page scrolls sideways", width)
 		}
-		if !eval[bool](t, ctx, `(() => { const r = document.querySelector(".who a.prefs").getBoundingClientRect(); return r.width > 0 && r.right <= window.innerWidth; })()`) {
+		// On a phone the top bar is one line that scrolls sideways
+		// (docs/testing.md): the link is on screen once scrolled to.
+		if !eval[bool](t, ctx, `(() => { const a = document.querySelector(".who a.prefs"); a.scrollIntoView({block: "nearest", inline: "nearest"});
+			const r = a.getBoundingClientRect(); return r.width > 0 && r.left >= 0 && r.right <= window.innerWidth + 1 && document.documentElement.scrollWidth <= window.innerWidth; })()`) {
 			t.Errorf("at %d px the settings link is not on screen", width)
 		}
 	}

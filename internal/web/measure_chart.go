@@ -14,8 +14,8 @@ import (
 // (the second dashed, with square points, so it reads without color), the
 // published distress cut-off as a dashed line over a tinted distress side,
 // and the gap between the partners' answers to the same request as a
-// dotted bracket. It is small (480×320) with large type so it stays
-// readable at a phone's width; the page puts the same numbers in a table
+// dotted bracket. It is small (480×320) with large type (19 px: at a 390 px
+// phone's width it renders at 12 px or more); the page puts the same numbers in a table
 // beside it for screen readers. No JavaScript, no external resources.
 func measureSVG(c measure.Chart, loc *time.Location) string {
 	in := c.Instrument
@@ -56,7 +56,7 @@ func measureSVG(c measure.Chart, loc *time.Location) string {
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %.0f %.0f" role="img" aria-labelledby="t">`, w, h)
 	fmt.Fprintf(&b, `<title id="t">%s scores over time, %d to %d, %s; the dashed line is the distress cut-off at %s</title>`,
 		html.EscapeString(in.Short), in.Min, in.Max, dir, fmtCut(in.Cutoff.Value))
-	b.WriteString(`<style>text{font:16px system-ui,sans-serif;fill:#46525a}.grid{stroke:#dfe2e0}.small{font-size:14px}</style>`)
+	b.WriteString(`<style>text{font:19px system-ui,sans-serif;fill:#46525a}.grid{stroke:#dfe2e0}</style>`)
 
 	// The distress side of the cut-off, tinted.
 	cut := y(in.Cutoff.Value)
@@ -116,12 +116,12 @@ func measureSVG(c measure.Chart, loc *time.Location) string {
 			}
 		}
 		// The legend, under the plot: one row per partner.
-		ly := top + plotH + 42 + float64(i)*22
+		ly := top + plotH + 42 + float64(i)*24
 		fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="%s" stroke-width="3"%s/><text x="%.1f" y="%.1f">%s</text>`,
 			left, left+30, ly-5, ly-5, color, dash, left+38, ly, html.EscapeString(s.Name))
 	}
 	// The cut-off's legend row, under the partners'.
-	ly := top + plotH + 42 + float64(len(c.Series))*22
+	ly := top + plotH + 42 + float64(len(c.Series))*24
 	side := "distress below"
 	if in.Cutoff.Distress != "below" {
 		side = "distress at or above"
