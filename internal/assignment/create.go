@@ -206,7 +206,7 @@ func (s *Service) checkNew(ctx context.Context, tx *db.Tx, acc access, t templat
 	case RevealPrivate:
 	case RevealTogether:
 		if in.Mode != ModeEach {
-			fields["reveal"] = "Reveal together applies to each-partner exercises."
+			fields["reveal"] = "Reveal together is for each-partner exercises (each writes their own answer): untick it for one partner or joint work."
 		} else if t.Private {
 			fields["reveal"] = "The safety check is never revealed to the partner."
 		} else if t.Measure != "" {
@@ -245,8 +245,8 @@ func (s *Service) checkNew(ctx context.Context, tx *db.Tx, acc access, t templat
 		}
 	}
 	now := s.now()
-	if in.DueAt != nil && in.DueAt.Before(now.Add(-24*time.Hour)) {
-		fields["due_at"] = "The due date is in the past."
+	if in.DueAt != nil && dueInPast(*in.DueAt, now) {
+		fields["due_at"] = msgDueInPast
 	}
 	var due sql.NullTime
 	if in.DueAt != nil {
@@ -296,6 +296,13 @@ func (s *Service) checkNew(ctx context.Context, tx *db.Tx, acc access, t templat
 	}
 	return occ, rec, nil
 }
+
+const msgDueInPast = "The due date is in the past."
+
+// dueInPast is the rule for a due date given when assigning or editing:
+// up to a day back is allowed (a due date chosen in the evening for "today"
+// in another zone), earlier is a mistake.
+func dueInPast(due, now time.Time) bool { return due.Before(now.Add(-24 * time.Hour)) }
 
 // reviewBeforeSharingFits says why "review before sharing" does not fit an
 // exercise ("" when it does): only a partner's own answers are shared, so
@@ -353,6 +360,16 @@ func (s *Service) Update(ctx context.Context, a actor.Actor, id int64, ch Change
 				fields["review_before_sharing"] = msg
 			}
 			asg.ReviewBeforeSharing = *ch.ReviewBeforeSharing
+		}
+		// A new due date may not be in the past (as when assigning); an
+		// overdue one sent back unchanged (the edit form always sends it)
+		// is kept.
+		if ch.DueAt != nil && *ch.DueAt != nil {
+			due := **ch.DueAt
+			same := asg.DueAt.Valid && due.Sub(asg.DueAt.Time).Abs() < time.Minute
+			if !same && dueInPast(due, s.now()) {
+				fields["due_at"] = msgDueInPast
+			}
 		}
 		if len(fields) > 0 {
 			return apperr.Fields("Please correct the highlighted fields.", fields)

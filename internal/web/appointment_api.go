@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/json"
 	"net/http"
 	"time"
 
@@ -146,47 +145,30 @@ func (s *Server) apiSession(c echo.Context) error {
 	return c.JSON(http.StatusOK, v)
 }
 
+// apiPatchSession applies a JSON Merge Patch (see patch.go): the note may
+// be removed with null, the time, length and status may not.
 func (s *Server) apiPatchSession(c echo.Context) error {
 	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
-	var raw map[string]json.RawMessage
-	if err := bindJSON(c, &raw); err != nil {
+	pr, err := readPatch(c)
+	if err != nil {
 		return err
 	}
 	var ch appointment.Change
-	if v, ok := raw["starts_at"]; ok {
-		var str string
-		if json.Unmarshal(v, &str) != nil {
-			return badTime("starts_at")
-		}
-		t, err := time.Parse(time.RFC3339, str)
-		if err != nil {
-			return badTime("starts_at")
-		}
-		ch.StartsAt = &t
+	if t := pr.instant("starts_at", false); t != nil {
+		ch.StartsAt = *t
 	}
-	if v, ok := raw["minutes"]; ok {
-		var n int
-		if json.Unmarshal(v, &n) != nil {
-			return apperr.Fields("minutes must be a number.", map[string]string{"minutes": "Give the length in minutes."})
-		}
-		ch.Minutes = &n
+	if n := pr.integer("minutes", "Give the length in minutes."); n != nil {
+		m := int(*n)
+		ch.Minutes = &m
 	}
-	if v, ok := raw["note"]; ok {
-		var str string
-		if json.Unmarshal(v, &str) != nil {
-			return apperr.Fields("note must be text.", map[string]string{"note": "Must be text."})
-		}
-		ch.Place = &str
-	}
-	if v, ok := raw["status"]; ok {
-		var str string
-		if json.Unmarshal(v, &str) != nil {
-			return apperr.Fields("status must be text.", map[string]string{"status": `Only "cancelled" can be set.`})
-		}
-		ch.Status = &str
+	ch.Place = pr.str("note", true)
+	ch.Status = pr.str("status", false)
+	pr.ignore("id", "couple_id", "couple_label", "ends_at", "past", "series_id", "prep_url")
+	if err := pr.done(); err != nil {
+		return err
 	}
 	return s.answerChange(c, id, ch)
 }

@@ -2,7 +2,6 @@ package web
 
 import (
 	"encoding/base64"
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -133,51 +132,28 @@ func (s *Server) apiGetAssignment(c echo.Context) error {
 	return c.JSON(http.StatusOK, d)
 }
 
+// apiPatchAssignment applies a JSON Merge Patch (see patch.go): due_at and
+// instructions may be removed with null, review_before_sharing and status
+// may not.
 func (s *Server) apiPatchAssignment(c echo.Context) error {
 	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
-	var raw map[string]json.RawMessage
-	if err := bindJSON(c, &raw); err != nil {
+	pr, err := readPatch(c)
+	if err != nil {
 		return err
 	}
-	var ch assignment.Change
-	if v, ok := raw["due_at"]; ok {
-		var due *time.Time
-		var str *string
-		if err := json.Unmarshal(v, &str); err != nil {
-			return apperr.Fields("due_at must be an RFC 3339 time or null.", map[string]string{"due_at": "Use an RFC 3339 time or null."})
-		}
-		if str != nil {
-			t, err := time.Parse(time.RFC3339, *str)
-			if err != nil {
-				return apperr.Fields("due_at must be an RFC 3339 time or null.", map[string]string{"due_at": "Use an RFC 3339 time or null."})
-			}
-			due = &t
-		}
-		ch.DueAt = &due
+	ch := assignment.Change{
+		DueAt:               pr.instant("due_at", true),
+		Instructions:        pr.str("instructions", true),
+		ReviewBeforeSharing: pr.boolean("review_before_sharing"),
+		Status:              pr.str("status", false),
 	}
-	if v, ok := raw["instructions"]; ok {
-		var str string
-		if err := json.Unmarshal(v, &str); err != nil {
-			return apperr.Fields("instructions must be text.", map[string]string{"instructions": "Must be text."})
-		}
-		ch.Instructions = &str
-	}
-	if v, ok := raw["review_before_sharing"]; ok {
-		var b bool
-		if err := json.Unmarshal(v, &b); err != nil {
-			return apperr.Fields("review_before_sharing must be true or false.", map[string]string{"review_before_sharing": "Must be true or false."})
-		}
-		ch.ReviewBeforeSharing = &b
-	}
-	if v, ok := raw["status"]; ok {
-		var str string
-		if err := json.Unmarshal(v, &str); err != nil {
-			return apperr.Fields("status must be text.", map[string]string{"status": "Must be text."})
-		}
-		ch.Status = &str
+	pr.ignore("id", "clinic_id", "couple_id", "couple_label", "template_id", "template_version", "template_title", "private_to_counselor",
+		"measure", "mode", "partner_id", "reveal", "reply_to", "recurrence", "created_at", "updated_at")
+	if err := pr.done(); err != nil {
+		return err
 	}
 	asg, err := s.Assignments.Update(c.Request().Context(), mustActor(c), id, ch)
 	if err != nil {

@@ -92,7 +92,9 @@ func (s *Server) assignSubmit(c echo.Context) error {
 	if in.Mode != assignment.ModeIndividual {
 		in.PartnerID = 0
 	}
-	if f["reveal"] == "together" && in.Mode == assignment.ModeEach {
+	// Ticked with another mode, the service refuses it with a message
+	// beside the box rather than the box being ignored.
+	if f["reveal"] == "together" {
 		in.Reveal = assignment.RevealTogether
 	}
 	if f["due_date"] != "" {

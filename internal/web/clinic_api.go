@@ -150,8 +150,16 @@ func (s *Server) apiPatchCouple(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var in clinic.CouplePatch
-	if err := bindJSON(c, &in); err != nil {
+	// A JSON Merge Patch (see patch.go): none of these may be removed; a
+	// null reason is no reason.
+	pr, err := readPatch(c)
+	if err != nil {
+		return err
+	}
+	in := clinic.CouplePatch{Label: pr.str("label", false), Status: pr.str("status", false),
+		CounselorID: pr.integer("counselor_id", "Choose a counselor of the clinic by id."), Reason: pr.str("reason", true)}
+	pr.ignore("id", "clinic_id", "counselor_name", "created_at", "updated_at", "last_activity_at", "partners")
+	if err := pr.done(); err != nil {
 		return err
 	}
 	cp, err := s.Clinic.UpdateCouple(c.Request().Context(), mustActor(c), id, in)
@@ -222,15 +230,20 @@ func (s *Server) apiPatchCounselor(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var in struct {
-		Active *bool `json:"active"`
+	// A JSON Merge Patch (see patch.go): active may not be null.
+	pr, err := readPatch(c)
+	if err != nil {
+		return err
 	}
-	if err := bindJSON(c, &in); err != nil {
+	active := pr.boolean("active")
+	pr.ignore("id", "invitation_id", "name", "email", "status", "couples", "awaiting_review", "overdue", "since",
+		"invitation_expires_at", "invitation_expired")
+	if err := pr.done(); err != nil {
 		return err
 	}
 	ctx, a := c.Request().Context(), mustActor(c)
-	if in.Active != nil {
-		if err := s.Clinic.SetCounselorActive(ctx, a, id, *in.Active); err != nil {
+	if active != nil {
+		if err := s.Clinic.SetCounselorActive(ctx, a, id, *active); err != nil {
 			return err
 		}
 	} else if _, err := s.Clinic.Counselor(ctx, a, id); err != nil {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -86,6 +87,52 @@ func (p *patchReader) hour(name string) *int {
 		return nil
 	}
 	return &n
+}
+
+// integer reads a whole number member (never null); msg says what to give.
+func (p *patchReader) integer(name, msg string) *int64 {
+	v, ok := p.member(name)
+	if !ok {
+		return nil
+	}
+	var n int64
+	if isNull(v) || json.Unmarshal(v, &n) != nil {
+		p.fields[name] = msg
+		return nil
+	}
+	return &n
+}
+
+// instant reads an RFC 3339 time member; with nullable, null removes it
+// (the outer pointer is set, the inner one nil).
+func (p *patchReader) instant(name string, nullable bool) **time.Time {
+	v, ok := p.member(name)
+	if !ok {
+		return nil
+	}
+	if isNull(v) {
+		if nullable {
+			var none *time.Time
+			return &none
+		}
+		p.fields[name] = "Must be an RFC 3339 time, not null."
+		return nil
+	}
+	var s string
+	t, err := time.Time{}, json.Unmarshal(v, &s)
+	if err == nil {
+		t, err = time.Parse(time.RFC3339, s)
+	}
+	if err != nil {
+		msg := "Use an RFC 3339 time such as 2026-12-01T18:00:00Z."
+		if nullable {
+			msg = "Use an RFC 3339 time such as 2026-12-01T18:00:00Z, or null to remove it."
+		}
+		p.fields[name] = msg
+		return nil
+	}
+	tp := &t
+	return &tp
 }
 
 // ignore accepts read-only members (sent back from a GET) without effect.

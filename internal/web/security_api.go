@@ -79,12 +79,25 @@ func parseAuditFilter(c echo.Context, loc *time.Location) (audit.Filter, map[str
 	return f, bad
 }
 
+// auditRangeError says so when a well-formed filter's "from" is not
+// before its "to" (the list would be empty for a reason not shown).
+func auditRangeError(f audit.Filter) error {
+	if f.From.IsZero() || f.To.IsZero() || f.From.Before(f.To) {
+		return nil
+	}
+	return apperr.Fields("The filter's \"from\" is after its \"to\".",
+		map[string]string{"from": "“From” is after “To”: choose a day on or before it."})
+}
+
 // apiAudit lists the clinic's audit trail (admins only; ids, not content).
 // Reading the trail is not itself audited. Dates are the clinic's days.
 func (s *Server) apiAudit(c echo.Context) error {
 	f, bad := parseAuditFilter(c, mustActor(c).ClinicLoc())
 	if len(bad) > 0 {
 		return &apperr.Error{Code: apperr.BadRequest, Message: "Some query parameters are malformed.", Fields: bad}
+	}
+	if err := auditRangeError(f); err != nil {
+		return err
 	}
 	p, err := audit.List(c.Request().Context(), s.DB, mustActor(c).ClinicID, f)
 	if err != nil {

@@ -47,6 +47,9 @@ func (s *Server) auditPage(c echo.Context) error {
 	if len(bad) > 0 {
 		status = http.StatusBadRequest
 		p.Error = "Please correct the highlighted filters."
+	} else if ae, ok := apperr.As(auditRangeError(f)); ok {
+		status = statusOf[ae.Code]
+		p.Error, p.Errors = "Please correct the highlighted filters.", ae.Fields
 	} else {
 		if list, err = audit.List(c.Request().Context(), s.DB, mustActor(c).ClinicID, f); err != nil {
 			return err
