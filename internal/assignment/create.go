@@ -39,6 +39,9 @@ type NewAssignment struct {
 	// SessionID ties the work to a session it is due before (see
 	// linkSession): its due time follows the session when it moves.
 	SessionID int64 `json:"-"`
+	// DuplicateOK: go ahead although the same recurring exercise is
+	// already active for the same partner(s) (see activeDuplicate).
+	DuplicateOK bool `json:"-"`
 }
 
 // templateInfo is what an assignment needs of its template.
@@ -93,6 +96,11 @@ func (s *Service) Create(ctx context.Context, a actor.Actor, coupleID int64, in 
 		}
 		if len(fields) > 0 {
 			return apperr.Fields("Please correct the highlighted fields.", fields)
+		}
+		if in.Recurrence != nil && !in.DuplicateOK {
+			if err := activeDuplicate(ctx, tx, coupleID, t, in, tz.Today(s.now(), loc), loc); err != nil {
+				return err
+			}
 		}
 		var partner, reply sql.NullInt64
 		if in.Mode == ModeIndividual {
@@ -295,6 +303,38 @@ func (s *Service) checkNew(ctx context.Context, tx *db.Tx, acc access, t templat
 		rec.next = sql.NullTime{Time: d, Valid: true}
 	}
 	return occ, rec, nil
+}
+
+// activeDuplicate refuses (409, the existing assignment's id in Data)
+// recurring work the couple already has active from the same template for
+// a partner it would reach again: the partners would get two of each day's.
+func activeDuplicate(ctx context.Context, tx *db.Tx, coupleID int64, t templateInfo, in NewAssignment, today time.Time, loc *time.Location) error {
+	var partner sql.NullInt64
+	if in.Mode == ModeIndividual {
+		partner = sql.NullInt64{Int64: in.PartnerID, Valid: true}
+	}
+	var dup struct {
+		ID        int64          `db:"id"`
+		CreatedAt time.Time      `db:"created_at"`
+		Who       sql.NullString `db:"who"`
+	}
+	err := tx.GetContext(ctx, &dup, `SELECT a.id, a.created_at, p.name AS who FROM assignments a LEFT JOIN partners p ON p.id = a.partner_id
+		WHERE a.couple_id = $1 AND a.template_id = $2 AND a.status = 'active' AND a.recur_every IS NOT NULL
+		AND (a.recur_until IS NULL OR a.recur_until >= $4) AND ($3::bigint IS NULL OR a.partner_id IS NULL OR a.partner_id = $3)
+		ORDER BY a.id LIMIT 1`, coupleID, t.ID, partner, today)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	who := "both partners"
+	if dup.Who.Valid {
+		who = dup.Who.String
+	}
+	msg := fmt.Sprintf("%s is already assigned to %s since %s.", t.Title, who, dup.CreatedAt.In(loc).Format("2 Jan 2006"))
+	return &apperr.Error{Code: apperr.Conflict, Message: msg,
+		Fields: map[string]string{"duplicate_ok": msg + " Tick the box to assign it again anyway."},
+		Data:   map[string]any{"existing": dup.ID}}
 }
 
 const msgDueInPast = "The due date is in the past."

@@ -47,7 +47,8 @@ func TestFutureOccurrenceOpensOnItsDay(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	tomorrow := time.Now().UTC().Add(24 * time.Hour)
-	in := assignment.NewAssignment{TemplateID: w.tpl["daily-check-in"], Mode: "each", DueAt: &tomorrow}
+	// DuplicateOK: the world already has a daily check-in.
+	in := assignment.NewAssignment{TemplateID: w.tpl["daily-check-in"], Mode: "each", DueAt: &tomorrow, DuplicateOK: true}
 	in.Recurrence = &struct {
 		Every string `json:"every"`
 		Until string `json:"until"`

@@ -30,7 +30,8 @@ func (w *world) inZone(name string) *time.Location {
 func at(t time.Time) func() time.Time { return func() time.Time { return t } }
 
 func recurs(tpl int64, every string, until tz.Date) assignment.NewAssignment {
-	in := assignment.NewAssignment{TemplateID: tpl, Mode: "each"}
+	// DuplicateOK: these tests assign the same recurring work again on purpose.
+	in := assignment.NewAssignment{TemplateID: tpl, Mode: "each", DuplicateOK: true}
 	in.Recurrence = &struct {
 		Every string `json:"every"`
 		Until string `json:"until"`

@@ -33,7 +33,9 @@ type assignmentInput struct {
 	Instructions string `json:"instructions"`
 	// ReviewBeforeSharing: the authors share only once accepted.
 	ReviewBeforeSharing bool `json:"review_before_sharing"`
-	Recurrence          *struct {
+	// DuplicateOK: assign recurring work again although it is active.
+	DuplicateOK bool `json:"duplicate_ok"`
+	Recurrence  *struct {
 		Every string `json:"every"`
 		Until string `json:"until"`
 	} `json:"recurrence"`
@@ -41,7 +43,7 @@ type assignmentInput struct {
 
 func (in assignmentInput) toNew() (assignment.NewAssignment, error) {
 	out := assignment.NewAssignment{TemplateID: in.TemplateID, Mode: in.Mode, PartnerID: in.PartnerID, Reveal: in.Reveal,
-		ReplyTo: in.ReplyTo, Instructions: in.Instructions, ReviewBeforeSharing: in.ReviewBeforeSharing}
+		ReplyTo: in.ReplyTo, Instructions: in.Instructions, ReviewBeforeSharing: in.ReviewBeforeSharing, DuplicateOK: in.DuplicateOK}
 	if in.DueAt != "" {
 		t, err := time.Parse(time.RFC3339, in.DueAt)
 		if err != nil {

@@ -83,9 +83,10 @@ func (s *Server) assignSubmit(c echo.Context) error {
 		return err
 	}
 	f := formValues(c, "template_id", "mode", "partner_id", "reveal", "due_date", "due_time", "instructions", "repeat", "until", "reply_to",
-		"review_before_sharing")
+		"review_before_sharing", "duplicate_ok")
 	errs := map[string]string{}
-	in := assignment.NewAssignment{Mode: f["mode"], Instructions: f["instructions"], ReviewBeforeSharing: f["review_before_sharing"] == "1"}
+	in := assignment.NewAssignment{Mode: f["mode"], Instructions: f["instructions"], ReviewBeforeSharing: f["review_before_sharing"] == "1",
+		DuplicateOK: f["duplicate_ok"] == "1"}
 	in.TemplateID, _ = strconv.ParseInt(f["template_id"], 10, 64)
 	in.PartnerID, _ = strconv.ParseInt(f["partner_id"], 10, 64)
 	in.ReplyTo, _ = strconv.ParseInt(f["reply_to"], 10, 64)
@@ -127,6 +128,9 @@ func (s *Server) assignSubmit(c echo.Context) error {
 	if ae, ok := apperr.As(err); ok && (ae.Code == apperr.Invalid || ae.Code == apperr.Conflict) {
 		for k, v := range ae.Fields {
 			errs[formKey(k)] = v
+		}
+		if id, ok := ae.Data["existing"].(int64); ok { // the duplicate's link
+			f["duplicate_of"] = strconv.FormatInt(id, 10)
 		}
 		if len(errs) == 0 {
 			errs["template_id"] = ae.Message
