@@ -235,6 +235,45 @@ type NewCouple struct {
 	Label       string       `json:"label"`
 	CounselorID int64        `json:"counselor_id"`
 	Partners    []NewPartner `json:"partners"`
+	// EmailReuseOK: go ahead although a partner's email is already a
+	// partner's in another couple of the clinic (see emailInUse).
+	EmailReuseOK bool `json:"email_reuse_ok"`
+}
+
+// EmailInUse is a partner of another couple of the clinic whose email a
+// new couple's partner (Slot 0 or 1) would share.
+type EmailInUse struct {
+	Slot     int    `db:"-" json:"partner"`
+	CoupleID int64  `db:"couple_id" json:"couple_id"`
+	Name     string `db:"name" json:"name"`
+	Couple   string `db:"label" json:"couple"`
+}
+
+// emailInUse refuses (409, the existing partners in Data["existing"]) a
+// new couple whose partner's email is a partner's in another couple of
+// the clinic: usually a typo or the same person entered twice, under
+// another name.
+func emailInUse(ctx context.Context, tx *db.Tx, clinicID int64, partners []NewPartner) error {
+	var found []EmailInUse
+	fields := map[string]string{}
+	for i, p := range partners {
+		var e EmailInUse
+		err := tx.GetContext(ctx, &e, `SELECT p.couple_id, p.name, c.label FROM partners p JOIN couples c ON c.id = p.couple_id
+			WHERE p.clinic_id = $1 AND lower(p.email) = lower($2) ORDER BY p.id LIMIT 1`, clinicID, p.Email)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		} else if err != nil {
+			return err
+		}
+		e.Slot = i
+		found = append(found, e)
+		fields[fmt.Sprintf("partners.%d.email", i)] = fmt.Sprintf("This email is already %s\u2019s, in the couple %s.", e.Name, e.Couple)
+	}
+	if len(found) == 0 {
+		return nil
+	}
+	return &apperr.Error{Code: apperr.Conflict, Message: "An email is already used by a partner in another couple. Check it, or confirm it is the same person.",
+		Fields: fields, Data: map[string]any{"existing": found}}
 }
 
 // CheckLabel validates a couple label.
@@ -304,6 +343,11 @@ func (s *Service) CreateCouple(ctx context.Context, a actor.Actor, in NewCouple)
 		}
 		if len(staff) > 0 {
 			return &apperr.Error{Code: apperr.Conflict, Message: msgStaffAsPartner, Fields: staff}
+		}
+		if !in.EmailReuseOK {
+			if err := emailInUse(ctx, tx, a.ClinicID, in.Partners); err != nil {
+				return err
+			}
 		}
 		if err := tx.GetContext(ctx, &id, `INSERT INTO couples (clinic_id, label, counselor_id) VALUES ($1, $2, $3) RETURNING id`,
 			a.ClinicID, label, in.CounselorID); err != nil {

@@ -161,7 +161,12 @@ type couplesView struct {
 
 // counselorsChoice is the model of a page that only needs the counselors
 // to choose from (the new-couple form).
-type counselorsChoice struct{ Counselors []clinic.Counselor }
+type counselorsChoice struct {
+	Counselors []clinic.Counselor
+	// EmailInUse: the new couple form's partners whose email another
+	// couple's partner has (the admin confirms or corrects).
+	EmailInUse []clinic.EmailInUse
+}
 
 func (s *Server) activeCounselors(c echo.Context) ([]clinic.Counselor, error) {
 	cs, err := s.Clinic.Counselors(c.Request().Context(), mustActor(c))
@@ -174,7 +179,7 @@ func (s *Server) activeCounselors(c echo.Context) ([]clinic.Counselor, error) {
 	return out, err
 }
 
-var coupleFormFields = []string{"label", "counselor_id", "p0_name", "p0_email", "p1_name", "p1_email"}
+var coupleFormFields = []string{"label", "counselor_id", "p0_name", "p0_email", "p1_name", "p1_email", "email_reuse_ok"}
 
 func (s *Server) newCouplePage(c echo.Context) error {
 	cs, err := s.activeCounselors(c)
@@ -188,10 +193,13 @@ func (s *Server) createCouple(c echo.Context) error {
 	form := formValues(c, coupleFormFields...)
 	cid, _ := strconv.ParseInt(form["counselor_id"], 10, 64)
 	in := clinic.NewCouple{Label: form["label"], CounselorID: cid, Partners: []clinic.NewPartner{
-		{Name: form["p0_name"], Email: form["p0_email"]}, {Name: form["p1_name"], Email: form["p1_email"]}}}
+		{Name: form["p0_name"], Email: form["p0_email"]}, {Name: form["p1_name"], Email: form["p1_email"]}},
+		EmailReuseOK: form["email_reuse_ok"] == "1"}
 	cp, invs, err := s.Clinic.CreateCouple(c.Request().Context(), mustActor(c), in)
 	if err != nil {
+		var inUse []clinic.EmailInUse
 		if ae, ok := apperr.As(err); ok && ae.Fields != nil {
+			inUse, _ = ae.Data["existing"].([]clinic.EmailInUse)
 			f := map[string]string{}
 			for k, v := range ae.Fields {
 				f[strings.NewReplacer("partners.", "p", ".", "_").Replace(k)] = v
@@ -201,7 +209,7 @@ func (s *Server) createCouple(c echo.Context) error {
 		}
 		return s.formError(c, err, "admin_couple_new", page{Title: "New couple", Form: form}, func() (any, error) {
 			cs, err := s.activeCounselors(c)
-			return counselorsChoice{Counselors: cs}, err
+			return counselorsChoice{Counselors: cs, EmailInUse: inUse}, err
 		})
 	}
 	s.keepLinks(c, "couple:"+itoa(cp.ID), invs...)
