@@ -14,6 +14,7 @@ import (
 
 	"github.com/mend-clinic/mend/internal/actor"
 	"github.com/mend-clinic/mend/internal/audit"
+	"github.com/mend-clinic/mend/internal/paging"
 	"github.com/mend-clinic/mend/internal/pgtest"
 )
 
@@ -56,6 +57,7 @@ func wantBroken(t *testing.T, err error, seq int64, reason string) {
 }
 
 func TestAuditChainVerifies(t *testing.T) {
+	t.Parallel()
 	d := pgtest.NewDB(t)
 	l := chain(t, d, 5)
 	head, err := l.Verify(context.Background(), d)
@@ -75,6 +77,7 @@ func TestAuditChainVerifies(t *testing.T) {
 }
 
 func TestAuditAppendOnly(t *testing.T) {
+	t.Parallel()
 	d := pgtest.NewDB(t)
 	chain(t, d, 2)
 	for _, q := range []string{`UPDATE audit_log SET action = 'x' WHERE seq = 1`, `DELETE FROM audit_log WHERE seq = 1`, `TRUNCATE audit_log`} {
@@ -85,6 +88,7 @@ func TestAuditAppendOnly(t *testing.T) {
 }
 
 func TestAuditVerifyFindsTamperedRow(t *testing.T) {
+	t.Parallel()
 	d := pgtest.NewDB(t)
 	l := chain(t, d, 5)
 	tamper(t, d, `UPDATE audit_log SET object_id = 99 WHERE seq = 3`)
@@ -93,6 +97,7 @@ func TestAuditVerifyFindsTamperedRow(t *testing.T) {
 }
 
 func TestAuditVerifyFindsDeletedRow(t *testing.T) {
+	t.Parallel()
 	d := pgtest.NewDB(t)
 	l := chain(t, d, 5)
 	tamper(t, d, `DELETE FROM audit_log WHERE seq = 3`)
@@ -102,6 +107,7 @@ func TestAuditVerifyFindsDeletedRow(t *testing.T) {
 }
 
 func TestAuditVerifyFindsReplacedRow(t *testing.T) {
+	t.Parallel()
 	d := pgtest.NewDB(t)
 	l := chain(t, d, 4)
 	// Re-hashing a row without the key is impossible; swapping in a row's
@@ -112,6 +118,7 @@ func TestAuditVerifyFindsReplacedRow(t *testing.T) {
 }
 
 func TestAuditCheckHeadCatchesCutTail(t *testing.T) {
+	t.Parallel()
 	d := pgtest.NewDB(t)
 	l := chain(t, d, 5)
 	head, err := l.Verify(context.Background(), d)
@@ -135,6 +142,7 @@ func TestAuditCheckHeadCatchesCutTail(t *testing.T) {
 }
 
 func TestAuditList(t *testing.T) {
+	t.Parallel()
 	d := pgtest.NewDB(t)
 	ctx := context.Background()
 	l := audit.New(key)
@@ -153,8 +161,8 @@ func TestAuditList(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(all.Items) != 8 || all.Next != 0 || all.Items[0].Seq != 8 {
-		t.Fatalf("clinic 1: %d items, next %d", len(all.Items), all.Next)
+	if len(all.Items) != 8 || all.Next != "" || all.Items[0].Seq != 8 {
+		t.Fatalf("clinic 1: %d items, next %q", len(all.Items), all.Next)
 	}
 	// Pages of 3, newest first, without overlap.
 	var seen []int64
@@ -167,10 +175,12 @@ func TestAuditList(t *testing.T) {
 		for _, it := range p.Items {
 			seen = append(seen, it.Seq)
 		}
-		if p.Next == 0 {
+		if p.Next == "" {
 			break
 		}
-		f.After = p.Next
+		if f.After, err = paging.DecodeID(p.Next); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if len(seen) != 8 || seen[0] != 8 || seen[7] != 1 {
 		t.Fatalf("pages: %v", seen)
@@ -220,6 +230,7 @@ func logWithin(d *sqlx.DB, l *audit.Logger, clinic int64, wait time.Duration) er
 // events; a second append of clinic A waits for it, which is what keeps
 // A's chain a chain.
 func TestAuditClinicsDoNotWaitOnEachOther(t *testing.T) {
+	t.Parallel()
 	d := pgtest.NewDB(t)
 	l := audit.New(key)
 	txA := appendIn(t, d, l, 1)
@@ -263,6 +274,7 @@ func TestAuditClinicsDoNotWaitOnEachOther(t *testing.T) {
 // Many appends at once, to several chains: every chain verifies, with its
 // positions dense and in order.
 func TestAuditConcurrentAppendsVerify(t *testing.T) {
+	t.Parallel()
 	d := pgtest.NewDB(t)
 	l := audit.New(key)
 	errs := make(chan error, 8)
@@ -312,6 +324,7 @@ func chains(t *testing.T, d *sqlx.DB) *audit.Logger {
 
 // Every kind of change to any chain is caught, and named.
 func TestAuditVerifyCatchesTamperingInEveryChain(t *testing.T) {
+	t.Parallel()
 	// seq of chain c's position p, in the interleaved order chains writes:
 	// clinic 1 at 1, 4, 7, 10; clinic 2 at 2, 5, 8, 11; installation at 3, 6, 9, 12.
 	seqOf := func(c, p int64) int64 { return 3*(p-1) + map[int64]int64{1: 1, 2: 2, 0: 3}[c] }
@@ -344,6 +357,7 @@ func TestAuditVerifyCatchesTamperingInEveryChain(t *testing.T) {
 			{"made legacy", `UPDATE audit_log SET chain = NULL, chain_seq = NULL WHERE seq = ` + at(1), seqOf(c, 1), ""},
 		} {
 			t.Run(fmt.Sprintf("chain %d %s", c, tc.name), func(t *testing.T) {
+				t.Parallel() // a database of its own
 				d := pgtest.NewDB(t)
 				l := chains(t, d)
 				if _, err := l.Verify(context.Background(), d); err != nil {
@@ -368,8 +382,10 @@ func TestAuditVerifyCatchesTamperingInEveryChain(t *testing.T) {
 // Cutting the end of any one chain, or a whole chain, leaves chains that
 // verify; the head kept elsewhere catches it.
 func TestAuditCheckHeadCatchesAnyCutChain(t *testing.T) {
+	t.Parallel()
 	for _, cut := range []string{`chain = 1 AND chain_seq = 4`, `chain = 2 AND chain_seq >= 3`, `chain = 0`} {
 		t.Run(cut, func(t *testing.T) {
+			t.Parallel() // a database of its own
 			d := pgtest.NewDB(t)
 			l := chains(t, d)
 			head, err := l.Verify(context.Background(), d)
@@ -407,6 +423,7 @@ func TestAuditCheckHeadCatchesAnyCutChain(t *testing.T) {
 // previous release's append waits for open appends (it takes the
 // installation lock exclusively; new appends hold it shared).
 func TestAuditLegacyChainBeforeAndDuringUpgrade(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	setup := func(t *testing.T) (*sqlx.DB, *audit.Logger) {
 		d := pgtest.NewDB(t)

@@ -12,6 +12,7 @@ import (
 // LogMany writes the same chain as Log would event by event: it verifies,
 // continues the chain before it and is continued by the next Log.
 func TestAuditLogManyKeepsTheChain(t *testing.T) {
+	t.Parallel()
 	d := pgtest.NewDB(t)
 	l := chain(t, d, 2)
 	ctx := context.Background()
@@ -45,6 +46,7 @@ func TestAuditLogManyKeepsTheChain(t *testing.T) {
 // LogMany over several clinics appends each clinic's events to its own
 // chain, in order, and the trail verifies.
 func TestAuditLogManyAcrossClinics(t *testing.T) {
+	t.Parallel()
 	d := pgtest.NewDB(t)
 	l := chain(t, d, 1)
 	ctx := context.Background()

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/mend-clinic/mend/internal/paging"
 )
 
 // Filter narrows an audit listing. Zero values do not filter.
@@ -18,15 +20,9 @@ type Filter struct {
 	// the couple's label, case-insensitive (LIKE's wildcards are literal).
 	Person, Couple string
 	From, To       time.Time // From inclusive, To exclusive
-	Limit          int       // default DefaultLimit, at most MaxLimit
-	After          int64     // keyset cursor: rows with seq < After
+	Limit          int       // default paging.Default, at most paging.Max
+	After          int64     // keyset position: rows with seq < After
 }
-
-// Listing limits.
-const (
-	DefaultLimit = 50
-	MaxLimit     = 200
-)
 
 // Item is one audit row as shown to an admin: ids and actions, no content.
 type Item struct {
@@ -44,21 +40,16 @@ type Item struct {
 	IP          string  `db:"ip" json:"ip"`
 }
 
-// Page is one page of a listing, newest first; Next is the cursor for the
-// following (older) page, 0 when there is none.
-type Page struct {
-	Items []Item `json:"items"`
-	Next  int64  `json:"next,omitempty"`
-}
-
 // List returns one clinic's audit rows, newest first, keyset-paginated on
 // seq (the (clinic_id, seq), (clinic_id, actor_id, seq) and
 // (clinic_id, couple_id, seq) indexes serve it).
-func List(ctx context.Context, q sqlx.QueryerContext, clinicID int64, f Filter) (Page, error) {
+// The page's Next is the one opaque cursor (paging.EncodeID of the last
+// seq shown); paging.DecodeID gives the After of the next call.
+func List(ctx context.Context, q sqlx.QueryerContext, clinicID int64, f Filter) (paging.Page[Item], error) {
 	if f.Limit <= 0 {
-		f.Limit = DefaultLimit
+		f.Limit = paging.Default
 	}
-	f.Limit = min(f.Limit, MaxLimit)
+	f.Limit = min(f.Limit, paging.Max)
 	args := []any{clinicID}
 	where := "a.clinic_id = $1"
 	add := func(cond string, v any) {
@@ -98,12 +89,12 @@ func List(ctx context.Context, q sqlx.QueryerContext, clinicID int64, f Filter) 
 		LEFT JOIN couples c ON c.id = a.couple_id AND c.clinic_id = a.clinic_id
 		WHERE `+where+` ORDER BY a.seq DESC LIMIT $`+strconv.Itoa(len(args)), args...)
 	if err != nil {
-		return Page{}, err
+		return paging.Page[Item]{}, err
 	}
-	p := Page{Items: items}
+	p := paging.Page[Item]{Items: items}
 	if len(items) > f.Limit {
 		p.Items = items[:f.Limit]
-		p.Next = p.Items[f.Limit-1].Seq
+		p.Next = paging.EncodeID(p.Items[f.Limit-1].Seq)
 	}
 	return p, nil
 }

@@ -103,9 +103,6 @@ func decodeCursor(s string) (cursor, error) {
 	return c, nil
 }
 
-// ParseLimit reads a ?limit= value by the rule every list follows.
-func ParseLimit(v string) (int, error) { return paging.ParseLimit(v) }
-
 // escapeLike escapes LIKE wildcards in user input (the escape is backslash).
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)

@@ -17,19 +17,6 @@ import (
 	"github.com/mend-clinic/mend/internal/pgtest"
 )
 
-func TestParseLimit(t *testing.T) {
-	for in, want := range map[string]int{"": 50, "1": 1, "200": 200} {
-		if n, err := clinic.ParseLimit(in); err != nil || n != want {
-			t.Errorf("ParseLimit(%q) = %d, %v", in, n, err)
-		}
-	}
-	for _, in := range []string{"0", "201", "-1", "x", "1e3"} {
-		if _, err := clinic.ParseLimit(in); !apperr.Is(err, apperr.BadRequest) {
-			t.Errorf("ParseLimit(%q) err = %v", in, err)
-		}
-	}
-}
-
 func TestListQueryEscapesAndCursor(t *testing.T) {
 	a := actor.Actor{ClinicID: 1}
 	q, args, _, err := clinic.ListQuery(a, clinic.CoupleFilter{Q: `50%_off\`})

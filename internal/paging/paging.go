@@ -59,6 +59,30 @@ func DecodeCursor(s string, v any) error {
 	return nil
 }
 
+// idPos is the position in a list ordered by one id (or sequence number).
+type idPos struct {
+	I int64 `json:"i"`
+}
+
+// EncodeID writes the ?after= cursor of a list ordered by one id: the id
+// of the last item shown.
+func EncodeID(id int64) string { return EncodeCursor(idPos{I: id}) }
+
+// DecodeID reads a cursor written by EncodeID; "" is the first page (0).
+func DecodeID(s string) (int64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	var p idPos
+	if err := DecodeCursor(s, &p); err != nil {
+		return 0, err
+	}
+	if p.I <= 0 {
+		return 0, ErrBadCursor
+	}
+	return p.I, nil
+}
+
 // cleanText reports whether every string (and key) in a decoded JSON value
 // is text PostgreSQL accepts.
 func cleanText(v any) bool {

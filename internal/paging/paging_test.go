@@ -43,3 +43,19 @@ func TestDecodeCursorRefusesWhatPostgresCannotTake(t *testing.T) {
 		}
 	}
 }
+
+// A list ordered by one id continues from an opaque cursor too: a raw
+// number, a cursor of another list or one without an id is refused.
+func TestIDCursorIsOpaqueAndChecked(t *testing.T) {
+	if id, err := DecodeID(EncodeID(42)); err != nil || id != 42 {
+		t.Fatalf("round trip: %d %v", id, err)
+	}
+	if id, err := DecodeID(""); err != nil || id != 0 {
+		t.Fatalf("first page: %d %v", id, err)
+	}
+	for _, bad := range []string{"42", EncodeID(0), EncodeID(-3), EncodeCursor(map[string]any{"l": "x"}), "eyJpIjoiXHUwMDAwIn0"} {
+		if _, err := DecodeID(bad); err != ErrBadCursor {
+			t.Errorf("%q: %v, want ErrBadCursor", bad, err)
+		}
+	}
+}

@@ -98,10 +98,8 @@ func (s *Server) apiListAssignments(c echo.Context) error {
 			return apperr.New(apperr.BadRequest, "couple_id must be a number.")
 		}
 	}
-	if v := c.QueryParam("after"); v != "" {
-		if f.After, err = strconv.ParseInt(v, 10, 64); err != nil || f.After <= 0 {
-			return apperr.New(apperr.BadRequest, "after must be the next value of a previous page.")
-		}
+	if f.After, err = paging.DecodeID(c.QueryParam("after")); err != nil {
+		return err
 	}
 	items, err := s.Assignments.List(c.Request().Context(), mustActor(c), f)
 	if err != nil {
@@ -110,7 +108,7 @@ func (s *Server) apiListAssignments(c echo.Context) error {
 	out := paging.Page[assignment.Summary]{Items: items}
 	if len(items) > limit {
 		out.Items = items[:limit]
-		out.Next = strconv.FormatInt(items[limit-1].ID, 10)
+		out.Next = paging.EncodeID(items[limit-1].ID)
 	}
 	return c.JSON(http.StatusOK, out)
 }

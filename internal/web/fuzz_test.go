@@ -12,9 +12,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/mend-clinic/mend/internal/apptest"
-	"github.com/mend-clinic/mend/internal/audit"
 	"github.com/mend-clinic/mend/internal/clinic"
 	"github.com/mend-clinic/mend/internal/library"
+	"github.com/mend-clinic/mend/internal/paging"
 	"github.com/mend-clinic/mend/internal/web"
 )
 
@@ -58,7 +58,7 @@ func FuzzAuditFilter(f *testing.F) {
 		if fl.ActorID < 0 || fl.CoupleID < 0 || fl.After < 0 {
 			t.Fatalf("negative id from %q: %+v", q, fl)
 		}
-		if fl.Limit < 0 || fl.Limit > audit.MaxLimit {
+		if fl.Limit < 0 || fl.Limit > paging.Max {
 			t.Fatalf("limit %d from %q", fl.Limit, q)
 		}
 		if len(fl.Action) > 100 || strings.ContainsRune(fl.Action, 0) {

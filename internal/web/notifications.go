@@ -2,11 +2,9 @@ package web
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/mend-clinic/mend/internal/apperr"
 	"github.com/mend-clinic/mend/internal/notify"
 	"github.com/mend-clinic/mend/internal/paging"
 )
@@ -28,28 +26,15 @@ func (s *Server) notificationAPIRoutes() []route {
 	}
 }
 
-// before reads ?before=ID, the page cursor of the notification lists.
-func before(c echo.Context) (int64, error) {
-	v := c.QueryParam("before")
-	if v == "" {
-		return 0, nil
-	}
-	id, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || id <= 0 {
-		return 0, apperr.New(apperr.BadRequest, "before must be a notification id from a previous page.")
-	}
-	return id, nil
-}
-
 type notificationPage struct {
 	Items  []notify.Item
 	Unread int
-	Next   int64 // the ?before= of the next page (0: none)
+	Next   string // the ?after= cursor of the next (older) page, "" on the last
 }
 
 func (s *Server) loadNotifications(c echo.Context) (notificationPage, error) {
 	var p notificationPage
-	b, err := before(c)
+	b, err := paging.DecodeID(c.QueryParam("after"))
 	if err != nil {
 		return p, err
 	}
@@ -64,7 +49,7 @@ func (s *Server) loadNotifications(c echo.Context) (notificationPage, error) {
 	}
 	if len(items) > limit {
 		items = items[:limit]
-		p.Next = items[limit-1].ID
+		p.Next = paging.EncodeID(items[limit-1].ID)
 	}
 	p.Items = items
 	p.Unread, err = s.Notify.Unread(ctx, a)
@@ -100,17 +85,25 @@ func (s *Server) readAllNotifications(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/notifications")
 }
 
-// apiNotifications lists "What's new": {"items": [...], "unread": n, "next": id|null}.
+// apiNotifications lists "What's new" in the one list shape, with the
+// unread count: {"items": [...], "unread": n, "next": cursor|null}.
 func (s *Server) apiNotifications(c echo.Context) error {
 	p, err := s.loadNotifications(c)
 	if err != nil {
 		return err
 	}
-	var next *int64
-	if p.Next != 0 {
-		next = &p.Next
+	out := struct {
+		Items  []notify.Item `json:"items"`
+		Unread int           `json:"unread"`
+		Next   *string       `json:"next"`
+	}{Items: p.Items, Unread: p.Unread}
+	if out.Items == nil {
+		out.Items = []notify.Item{}
 	}
-	return c.JSON(http.StatusOK, map[string]any{"items": p.Items, "unread": p.Unread, "next": next})
+	if p.Next != "" {
+		out.Next = &p.Next
+	}
+	return c.JSON(http.StatusOK, out)
 }
 
 // apiReadNotification marks one read and returns it (with its link).

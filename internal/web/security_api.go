@@ -10,6 +10,7 @@ import (
 
 	"github.com/mend-clinic/mend/internal/apperr"
 	"github.com/mend-clinic/mend/internal/audit"
+	"github.com/mend-clinic/mend/internal/paging"
 	"github.com/mend-clinic/mend/internal/tz"
 )
 
@@ -50,7 +51,10 @@ func parseAuditFilter(c echo.Context, loc *time.Location) (audit.Filter, map[str
 	}
 	f.ActorID = id("actor")
 	f.CoupleID = id("couple_id")
-	f.After = id("after")
+	var err error
+	if f.After, err = paging.DecodeID(c.QueryParam("after")); err != nil {
+		bad["after"] = "Use the link to the older page, or start again from the first page."
+	}
 	f.From = day("from", false)
 	f.To = day("to", true)
 	f.Action = strings.TrimSpace(c.QueryParam("action"))
@@ -68,13 +72,8 @@ func parseAuditFilter(c echo.Context, loc *time.Location) (audit.Filter, map[str
 	}
 	f.Person = name("person")
 	f.Couple = name("couple")
-	if v := strings.TrimSpace(c.QueryParam("limit")); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > audit.MaxLimit {
-			bad["limit"] = "Must be between 1 and " + strconv.Itoa(audit.MaxLimit) + "."
-		} else {
-			f.Limit = n
-		}
+	if f.Limit, err = paging.ParseLimit(strings.TrimSpace(c.QueryParam("limit"))); err != nil {
+		bad["limit"] = "Must be between 1 and " + strconv.Itoa(paging.Max) + "."
 	}
 	return f, bad
 }

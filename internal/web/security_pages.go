@@ -16,6 +16,7 @@ import (
 	"github.com/mend-clinic/mend/internal/actor"
 	"github.com/mend-clinic/mend/internal/apperr"
 	"github.com/mend-clinic/mend/internal/audit"
+	"github.com/mend-clinic/mend/internal/paging"
 	"github.com/mend-clinic/mend/internal/security"
 )
 
@@ -43,7 +44,7 @@ func (s *Server) auditPage(c echo.Context) error {
 	}
 	p := page{Title: "Audit trail", Form: form, Errors: bad}
 	status := http.StatusOK
-	var list audit.Page
+	var list paging.Page[audit.Item]
 	if len(bad) > 0 {
 		status = http.StatusBadRequest
 		p.Error = "Please correct the highlighted filters."
@@ -56,17 +57,17 @@ func (s *Server) auditPage(c echo.Context) error {
 		}
 	}
 	older := ""
-	if list.Next != 0 {
+	if list.Next != "" {
 		q := url.Values{}
 		for k, v := range form {
 			if v != "" {
 				q.Set(k, v)
 			}
 		}
-		if f.Limit != 0 {
+		if f.Limit != paging.Default {
 			q.Set("limit", strconv.Itoa(f.Limit))
 		}
-		q.Set("after", strconv.FormatInt(list.Next, 10))
+		q.Set("after", list.Next)
 		older = "/admin/audit?" + q.Encode()
 	}
 	export := url.Values{}
@@ -97,7 +98,7 @@ func (s *Server) auditCSV(c echo.Context) error {
 	if len(bad) > 0 {
 		return &apperr.Error{Code: apperr.BadRequest, Message: "Some filters are malformed: correct them on the audit page.", Fields: bad}
 	}
-	f.Limit = audit.MaxLimit
+	f.Limit = paging.Max
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
 	h.Set(echo.HeaderContentDisposition, `attachment; filename="audit-trail.csv"`)
@@ -128,10 +129,10 @@ func (s *Server) auditCSV(c echo.Context) error {
 				id(it.ActorID), str(it.ActorName), it.Action, it.ObjectType, id(it.ObjectID), id(it.CoupleID), str(it.CoupleLabel), it.RequestID, it.IP}))
 		}
 		n += len(list.Items)
-		if list.Next == 0 {
+		if list.Next == "" {
 			break
 		}
-		f.After = list.Next
+		f.After = list.Items[len(list.Items)-1].Seq
 	}
 	w.Flush()
 	if err := w.Error(); err != nil {

@@ -27,7 +27,7 @@ func TestWhatsNewTellsOnlyThoseConcerned(t *testing.T) {
 			Read bool
 		}
 		Unread int
-		Next   *int64
+		Next   *string
 	}
 	mustOK(t, alex.Do("GET", "/api/v1/notifications", nil, &list))
 	if len(list.Items) != 1 || list.Unread != 1 || list.Items[0].Text != "Cora gave you something new: Apology letter" {
@@ -87,11 +87,11 @@ func TestWhatsNewTellsOnlyThoseConcerned(t *testing.T) {
 	if len(list.Items) != 1 || list.Next == nil {
 		t.Fatalf("page 1: %+v", list)
 	}
-	mustOK(t, alex.Do("GET", fmt.Sprintf("/api/v1/notifications?limit=1&before=%d", *list.Next), nil, &list))
+	mustOK(t, alex.Do("GET", "/api/v1/notifications?limit=1&after="+url.QueryEscape(*list.Next), nil, &list))
 	if len(list.Items) != 1 || !strings.Contains(list.Items[0].Text, "Apology letter") {
 		t.Errorf("page 2: %+v", list)
 	}
-	if r := alex.Do("GET", "/api/v1/notifications?before=abc", nil, nil); r.Status != 400 {
+	if r := alex.Do("GET", "/api/v1/notifications?after=abc", nil, nil); r.Status != 400 {
 		t.Errorf("bad cursor: %d", r.Status)
 	}
 	if r := ab.Post("/notifications/read-all", url.Values{}, "/notifications"); r.Status != 303 {
