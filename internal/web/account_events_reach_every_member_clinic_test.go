@@ -10,6 +10,7 @@ import (
 // Failures and recovery codes of a known account reach the admins of
 // every clinic it belongs to; unknown emails stay installation-level.
 func TestAccountEventsVisibleToMemberClinics(t *testing.T) {
+	t.Parallel()
 	app, a, b := setup(t)
 	var cora int64
 	app.DB.Get(&cora, `SELECT id FROM users WHERE email = 'coun@a.test'`)

@@ -14,6 +14,7 @@ import (
 // "Forgot password?" answers the same whether or not the address has an
 // account, mails only a real one, and is throttled like a sign-in.
 func TestForgotPasswordAnswersTheSameForEveryAddress(t *testing.T) {
+	t.Parallel()
 	p := practiceOn(t, apptest.NewWithMail(t))
 	app := p.app
 	known := app.Browser().Post("/forgot-password", url.Values{"email": {"alex@h.test"}}, "/forgot-password")
@@ -59,6 +60,7 @@ var csrfValue = regexp.MustCompile(`name="csrf_token" value="[^"]+"`)
 // audit trail, the person is mailed about the new sign-in, and their next
 // sign-in with the password says "your clinic reset your password".
 func TestSignInAfterClinicResetIsTold(t *testing.T) {
+	t.Parallel()
 	p := practiceOn(t, apptest.NewWithMail(t))
 	app := p.app
 	ada := app.Login("ada@h.test")
@@ -105,6 +107,7 @@ func TestSignInAfterClinicResetIsTold(t *testing.T) {
 // A person who forgot their password gets a link by mail, chooses a new
 // password in the browser and is signed in.
 func TestBrowserForgotPasswordMailResetSignIn(t *testing.T) {
+	t.Parallel()
 	p := practiceOn(t, apptest.NewWithMail(t))
 	app := p.app
 	ctx := apptest.Chrome(t)

@@ -12,6 +12,7 @@ import (
 // An admin creates a couple in the browser, copies partner A's invitation
 // link, and the partner accepts it and lands on the client home.
 func TestBrowserCoupleInvitationAccepted(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	app := p.app
 	ctx := apptest.Chrome(t)
@@ -55,6 +56,7 @@ func TestBrowserCoupleInvitationAccepted(t *testing.T) {
 // A counselor builds a custom template with three field types in the form
 // builder (no JavaScript needed) and previews it.
 func TestBrowserBuildTemplateAndPreview(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	app := p.app
 	ctx := apptest.Chrome(t)

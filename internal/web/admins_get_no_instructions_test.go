@@ -30,6 +30,7 @@ func (p *practice) submitLetter(t *testing.T, alex *apptest.API, rid int64) {
 // gets statuses and dates only, in the API detail and list, the assignment
 // page and the couple page's timeline.
 func TestAdminsGetNoInstructionsHTTP(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	cora, alex, ada := p.app.Login("cora@h.test"), p.app.Login("alex@h.test"), p.app.Login("ada@h.test")
 	const secret = "Name the affair with Sam plainly."

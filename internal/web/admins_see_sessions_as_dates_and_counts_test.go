@@ -12,6 +12,7 @@ import (
 // more; the counselor's caseload and home show the next session and the
 // day's and week's sessions with their prep pages.
 func TestAdminsSeeSessionsAsDatesAndCounts(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	app := p.app
 	cora := app.Login("cora@h.test")

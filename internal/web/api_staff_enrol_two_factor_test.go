@@ -13,6 +13,7 @@ import (
 // Staff who use only the API can enrol in two-factor sign-in through it
 // when their clinic requires it: everything else answers 403 saying how.
 func TestAPIOnlyStaffEnrolTwoFactor(t *testing.T) {
+	t.Parallel()
 	app := apptest.New(t)
 	clinic := app.Clinic("Harbor")
 	app.User(clinic, "counselor", "cora@h.test", "Cora")

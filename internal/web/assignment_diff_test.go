@@ -22,6 +22,7 @@ func renderDiff(parts []diffPart) string {
 }
 
 func TestWordDiff(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ before, after, want string }{
 		{"", "", ""},
 		{"", "I am sorry.", "{+I am sorry.+}"},

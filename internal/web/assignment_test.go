@@ -97,6 +97,7 @@ var letter = map[string]any{
 }
 
 func TestAssignmentAPIStory(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	cora, alex, blair := p.app.Login("cora@h.test"), p.app.Login("alex@h.test"), p.app.Login("blair@h.test")
 	due := time.Now().Add(72 * time.Hour).UTC().Format(time.RFC3339)
@@ -220,6 +221,7 @@ func TestAssignmentAPIStory(t *testing.T) {
 }
 
 func TestAssignmentAPIScopes(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	cora := p.app.Login("cora@h.test")
 	a := p.assign(t, cora, map[string]any{"template_id": p.tpl["acknowledging-the-breach"], "mode": "each"})
@@ -313,6 +315,7 @@ func TestAssignmentAPIScopes(t *testing.T) {
 }
 
 func TestAssignmentJointAPI(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	cora, alex, blair := p.app.Login("cora@h.test"), p.app.Login("alex@h.test"), p.app.Login("blair@h.test")
 	a := p.assign(t, cora, map[string]any{"template_id": p.tpl["boundary-worksheet"], "mode": "joint"})
@@ -359,6 +362,7 @@ func TestAssignmentJointAPI(t *testing.T) {
 }
 
 func TestCheckinsSeriesAndChart(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	cora, alex, blair := p.app.Login("cora@h.test"), p.app.Login("alex@h.test"), p.app.Login("blair@h.test")
 	until := time.Now().UTC().Format(time.DateOnly)
@@ -400,6 +404,7 @@ func TestCheckinsSeriesAndChart(t *testing.T) {
 }
 
 func TestResponsePagesWithoutJS(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	cora := p.app.Login("cora@h.test")
 	a := p.assign(t, cora, map[string]any{"template_id": p.tpl["apology-letter"], "mode": "individual", "partner_id": p.partnerA})
@@ -465,6 +470,7 @@ func TestResponsePagesWithoutJS(t *testing.T) {
 }
 
 func TestCaseloadAndCounselorCounts(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	cora, alex := p.app.Login("cora@h.test"), p.app.Login("alex@h.test")
 	past := time.Now().Add(-2 * time.Hour).UTC().Format(time.RFC3339)
@@ -521,6 +527,7 @@ func TestCaseloadAndCounselorCounts(t *testing.T) {
 
 // A refused review keeps the typed comment and shows the message beside it.
 func TestReviewFormKeepsComment(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	cora, alex := p.app.Login("cora@h.test"), p.app.Login("alex@h.test")
 	a := p.assign(t, cora, map[string]any{"template_id": p.tpl["apology-letter"], "mode": "individual", "partner_id": p.partnerA})

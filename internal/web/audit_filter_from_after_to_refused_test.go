@@ -10,6 +10,7 @@ import (
 // the filter typed) instead of an empty list that looks like "nothing
 // happened". The same day as from and to is one whole day, not an error.
 func TestAuditFilterFromAfterToRefused(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	ada := p.app.Login("ada@h.test")
 	var fe struct {

@@ -17,6 +17,7 @@ import (
 // download keeps the filters, has the page's permission and scoping, and
 // defuses cells a spreadsheet would read as a formula.
 func TestAuditFiltersByNameAndExportsCSV(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	app := p.app
 	ctx := context.Background()

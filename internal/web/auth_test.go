@@ -22,6 +22,7 @@ func setup(t *testing.T) (*apptest.App, int64, int64) {
 }
 
 func TestLoginPagesPerRole(t *testing.T) {
+	t.Parallel()
 	app, _, _ := setup(t)
 	for _, c := range []struct{ email, want string }{
 		{"admin@a.test", "Your practice"},
@@ -44,6 +45,7 @@ func TestLoginPagesPerRole(t *testing.T) {
 }
 
 func TestLoginFailureRevealsNothing(t *testing.T) {
+	t.Parallel()
 	app, _, _ := setup(t)
 	b := app.Browser()
 	wrongPw := b.Post("/login", url.Values{"email": {"admin@a.test"}, "password": {"not the password!"}}, "/login")
@@ -66,6 +68,7 @@ func TestLoginFailureRevealsNothing(t *testing.T) {
 }
 
 func TestCSRFRequired(t *testing.T) {
+	t.Parallel()
 	app, _, _ := setup(t)
 	b := app.Browser()
 	// A login without a token is refused.
@@ -92,6 +95,7 @@ func TestCSRFRequired(t *testing.T) {
 }
 
 func TestSessionFixationAndExpiry(t *testing.T) {
+	t.Parallel()
 	app, _, _ := setup(t)
 	b := app.Browser()
 	b.Get("/login")
@@ -110,6 +114,7 @@ func TestSessionFixationAndExpiry(t *testing.T) {
 }
 
 func TestRevokedEverywhere(t *testing.T) {
+	t.Parallel()
 	app, _, _ := setup(t)
 	b := app.Browser()
 	b.Login("coun@a.test")
@@ -133,6 +138,7 @@ func cookie(b *apptest.Browser, u *url.URL) string {
 }
 
 func TestAPIAuth(t *testing.T) {
+	t.Parallel()
 	app, a, b := setup(t)
 	c := app.API()
 	var bad map[string]string
@@ -187,6 +193,7 @@ func TestAPIAuth(t *testing.T) {
 }
 
 func TestMultiClinicPicker(t *testing.T) {
+	t.Parallel()
 	app, a, b := setup(t)
 	var uid int64
 	app.DB.Get(&uid, `SELECT id FROM users WHERE email = 'coun@a.test'`)
@@ -217,6 +224,7 @@ func TestMultiClinicPicker(t *testing.T) {
 }
 
 func TestHealthzHeadersAndLimits(t *testing.T) {
+	t.Parallel()
 	app, _, _ := setup(t)
 	c := app.API()
 	if r := c.Do("GET", "/healthz", nil, nil); r.Status != 200 || !strings.Contains(r.Body, "ok") {
@@ -247,6 +255,7 @@ func TestHealthzHeadersAndLimits(t *testing.T) {
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 func TestLoginEmptyFields(t *testing.T) {
+	t.Parallel()
 	app, _, _ := setup(t)
 	r := app.Browser().Post("/login", url.Values{"email": {"admin@a.test"}, "password": {""}}, "/login")
 	if r.Status != 422 || !strings.Contains(r.Body, "Enter your password.") || !strings.Contains(r.Body, `value="admin@a.test"`) {

@@ -12,6 +12,7 @@ import (
 // The autosave endpoint: no answers in anyone's error body, and a token of
 // another session is refused.
 func TestAutosaveAnswersLeakToNoOne(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	cora, alex := p.app.Login("cora@h.test"), p.app.Login("alex@h.test")
 	a := p.assign(t, cora, map[string]any{"template_id": p.tpl["apology-letter"], "mode": "individual", "partner_id": p.partnerA})

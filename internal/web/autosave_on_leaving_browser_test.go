@@ -15,6 +15,7 @@ import (
 // Typing and leaving the page at once keeps every word: leaving sends the
 // draft right away, before the autosave delay is up.
 func TestBrowserTypingThenLeavingKeepsTheWords(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	app := p.app
 	cora := app.Login("cora@h.test")

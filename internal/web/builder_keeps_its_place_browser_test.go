@@ -13,6 +13,7 @@ import (
 // (its question focused), not at the top, and "Preview" shows the preview
 // beside the form at 1280 px, where the counselor is looking.
 func TestBrowserBuilderKeepsItsPlace(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	app := p.app
 	ctx := apptest.Chrome(t)

@@ -23,6 +23,7 @@ var feedURLRe = regexp.MustCompile(`value="(http[^"]+/calendar/[^"]+\.ics)"`)
 // is shown once; a new one kills the old URL at once, and turning it off
 // (or losing the counselor role) kills the feed.
 func TestCalendarFeedParsesAndItsOldURLDies(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	app := p.app
 	loc := p.zone(t, "America/New_York")

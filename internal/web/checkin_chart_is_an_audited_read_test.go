@@ -10,6 +10,7 @@ import (
 // The check-in chart (API and SVG) is a clinical read: audited; the other
 // partner's revealed-together line appears.
 func TestCheckinsAuditedAndRevealedHTTP(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	cora, alex, blair := p.app.Login("cora@h.test"), p.app.Login("alex@h.test"), p.app.Login("blair@h.test")
 	until := time.Now().UTC().Format(time.DateOnly)

@@ -88,7 +88,7 @@ func (s *Server) apiCouples(c echo.Context) error {
 
 // coupleFilter reads ?q=&counselor_id=&status=&limit=&after=.
 func coupleFilter(c echo.Context) (clinic.CoupleFilter, error) {
-	limit, err := clinic.ParseLimit(c.QueryParam("limit"))
+	limit, err := paging.ParseLimit(c.QueryParam("limit"))
 	if err != nil {
 		return clinic.CoupleFilter{}, err
 	}
@@ -186,7 +186,7 @@ func (s *Server) apiReissuePartner(c echo.Context) error {
 }
 
 func (s *Server) apiCounselors(c echo.Context) error {
-	limit, err := clinic.ParseLimit(c.QueryParam("limit"))
+	limit, err := paging.ParseLimit(c.QueryParam("limit"))
 	if err != nil {
 		return err
 	}

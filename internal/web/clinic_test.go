@@ -65,6 +65,7 @@ func (f *clinicFixture) createCouple(t *testing.T, api *apptest.API, label strin
 }
 
 func TestClinicCreateCoupleAPI(t *testing.T) {
+	t.Parallel()
 	f := clinicSetup(t)
 	c := f.coupleA
 	if c.Status != "active" || len(c.Partners) != 2 {
@@ -119,6 +120,7 @@ func TestClinicCreateCoupleAPI(t *testing.T) {
 }
 
 func TestClinicOtherClinicIs404(t *testing.T) {
+	t.Parallel()
 	f := clinicSetup(t)
 	b := f.coupleB
 	var invB int64
@@ -173,6 +175,7 @@ func TestClinicOtherClinicIs404(t *testing.T) {
 }
 
 func TestClinicCounselorForbiddenAdminActions(t *testing.T) {
+	t.Parallel()
 	f := clinicSetup(t)
 	api := f.app.Login("coun1@a.test")
 	id := f.coupleA.ID
@@ -216,6 +219,7 @@ func TestClinicCounselorForbiddenAdminActions(t *testing.T) {
 }
 
 func TestClinicReassignedCounselorLosesAccess(t *testing.T) {
+	t.Parallel()
 	f := clinicSetup(t)
 	id := f.coupleA.ID
 	c1, c2 := f.app.Login("coun1@a.test"), f.app.Login("coun2@a.test")
@@ -282,6 +286,7 @@ func acceptAPI(app *apptest.App, token, name, pw string) (apptest.Response, stri
 }
 
 func TestClinicClientSeesOwnCoupleOnly(t *testing.T) {
+	t.Parallel()
 	f := clinicSetup(t)
 	other := f.createCouple(t, f.admin, "Second Couple", f.coun1, "s1@x.test", "s2@x.test")
 	r, tok := acceptAPI(f.app, f.coupleA.Partners[0].Invitation.Token, "Ana Rivera", apptest.Password)
@@ -309,6 +314,7 @@ func TestClinicClientSeesOwnCoupleOnly(t *testing.T) {
 }
 
 func TestClinicInvitationPageAcceptAndReplay(t *testing.T) {
+	t.Parallel()
 	f := clinicSetup(t)
 	p := f.coupleA.Partners[1]
 	path := "/invitations/" + p.Invitation.Token
@@ -358,6 +364,7 @@ func TestClinicInvitationPageAcceptAndReplay(t *testing.T) {
 }
 
 func TestClinicInvitationExpiryAndRevocation(t *testing.T) {
+	t.Parallel()
 	f := clinicSetup(t)
 	p0, p1 := f.coupleA.Partners[0], f.coupleA.Partners[1]
 	f.app.Exec(`UPDATE invitations SET expires_at = now() - interval '1 minute' WHERE partner_id = $1`, p0.ID)
@@ -425,6 +432,7 @@ func TestClinicInvitationExpiryAndRevocation(t *testing.T) {
 }
 
 func TestClinicExistingEmailGetsMembership(t *testing.T) {
+	t.Parallel()
 	f := clinicSetup(t)
 	// Bo counsels at Northside; Harbor invites him too.
 	var out struct {
@@ -526,6 +534,7 @@ func TestClinicExistingEmailGetsMembership(t *testing.T) {
 }
 
 func TestClinicCouplesListPagination(t *testing.T) {
+	t.Parallel()
 	f := clinicSetup(t)
 	f.app.Exec(`INSERT INTO couples (clinic_id, label, counselor_id, status)
 		SELECT $1, 'Pair ' || lpad(g::text, 3, '0') || CASE WHEN g % 10 = 0 THEN ' 100%_x' ELSE '' END,
@@ -629,6 +638,7 @@ func TestClinicCouplesListPagination(t *testing.T) {
 }
 
 func TestClinicDeactivateCounselor(t *testing.T) {
+	t.Parallel()
 	f := clinicSetup(t)
 	c1 := f.app.Login("coun1@a.test")
 	path := fmt.Sprintf("/api/v1/counselors/%d", f.coun1)
@@ -697,6 +707,7 @@ func TestClinicDeactivateCounselor(t *testing.T) {
 }
 
 func TestClinicCoupleStatusTransitions(t *testing.T) {
+	t.Parallel()
 	f := clinicSetup(t)
 	path := fmt.Sprintf("/api/v1/couples/%d", f.coupleA.ID)
 	patch := func(body map[string]any) (int, string) {
@@ -749,6 +760,7 @@ func TestClinicCoupleStatusTransitions(t *testing.T) {
 }
 
 func TestClinicPagesForms(t *testing.T) {
+	t.Parallel()
 	f := clinicSetup(t)
 	br := f.app.Browser()
 	br.Login("admin@a.test")
@@ -838,6 +850,7 @@ func TestClinicPagesForms(t *testing.T) {
 }
 
 func TestClinicAdminWhoCounselsSeesOwnCaseload(t *testing.T) {
+	t.Parallel()
 	f := clinicSetup(t)
 	var admin int64
 	f.app.DB.Get(&admin, `SELECT id FROM users WHERE email = 'admin@a.test'`)

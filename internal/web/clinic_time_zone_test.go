@@ -90,6 +90,7 @@ func TestClinicTimeZone(t *testing.T) {
 // bad value is refused beside the field with the rest kept; a good one is
 // saved with the two-factor rule, which still works as before.
 func TestClinicSettingsPageTimeZone(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	app := p.app
 	ada := app.Browser()

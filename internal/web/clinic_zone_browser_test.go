@@ -19,6 +19,7 @@ import (
 // in New York time, named, at desktop width and on a 390 px phone, where
 // nothing overflows sideways.
 func TestBrowserClinicZoneReachesThePartner(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	app := p.app
 	cora := app.Login("cora@h.test")

@@ -17,6 +17,7 @@ import (
 // scores, their bands and the gap, the alert is listed, nothing scrolls
 // sideways; then turns on the couple's shared chart with the form's button.
 func TestBrowserCounselorReadsCoupleTrend(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	cora, alex, blair := p.app.Login("cora@h.test"), p.app.Login("alex@h.test"), p.app.Login("blair@h.test")
 	for _, s := range [][2]int{{15, 16}, {14, 12}, {16, 11}} {

@@ -12,6 +12,7 @@ import (
 // and "Revoke link" buttons inside it, with long partner addresses: the
 // card wraps instead of letting them spill out.
 func TestBrowserCoupleCardHoldsItsButtons(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	app := p.app
 	ctx := apptest.Chrome(t)

@@ -13,6 +13,7 @@ import (
 // every admin's home as something to look at, and tells the previous
 // counselor on theirs. An ordinary reassignment needs none of it.
 func TestTakingOverACoupleIsDeliberateAndVisible(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	var ada int64
 	p.app.DB.Get(&ada, `SELECT id FROM users WHERE email = 'ada@h.test'`)

@@ -13,6 +13,7 @@ import (
 // the trail (page and API, as the admin reads them) exactly as it was.
 // Submissions, shares, reads and reviews stay audited.
 func TestDraftingIsNotAnAuditEvent(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	cora, alex, blair := p.app.Login("cora@h.test"), p.app.Login("alex@h.test"), p.app.Login("blair@h.test")
 	asg := p.assign(t, cora, map[string]any{"template_id": p.tpl["apology-letter"], "mode": "individual", "partner_id": p.partnerA})

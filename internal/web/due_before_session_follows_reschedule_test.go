@@ -28,6 +28,7 @@ type dueJSON struct {
 // unties it. Without a next session the API says so on "due", and so does
 // the form (keeping what was typed).
 func TestDueBeforeSessionFollowsReschedule(t *testing.T) {
+	t.Parallel()
 	p := practiceOn(t, apptest.NewWithMail(t))
 	app := p.app
 	loc := p.zone(t, "Europe/Berlin")

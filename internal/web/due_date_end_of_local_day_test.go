@@ -13,6 +13,7 @@ import (
 // clinic's zone, however long the day is; a date and a time is that local
 // time. 8 March and 1 November 2026 are New York's 23- and 25-hour days.
 func TestDueDatePickedAsADateIsTheEndOfThatLocalDay(t *testing.T) {
+	t.Parallel()
 	ny, _ := tz.Load("America/New_York")
 	berlin, _ := tz.Load("Europe/Berlin")
 	cases := []struct {
@@ -55,6 +56,7 @@ func TestDueDatePickedAsADateIsTheEndOfThatLocalDay(t *testing.T) {
 // The check-in chart's days are the clinic's: at 23:00 in New York on 8
 // March (04:00 UTC on the 9th) the chart ends on the 8th.
 func TestCheckinChartEndsOnTheClinicsToday(t *testing.T) {
+	t.Parallel()
 	ny, _ := tz.Load("America/New_York")
 	now := time.Date(2026, 3, 9, 3, 0, 0, 0, time.UTC)
 	series := []assignment.Series{{PartnerID: 1, Name: "Alex", Points: []assignment.Point{{Day: "2026-03-08", Trust: 6}, {Day: "2026-03-09", Trust: 9}}}}
@@ -77,6 +79,7 @@ func TestCheckinChartEndsOnTheClinicsToday(t *testing.T) {
 // The time functions convert to the zone they are given; a date column is
 // shown as its date, and an instant passed as a date is an error.
 func TestTimeFunctions(t *testing.T) {
+	t.Parallel()
 	berlin, _ := tz.Load("Europe/Berlin")
 	at := time.Date(2026, 3, 9, 3, 59, 59, 0, time.UTC) // 8 March 23:59:59 in New York
 	dt := funcs["datetime"].(func(*time.Location, time.Time) string)

@@ -13,6 +13,7 @@ import (
 // assignment's id unless duplicate_ok, and the page warns (with a link to
 // it and what was typed kept) and asks for the box to be ticked.
 func TestDuplicateRecurringWorkNeedsConfirmation(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	cora := p.app.Login("cora@h.test")
 	until := time.Now().AddDate(0, 0, 10).Format("2006-01-02")

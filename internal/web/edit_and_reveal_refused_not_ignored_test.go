@@ -13,6 +13,7 @@ import (
 // beside the field and what was typed kept. An overdue date sent back
 // unchanged (the edit form always sends it) does not block other edits.
 func TestEditRefusesPastDueDate(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	cora := p.app.Login("cora@h.test")
 	a := p.assign(t, cora, map[string]any{"template_id": p.tpl["apology-letter"], "mode": "individual", "partner_id": p.partnerA})
@@ -63,6 +64,7 @@ func TestEditRefusesPastDueDate(t *testing.T) {
 // joint) it is refused, 422 with fields.reveal from the API and the
 // message beside the box on the page (what was typed kept), not dropped.
 func TestRevealTogetherWithOnePartnerRefused(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	cora := p.app.Login("cora@h.test")
 	var fe struct{ Fields map[string]string }

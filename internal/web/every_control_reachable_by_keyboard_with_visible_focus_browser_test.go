@@ -46,6 +46,7 @@ const unreached = `[...document.querySelectorAll("a[href], button, input, select
 // reaches every control a mouse could use, each one scrolls onto the screen
 // when focused, and each shows a focus ring of 3:1 or more.
 func TestEveryControlIsReachableByKeyboardWithVisibleFocus(t *testing.T) {
+	t.Parallel()
 	app := demoPractice(t)
 	for _, role := range mainPages(t, app) {
 		for _, v := range desktopAndPhone {
@@ -54,6 +55,7 @@ func TestEveryControlIsReachableByKeyboardWithVisibleFocus(t *testing.T) {
 				name = "signed-out"
 			}
 			t.Run(name+"/"+v.name, func(t *testing.T) {
+				t.Parallel() // a tab and a session of its own; the pages are only read
 				ctx := apptest.Chrome(t)
 				do := apptest.Steps(t, ctx)
 				if role.who != "" {

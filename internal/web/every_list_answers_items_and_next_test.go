@@ -11,6 +11,7 @@ import (
 // {"items": [...], "next": "..."|null}, with [] (never null) when empty,
 // and a forged cursor is a 400 {"error": ...}, never a 500.
 func TestEveryListAnswersItemsAndNext(t *testing.T) {
+	t.Parallel()
 	app := apptest.New(t)
 	cl := app.Clinic("Harbor")
 	app.User(cl, "clinic_admin", "admin@h.test", "Admin")

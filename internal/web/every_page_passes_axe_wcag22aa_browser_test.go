@@ -182,6 +182,7 @@ func mainPages(t *testing.T, app *apptest.App) []rolePages {
 // clinic admin, at 1280 px and on a 390 px phone, passes axe-core's WCAG 2.2
 // AA rules with zero violations.
 func TestEveryMainPagePassesAxeWCAG22AA(t *testing.T) {
+	t.Parallel()
 	app := demoPractice(t)
 	src := axeSource(t)
 	pages := mainPages(t, app)
@@ -190,13 +191,14 @@ func TestEveryMainPagePassesAxeWCAG22AA(t *testing.T) {
 		if name == "" {
 			name = "signed-out"
 		}
-		t.Run(name, func(t *testing.T) {
-			ctx := apptest.Chrome(t)
-			do := apptest.Steps(t, ctx)
-			if role.who != "" {
-				signInDemo(t, ctx, app, role.who)
-			}
-			for _, v := range desktopAndPhone {
+		for _, v := range desktopAndPhone {
+			t.Run(name+"/"+v.name, func(t *testing.T) {
+				t.Parallel() // a tab and a session of its own; the pages are only read
+				ctx := apptest.Chrome(t)
+				do := apptest.Steps(t, ctx)
+				if role.who != "" {
+					signInDemo(t, ctx, app, role.who)
+				}
 				do(emulate(v))
 				for _, path := range role.paths {
 					do(chromedp.Navigate(app.URL+path), chromedp.WaitReady(`main`))
@@ -208,7 +210,7 @@ func TestEveryMainPagePassesAxeWCAG22AA(t *testing.T) {
 						t.Errorf("%s %s: %d axe violations:\n  %s", v.name, path, len(found), strings.Join(found, "\n  "))
 					}
 				}
-			}
-		})
+			})
+		}
 	}
 }

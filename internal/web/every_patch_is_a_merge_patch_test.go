@@ -35,6 +35,7 @@ func checkPatch(t *testing.T, api *apptest.API, path string, cases []patchCase) 
 // that may not, an unknown member is 422 naming it (nothing saved then),
 // and read-only members sent back from a GET are ignored.
 func TestEveryPatchIsAMergePatch(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	cora, ada := p.app.Login("cora@h.test"), p.app.Login("ada@h.test")
 

@@ -16,6 +16,7 @@ import (
 // document title. The CSP would block inline script too; this checks the
 // escaping itself (the text is shown, not parsed as markup).
 func TestBrowserHostileXSS(t *testing.T) {
+	t.Parallel()
 	f, rid, tpl := xssFixture(t)
 	app := f.app
 	ctx := apptest.Chrome(t)

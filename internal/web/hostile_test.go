@@ -44,6 +44,7 @@ func not5xx(t *testing.T, what string, r apptest.Response) {
 }
 
 func TestHostileBodyLimit(t *testing.T) {
+	t.Parallel()
 	f := newMatrixFixture(t)
 	big := strings.Repeat("x", 1<<20+1)
 	r := f.api["anon"].Do("POST", "/api/v1/auth/login", `{"email":"`+big+`","password":"x"}`, nil)
@@ -93,6 +94,7 @@ func jsonWith(v any, bad string) string {
 }
 
 func TestHostileInvalidText(t *testing.T) {
+	t.Parallel()
 	f := newMatrixFixture(t)
 	resp := "/api/v1/responses/" + f.ids["resp"]
 	type apiCase struct {
@@ -159,6 +161,7 @@ func TestHostileInvalidText(t *testing.T) {
 }
 
 func TestHostileFieldLimits(t *testing.T) {
+	t.Parallel()
 	f := newMatrixFixture(t)
 	long := func(n int) string { return strings.Repeat("é", n) } // characters, not bytes
 	draft := libDraft(long(201), "private")
@@ -282,6 +285,7 @@ func xssFixture(t *testing.T) (*matrixFixture, string, string) {
 }
 
 func TestHostileXSSEscaped(t *testing.T) {
+	t.Parallel()
 	f, rid, tpl := xssFixture(t)
 	pages := []struct{ caller, path string }{
 		{"ada", "/admin/couples"}, {"ada", "/couples/" + f.ids["xssCouple"]}, {"ada", "/admin/counselors"}, {"ada", "/admin/caseloads"},
@@ -312,6 +316,7 @@ func TestHostileXSSEscaped(t *testing.T) {
 }
 
 func TestHostileSQLMetacharacters(t *testing.T) {
+	t.Parallel()
 	f := newMatrixFixture(t)
 	// Forged cursors: a NUL inside the JSON of a well-formed cursor.
 	for _, p := range []struct{ caller, path string }{
@@ -368,6 +373,7 @@ func TestHostileSQLMetacharacters(t *testing.T) {
 }
 
 func TestHostileMassAssignment(t *testing.T) {
+	t.Parallel()
 	f := newMatrixFixture(t)
 	var otherClinic int64
 	f.app.DB.Get(&otherClinic, `SELECT id FROM clinics WHERE name = 'Northside'`)
@@ -455,6 +461,7 @@ func TestHostileMassAssignment(t *testing.T) {
 // only POST without CSRF is the one-click unsubscribe, which a mail program
 // sends with no cookie: there a bad MAC is 404 and changes nothing.
 func TestHostileCSRFEveryPagePOST(t *testing.T) {
+	t.Parallel()
 	f := newMatrixFixture(t)
 	foreign := f.csrf["carl"]
 	for _, r := range f.app.Server.Routes() {
@@ -506,6 +513,7 @@ func TestHostileCSRFEveryPagePOST(t *testing.T) {
 }
 
 func TestHostileSessionFixation(t *testing.T) {
+	t.Parallel()
 	f := newMatrixFixture(t)
 	u, _ := url.Parse(f.app.URL)
 	// TOTP sign-in: the id changes after the password step and after the code.

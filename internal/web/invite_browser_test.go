@@ -13,6 +13,7 @@ import (
 // invitation in a browser: it sends them through the normal sign-in, back
 // to the invitation, where one click adds Harbor to their account.
 func TestBrowserInviteExistingAccount(t *testing.T) {
+	t.Parallel()
 	f := clinicSetup(t)
 	app := f.app
 	path, _ := inviteBo(t, f)

@@ -34,6 +34,7 @@ var linkRe = regexp.MustCompile(`https?://[^\s"<>]+`)
 // other partner's name; multipart text + HTML; the clinic's name; one link
 // that works; one-click unsubscribe where the person may turn it off.
 func TestMailCarriesNoClinicalContent(t *testing.T) {
+	t.Parallel()
 	p := practiceOn(t, apptest.NewWithMail(t))
 	app := p.app
 	srv := app.Mail

@@ -43,6 +43,7 @@ const focusProblem = `(() => {
 // the keyboard alone (Tab, arrows, Space, Enter), and every element focused
 // on the way shows a focus ring that can be seen.
 func TestPartnerChecksInWithKeysOnly(t *testing.T) {
+	t.Parallel()
 	app := demoPractice(t)
 	checkin := demoID(t, app, `SELECT r.id FROM responses r JOIN partners p ON p.id = r.partner_id
 		JOIN assignments a ON a.id = r.assignment_id JOIN exercise_templates t ON t.id = a.template_id

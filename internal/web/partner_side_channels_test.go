@@ -23,6 +23,7 @@ import (
 // the API bodies reachable from their lists, and the ids that the hidden
 // actions create, asked for in advance.
 func TestNothingVisibleMovesBecauseOfHiddenActions(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, viewer string
 		hidden       func(t *testing.T, s *sideScene)
@@ -36,6 +37,7 @@ func TestNothingVisibleMovesBecauseOfHiddenActions(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel() // a practice of its own
 			s := newSideScene(t)
 			v := s.viewer(t, c.viewer)
 			v.reach(t) // warm up: opening pages marks feedback read, once

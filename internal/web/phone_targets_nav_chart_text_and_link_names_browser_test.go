@@ -20,6 +20,7 @@ import (
 // chart text renders at 12 px or more; every count badge says what it
 // counts; and the review queue's links name their item for screen readers.
 func TestPhoneTargetsNavChartTextAndLinkNamesStayFixed(t *testing.T) {
+	t.Parallel()
 	app := demoPractice(t)
 	checkin := demoID(t, app, `SELECT r.id FROM responses r JOIN partners p ON p.id = r.partner_id
 		JOIN assignments a ON a.id = r.assignment_id JOIN exercise_templates t ON t.id = a.template_id

@@ -10,6 +10,7 @@ import (
 // form and "only you can see this exercise" in the library; each now says
 // what it means, and the assign form's safety check says whose the answers are.
 func TestPrivateLabelsSayWhatTheyMean(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	coraB := p.browser(t, "cora@h.test")
 	form := coraB.Get(fmt.Sprintf("/couples/%d/assign", p.couple)).Body

@@ -22,8 +22,10 @@ import (
 // and the counselor opens the session's prep page from her home and finds
 // it there — with nothing wider than the screen.
 func TestBrowserScheduleAssignBeforeSessionAndPrepare(t *testing.T) {
+	t.Parallel()
 	for _, width := range []int64{1200, 390} {
 		t.Run(fmt.Sprint(width), func(t *testing.T) {
+			t.Parallel() // a practice and a tab of its own
 			p := newPractice(t)
 			app := p.app
 			loc := p.zone(t, "Europe/Berlin")

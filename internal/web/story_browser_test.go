@@ -17,6 +17,7 @@ import (
 // and a joint transparency plan; the partners write, share, revise, sign
 // and submit; the counselor reviews.
 func TestBrowserAssignmentStory(t *testing.T) {
+	t.Parallel()
 	p := newPractice(t)
 	app := p.app
 	ctx := apptest.Chrome(t)
