@@ -443,9 +443,12 @@ func (s *Service) SignedIn(ctx context.Context, a actor.Actor, u User, viaReset 
 			notice = &ResetNotice{At: r.At.Time, Clinic: r.Name.String, Zone: r.Zone.String}
 			detail["reset_notice_shown"] = true
 		}
+		// Only when there is something to clear: an ordinary sign-in
+		// writes no user row.
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET reset_mail_due = false,
 				reset_at = CASE WHEN $2 THEN NULL ELSE reset_at END,
-				reset_by_clinic = CASE WHEN $2 THEN NULL ELSE reset_by_clinic END WHERE id = $1`, u.ID, clear); err != nil {
+				reset_by_clinic = CASE WHEN $2 THEN NULL ELSE reset_by_clinic END
+				WHERE id = $1 AND (reset_mail_due OR ($2 AND (reset_at IS NOT NULL OR reset_by_clinic IS NOT NULL)))`, u.ID, clear); err != nil {
 			return err
 		}
 		a.UserID = u.ID
