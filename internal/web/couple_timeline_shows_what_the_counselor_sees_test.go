@@ -175,6 +175,17 @@ func TestCoupleTimelineShowsWhatTheCounselorSees(t *testing.T) {
 		t.Errorf("Carl's timeline page: %d, assign page: %d", a.Status, b.Status)
 	}
 
+	// An admin who also counsels, once the couple is theirs, reads it as
+	// their counselor.
+	var adaID int64
+	p.app.DB.Get(&adaID, `SELECT id FROM users WHERE email = 'ada@h.test'`)
+	p.app.Member(adaID, p.clinic, "counselor")
+	p.app.Exec(`UPDATE couples SET counselor_id = $1 WHERE id = $2`, adaID, p.couple)
+	if r := p.app.Login("ada@h.test").Do("GET", path, nil, nil); r.Status != 200 {
+		t.Errorf("the admin counselling the couple: %d %s", r.Status, r.Body)
+	}
+	p.app.Exec(`UPDATE couples SET counselor_id = (SELECT id FROM users WHERE email = 'cora@h.test') WHERE id = $1`, p.couple)
+
 	// The page: linked from the couple page, times in the viewer's zone, paged without JavaScript.
 	cb := p.browser(t, "cora@h.test")
 	if body := cb.Get(fmt.Sprintf("/couples/%d", p.couple)).Body; !strings.Contains(body, `href="`+page+`"`) {
