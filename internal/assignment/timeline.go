@@ -12,6 +12,7 @@ import (
 
 	"github.com/mend-clinic/mend/internal/actor"
 	"github.com/mend-clinic/mend/internal/apperr"
+	"github.com/mend-clinic/mend/internal/exercise"
 	"github.com/mend-clinic/mend/internal/paging"
 )
 
@@ -137,19 +138,22 @@ func (s *Service) CoupleTimeline(ctx context.Context, a actor.Actor, coupleID in
 			respIDs = append(respIDs, r.ObjectID.Int64)
 		}
 	}
-	titles := map[int64]string{}
+	type asgInfo struct {
+		ID        int64         `db:"id"`
+		Title     string        `db:"title"`
+		Mode      string        `db:"mode"`
+		PartnerID sql.NullInt64 `db:"partner_id"`
+	}
+	asgs := map[int64]asgInfo{}
 	if len(asgIDs) > 0 {
-		var list []struct {
-			ID    int64  `db:"id"`
-			Title string `db:"title"`
-		}
-		if err := s.db.SelectContext(ctx, &list, `SELECT a.id, v.title FROM assignments a
+		var list []asgInfo
+		if err := s.db.SelectContext(ctx, &list, `SELECT a.id, v.title, a.mode, a.partner_id FROM assignments a
 			JOIN template_versions v ON v.template_id = a.template_id AND v.version = a.template_version
 			WHERE a.id = ANY($1) AND a.couple_id = $2`, pq.Array(asgIDs), coupleID); err != nil {
 			return Timeline{}, err
 		}
 		for _, x := range list {
-			titles[x.ID] = x.Title
+			asgs[x.ID] = x
 		}
 	}
 	type respInfo struct {
@@ -230,7 +234,16 @@ func (s *Service) CoupleTimeline(ctx context.Context, a actor.Actor, coupleID in
 		var sigs Signatures
 		switch r.Action {
 		case "assignment.create", "assignment.cancel":
-			ev.Kind, ev.AssignmentID, ev.Title = EventAssigned, id, titles[id]
+			x := asgs[id]
+			ev.Kind, ev.AssignmentID, ev.Title = EventAssigned, id, x.Title
+			switch {
+			case x.PartnerID.Valid:
+				ev.PartnerName = acc.Names[x.PartnerID.Int64]
+			case x.Mode == string(exercise.ModeJoint):
+				ev.PartnerName = "Both partners"
+			case x.Mode != "":
+				ev.PartnerName = "Each partner"
+			}
 			if r.Action == "assignment.cancel" {
 				ev.Kind = EventWithdrawn
 			}

@@ -119,6 +119,9 @@ func TestCoupleTimelineShowsWhatTheCounselorSees(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("timeline:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+	if n := len(all.Items); all.Items[n-1].PartnerName != "Alex" || all.Items[n-8].PartnerName != "Both partners" || all.Items[3].PartnerName != "Blair" {
+		t.Errorf("whose work: %q, %q, %q", all.Items[n-1].PartnerName, all.Items[n-8].PartnerName, all.Items[3].PartnerName)
+	}
 	if all.Next != nil {
 		t.Errorf("one page of 50 has a next: %q", *all.Next)
 	}
