@@ -11,7 +11,7 @@ var allowed = map[string][]string{
 	"clinic_admin": {"home:view", "account:manage_self", "clinic:configure", "counselor:list", "counselor:invite",
 		"counselor:manage", "couple:list", "couple:create", "couple:manage", "couple:read", "invitation:manage",
 		"caseload:view_all", "assignment:read", "audit:read", "mail:manage", "session:read", "measure:read"},
-	"counselor": {"home:view", "account:manage_self", "caseload:view_own", "couple:read", "template:read", "template:write",
+	"counselor": {"home:view", "account:manage_self", "caseload:view_own", "couple:read", "couple:timeline", "template:read", "template:write",
 		"assignment:create", "assignment:read", "assignment:update", "response:read", "response:review", "review_queue:view",
 		"session:read", "session:manage", "session:prepare", "measure:read", "measure:share"},
 	"client": {"home:view", "account:manage_self", "couple:read_own", "assignment:read", "response:read", "response:write", "session:read",

@@ -318,6 +318,15 @@ func (d Draft) template(private, recurring bool) exercise.Template {
 		Private: private, Recurring: recurring, Schema: exercise.Schema{Sections: d.Sections}}
 }
 
+// fillKeys gives the draft's fields without a key one from their label
+// (exercise.Schema.FillKeys): the builder asks for none, and API clients
+// may leave it out. prev is the version being replaced.
+func (d *Draft) fillKeys(prev exercise.Schema) {
+	sch := exercise.Schema{Sections: d.Sections}
+	sch.FillKeys(prev)
+	d.Sections = sch.Sections
+}
+
 // validate checks a draft: the exercise rules plus visibility.
 func validate(d Draft, t exercise.Template) error {
 	errs := map[string]string{}
@@ -383,6 +392,7 @@ func (s *Service) Create(ctx context.Context, a actor.Actor, d Draft) (Detail, e
 	if err := s.requireCounselor(a); err != nil {
 		return Detail{}, err
 	}
+	d.fillKeys(exercise.Schema{})
 	t := d.template(false, false)
 	if err := validate(d, t); err != nil {
 		return Detail{}, err
@@ -431,6 +441,7 @@ func (s *Service) Update(ctx context.Context, a actor.Actor, id int64, d Draft) 
 			return err
 		}
 		old := cur.Exercise()
+		d.fillKeys(old.Schema)
 		t := d.template(old.Private, old.Recurring)
 		if err := validate(d, t); err != nil {
 			return err

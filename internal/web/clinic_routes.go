@@ -10,6 +10,7 @@ func (s *Server) clinicPageRoutes() []route {
 		{"POST", "/admin/couples/:id/partners/:partner_id/invitation", "invitation:manage", s.reissuePartner},
 		{"POST", "/admin/couples/:id/partners/:partner_id/password-reset", "invitation:manage", s.partnerPasswordReset},
 		{"GET", "/couples/:id", "couple:read", s.couplePage},
+		{"GET", "/couples/:id/timeline", "couple:timeline", s.coupleTimelinePage},
 		{"GET", "/admin/counselors", "counselor:list", s.counselorsPage},
 		{"POST", "/admin/counselors", "counselor:invite", s.inviteCounselor},
 		{"POST", "/admin/counselors/:id/active", "counselor:manage", s.setCounselorActive},
@@ -37,6 +38,8 @@ func (s *Server) clinicAPIRoutes() []route {
 		// the one they belong to: checked per object in clinic.Service.Couple.
 		{"GET", "/couples/:id", "couple:read|couple:read_own", s.apiCouple},
 		{"PATCH", "/couples/:id", "couple:manage", s.apiPatchCouple},
+		// The couple's own counselor only (checked in assignment.CoupleTimeline).
+		{"GET", "/couples/:id/timeline", "couple:timeline", s.apiCoupleTimeline},
 		{"POST", "/couples/:id/partners/:partner_id/invitation", "invitation:manage", s.apiReissuePartner},
 		{"POST", "/couples/:id/partners/:partner_id/password-reset", "invitation:manage", s.apiPartnerPasswordReset},
 		{"POST", "/invitations/:token/accept", public, s.apiAcceptInvitation},

@@ -170,7 +170,7 @@ func mainPages(t *testing.T, app *apptest.App) []rolePages {
 	return []rolePages{
 		{"", []string{"/login", "/forgot-password"}},
 		{"lucia@example.com", []string{"/", fmt.Sprintf("/responses/%d", checkin), "/progress", "/notifications", "/settings/notifications", "/account/security"}},
-		{"maya@harbor.example", []string{"/", "/caseload", fmt.Sprintf("/couples/%d", couple), fmt.Sprintf("/couples/%d/assign", couple),
+		{"maya@harbor.example", []string{"/", "/caseload", fmt.Sprintf("/couples/%d", couple), fmt.Sprintf("/couples/%d/timeline", couple), fmt.Sprintf("/couples/%d/assign", couple),
 			"/review", fmt.Sprintf("/responses/%d", submitted), "/library", fmt.Sprintf("/library/%d", builtin), "/library/new",
 			"/notifications", "/settings/notifications"}},
 		{"admin@harbor.example", []string{"/", "/admin/counselors", "/admin/couples", fmt.Sprintf("/admin/couples/%d", couple), "/admin/caseloads",

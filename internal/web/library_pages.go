@@ -338,19 +338,10 @@ func newBuilder() builder {
 	return b
 }
 
-// newField is an empty short-text field with a key not used yet.
+// newField is an empty short-text field. It has no key: the key comes
+// from its question when the exercise is saved (exercise.Schema.FillKeys).
 func (b *builder) newField() builderField {
-	used := map[string]bool{}
-	for _, s := range b.Sections {
-		for _, f := range s.Fields {
-			used[f.Key] = true
-		}
-	}
-	n := 1
-	for used[fmt.Sprintf("q%d", n)] {
-		n++
-	}
-	return builderField{Key: fmt.Sprintf("q%d", n), Type: string(exercise.TypeShortText)}
+	return builderField{Type: string(exercise.TypeShortText)}
 }
 
 // draft converts the builder to a library draft. Attributes that don't
@@ -471,6 +462,10 @@ func (b *builder) apply(op string) error {
 			f := b.newField()
 			b.Sections[i].Fields = append(b.Sections[i].Fields, f)
 		}
+	case "retype": // "Change type": the same form, with that type's settings
+		if _, _, ok := fld(); !ok {
+			return bad
+		}
 	case "remove_field", "move_field_up", "move_field_down":
 		i, j, ok := fld()
 		if !ok {
@@ -521,6 +516,9 @@ func (s *Server) renderBuilder(c echo.Context, status int, b builder, errs map[s
 		Audiences: audienceOptions()}
 	if showPreview && len(errs) == 0 {
 		d, _ := b.draft()
+		sch := exercise.Schema{Sections: d.Sections}
+		sch.FillKeys(exercise.Schema{}) // as saving will
+		d.Sections = sch.Sections
 		t := exercise.Template{Title: d.Title, Category: d.Category, Description: d.Description, Instructions: d.Instructions,
 			SuggestedMode: d.SuggestedMode, Audience: d.Audience, Schema: exercise.Schema{Sections: d.Sections}}
 		if fe := t.Validate(); fe != nil {

@@ -296,18 +296,19 @@ func TestLibraryVisibilityAndPermissions(t *testing.T) {
 	}
 }
 
-// builderForm is a complete builder form with two sections.
+// builderForm is a complete builder form with two sections, as a new
+// exercise posts it: no keys (they come from the questions on saving).
 func libBuilderForm() url.Values {
 	return url.Values{
 		"title": {"Evening <walk>"}, "category": {"reconnect"}, "suggested_mode": {"each"}, "audience": {""},
 		"description": {"For couples rebuilding routine."}, "instructions": {"Walk, then write.\n\nBe kind."},
 		"visibility": {"clinic"},
 		"s0.title":   {"Before"}, "s0.intro": {"Set the scene."},
-		"s0.f0.key": {"where"}, "s0.f0.type": {"short_text"}, "s0.f0.label": {"Where will you walk?"}, "s0.f0.help": {"Any place."},
+		"s0.f0.type": {"short_text"}, "s0.f0.label": {"Where will you walk?"}, "s0.f0.help": {"Any place."},
 		"s0.f0.required": {"1"}, "s0.f0.max_length": {"120"},
-		"s0.f1.key": {"mood"}, "s0.f1.type": {"single_choice"}, "s0.f1.label": {"Mood"}, "s0.f1.options": {"Calm\nTense\nHopeful"},
-		"s1.title":  {"After"},
-		"s1.f0.key": {"rate"}, "s1.f0.type": {"scale"}, "s1.f0.label": {"How was it?"}, "s1.f0.min": {"1"}, "s1.f0.max": {"10"},
+		"s0.f1.type": {"single_choice"}, "s0.f1.label": {"Mood"}, "s0.f1.options": {"Calm\nTense\nHopeful"},
+		"s1.title":   {"After"},
+		"s1.f0.type": {"scale"}, "s1.f0.label": {"How was it?"}, "s1.f0.min": {"1"}, "s1.f0.max": {"10"},
 		"s1.f0.min_label": {"Hard"}, "s1.f0.max_label": {"Lovely"},
 	}
 }
@@ -325,8 +326,9 @@ func TestLibraryBuilderWithoutJS(t *testing.T) {
 	app, _, _ := libSetup(t)
 	b := app.Browser()
 	b.Login("cora@a.test")
-	if r := b.Get("/library/new"); r.Status != 200 || !strings.Contains(r.Body, `name="s0.f0.key"`) {
-		t.Fatalf("new page: %d", r.Status)
+	if r := b.Get("/library/new"); r.Status != 200 || !strings.Contains(r.Body, `name="s0.f0.label"`) ||
+		strings.Contains(r.Body, `.key"`) || strings.Contains(r.Body, "Key (") {
+		t.Fatalf("new page: %d, or it asks for a key", r.Status)
 	}
 	keeps := func(r apptest.Response, what ...string) {
 		t.Helper()
@@ -349,13 +351,13 @@ func TestLibraryBuilderWithoutJS(t *testing.T) {
 		"Calm\nTense\nHopeful", `value="Lovely"`, `value="clinic" checked`, `value="120"`}
 
 	r := post(base, "add_field:0")
-	keeps(r, append(all, `name="s0.f2.key" type="text" value="q1"`)...)
+	keeps(r, append(all, `name="s0.f2.label" type="text" value=""`)...)
 	r = post(base, "add_section")
 	keeps(r, append(all, `name="s2.title"`)...)
 	r = post(base, "move_field_down:0:0")
-	keeps(r, append(all, `name="s0.f1.key" type="text" value="where"`, `name="s0.f0.key" type="text" value="mood"`)...)
+	keeps(r, append(all, `name="s0.f1.label" type="text" value="Where will you walk?"`, `name="s0.f0.label" type="text" value="Mood"`)...)
 	r = post(base, "move_field_down:0:1") // last field moves to the next section
-	keeps(r, `name="s1.f0.key" type="text" value="mood"`, `name="s1.f1.key" type="text" value="rate"`)
+	keeps(r, `name="s1.f0.label" type="text" value="Mood"`, `name="s1.f1.label" type="text" value="How was it?"`)
 	r = post(base, "move_section_up:1")
 	keeps(r, append(all, `name="s0.title" type="text" value="After"`)...)
 	r = post(base, "remove_field:0:1")
@@ -376,7 +378,6 @@ func TestLibraryBuilderWithoutJS(t *testing.T) {
 	bad.Set("s0.f1.options", "")
 	bad.Set("s1.f0.min", "10")
 	bad.Set("s1.f0.max", "ten")
-	bad.Set("s0.f0.key", "mood")
 	r = post(bad, "save")
 	if r.Status != 422 {
 		t.Fatalf("invalid save: %d", r.Status)
@@ -391,7 +392,7 @@ func TestLibraryBuilderWithoutJS(t *testing.T) {
 	if r.Status != 422 {
 		t.Fatalf("invalid save: %d", r.Status)
 	}
-	for _, id := range []string{`id="e-s0.f1.options"`, `id="e-s1.f0.max"`, `id="e-s0.f1.key"`, `value="Where will you walk?"`, `value="Lovely"`} {
+	for _, id := range []string{`id="e-s0.f1.options"`, `id="e-s1.f0.max"`, `value="Where will you walk?"`, `value="Lovely"`} {
 		if !strings.Contains(r.Body, id) {
 			t.Errorf("422 page lacks %s", id)
 		}
@@ -417,7 +418,13 @@ func TestLibraryBuilderWithoutJS(t *testing.T) {
 	if e.Status != 200 || !strings.Contains(e.Body, `value="Where will you walk?"`) || !strings.Contains(e.Body, "Calm\nTense\nHopeful") {
 		t.Fatalf("edit page: %d", e.Status)
 	}
+	if !strings.Contains(e.Body, `<input type="hidden" name="s0.f0.key" value="where_will_you_walk">`) {
+		t.Fatal("the edit page does not carry the saved field's key")
+	}
 	ed := libClone(base)
+	ed.Set("s0.f0.key", "where_will_you_walk") // as the edit page posts it
+	ed.Set("s0.f1.key", "mood")
+	ed.Set("s1.f0.key", "how_was_it")
 	ed.Set("s0.f0.label", "Where shall we walk?")
 	ed.Set("op", "save")
 	r2 := b.Post(edit, ed, edit)
