@@ -332,7 +332,8 @@ type responseView struct {
 	SinceSigned *sinceSigned
 	// ConflictFields compares, field by field, the text the caller typed
 	// with the newer saved one after a stale save.
-	ConflictFields []conflictField
+	ConflictFields  []conflictField
+	ConflictDiffers int // how many of ConflictFields differ
 	// PartnerFirst is the other partner's first name (joint responses).
 	PartnerFirst string
 }
@@ -444,6 +445,11 @@ func (s *Server) showResponse(c echo.Context, status int, id int64, typed map[st
 	}
 	if conflict != nil && typed != nil {
 		v.ConflictFields = conflictFields(d.Schema, conflict, typed)
+		for _, cf := range v.ConflictFields {
+			if cf.Differs {
+				v.ConflictDiffers++
+			}
+		}
 	}
 	if f, ok := c.Get("review_form").(map[string]string); ok {
 		v.ReviewComment = f["comment"]

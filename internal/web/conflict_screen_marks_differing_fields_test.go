@@ -48,6 +48,9 @@ func TestConflictScreenMarksDifferingFields(t *testing.T) {
 			t.Errorf("%s: %q, want %q (all: %v)", label, marks[label], mark, marks)
 		}
 	}
+	if !strings.Contains(r.Body, "2 of 9 answers differ from what you typed.") {
+		t.Error("no summary of how many answers differ")
+	}
 	for _, s := range []string{">Differs<", ">Same in both<", `[only in the saved text: </span>same evening.`, `[only in yours: </span>next morning.`} {
 		if !strings.Contains(fields[1], s) {
 			t.Errorf("comparison lacks %q:\n%s", s, fields[1])
