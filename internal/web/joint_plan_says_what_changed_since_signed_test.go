@@ -136,6 +136,16 @@ func TestJointPlanSaysWhatChangedSinceSigned(t *testing.T) {
 		!strings.Contains(body, "<ins><span class=\"visually-hidden\">[added: </span>") {
 		t.Fatalf("Blair's page lacks what changed since she signed:\n%s", body)
 	}
+	// The page's autosave says the same as the API.
+	alex.Do("GET", path, nil, &got)
+	alex.Do("POST", path+"/sign", map[string]any{"version": got.Response.Version}, nil)
+	form.Set("a.pause_signal", "Blue")
+	form.Del("op")
+	form.Set("version", fmt.Sprint(got.Response.Version))
+	form.Set("csrf_token", br.CSRF(page))
+	if r := br.PostRaw(page+"/autosave", form); r.Status != 200 || !strings.Contains(r.Body, `"cleared_signatures":["partner"]`) {
+		t.Fatalf("autosave: %d %s", r.Status, r.Body)
+	}
 	// Once she signs again, the panel goes.
 	alex.Do("GET", path, nil, &got)
 	blair.Do("POST", path+"/sign", map[string]any{"version": got.Response.Version}, nil)
