@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"sort"
 	"time"
 
 	"github.com/lib/pq"
@@ -33,13 +34,17 @@ type ResponseView struct {
 	SharedSubmissionID int64 `json:"shared_submission_id,omitempty"`
 	// ShareChoice is the author's last choice, which pre-sets the question
 	// at their next submission (for its author only).
-	ShareChoice bool           `json:"-"`
-	Signatures  []Signature    `json:"signatures"`
-	OccursOn    *string        `json:"occurs_on"`
-	DueAt       *time.Time     `json:"due_at"`
-	Overdue     bool           `json:"overdue"`
-	SubmittedAt *time.Time     `json:"submitted_at"`
-	Answers     map[string]any `json:"answers,omitempty"`
+	ShareChoice bool        `json:"-"`
+	Signatures  []Signature `json:"signatures"`
+	// SignedVersion is what the caller last signed of a joint response they
+	// write, with the answers changed since (see SignedText); nil when they
+	// have never signed it, and for everyone else.
+	SignedVersion *SignedText    `json:"signed_version,omitempty"`
+	OccursOn      *string        `json:"occurs_on"`
+	DueAt         *time.Time     `json:"due_at"`
+	Overdue       bool           `json:"overdue"`
+	SubmittedAt   *time.Time     `json:"submitted_at"`
+	Answers       map[string]any `json:"answers,omitempty"`
 	// AnswersFrom says which text Answers holds: "current" (the live draft)
 	// or "submitted" (the latest submitted snapshot, SubmissionID).
 	AnswersFrom  string       `json:"answers_from,omitempty"`
@@ -115,6 +120,15 @@ type Detail struct {
 // Access tells the caller's relation to the couple (for pages).
 func (d Detail) Access() (counselor, admin bool, partnerID int64) {
 	return d.access.Counselor, d.access.Admin, d.access.PartnerID
+}
+
+// OtherPartnerName is the name of the caller's partner, when the caller is
+// one of the couple ("" otherwise).
+func (d Detail) OtherPartnerName() string {
+	if d.access.PartnerID == 0 {
+		return ""
+	}
+	return d.access.Names[d.access.OtherID]
 }
 
 // detail loads an assignment the caller may know of, with its pinned
@@ -317,9 +331,10 @@ func (acc access) name(sigs []Signature) {
 	}
 }
 
-// views turns responses into what the caller may see, in at most three
+// views turns responses into what the caller may see, in at most four
 // queries whatever their number: the latest snapshots the caller reads,
-// the signatures, the feedback (when withFeedback).
+// the signatures and the caller's own signed texts (joint drafts they
+// write), the feedback (when withFeedback).
 func (s *Service) views(ctx context.Context, acc access, asg Assignment, rs []Response, withFeedback bool) ([]ResponseView, error) {
 	// Reveal together: per occurrence, are both partners' responses submitted?
 	submittedBoth := map[string]int{}
@@ -418,6 +433,17 @@ func (s *Service) views(ctx context.Context, acc access, asg Assignment, rs []Re
 			sigs[sg.ResponseID] = append(sigs[sg.ResponseID], sg)
 		}
 	}
+	signed := map[int64]*SignedText{}
+	if len(sigIDs) > 0 && acc.PartnerID != 0 {
+		var list []SignedText
+		if err := s.db.SelectContext(ctx, &list, `SELECT response_id, version, signed_at, answers FROM signed_texts
+			WHERE response_id = ANY($1) AND partner_id = $2`, pq.Array(sigIDs), acc.PartnerID); err != nil {
+			return nil, err
+		}
+		for i := range list {
+			signed[list[i].ResponseID] = &list[i]
+		}
+	}
 	feedback := map[int64][]Review{}
 	if len(fbIDs) > 0 {
 		var list []Review
@@ -447,6 +473,10 @@ func (s *Service) views(ctx context.Context, acc access, asg Assignment, rs []Re
 		if list, ok := sigs[v.ID]; ok {
 			v.Signatures = list
 		}
+		if st, ok := signed[v.ID]; ok && v.AnswersFrom == "current" {
+			st.Changed = changedKeys(st.Answers, v.Answers)
+			v.SignedVersion = st
+		}
 		acc.name(v.Signatures)
 		v.Feedback = feedback[v.ID]
 		if v.AnswersFrom == "" && !v.Mine {
@@ -460,6 +490,30 @@ func (s *Service) views(ctx context.Context, acc access, asg Assignment, rs []Re
 		}
 	}
 	return out, nil
+}
+
+// changedKeys lists the keys whose answers differ between a kept text and
+// the answers read now, sorted.
+func changedKeys(kept json.RawMessage, now map[string]any) []string {
+	var before map[string]any
+	json.Unmarshal(kept, &before)
+	out := []string{}
+	seen := map[string]bool{}
+	for _, m := range []map[string]any{before, now} {
+		for k := range m {
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			x, _ := json.Marshal(before[k])
+			y, _ := json.Marshal(now[k])
+			if string(x) != string(y) {
+				out = append(out, k)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // stateOf is the coarse state of the other partner's work from its

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"slices"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -110,7 +111,28 @@ const RevealTogetherNote = "Your counselor set this exercise to be revealed toge
 type Saved struct {
 	Version           int  `json:"version"`
 	SignaturesCleared bool `json:"signatures_cleared"`
+	// ClearedSignatures says whose signatures of a joint response this save
+	// cleared: "partner" (the other partner's), "you" (the caller's own), in
+	// that order; [] when none. Both partners see the live signatures
+	// anyway, so it tells nothing new.
+	ClearedSignatures []string `json:"cleared_signatures"`
+	// PartnerName is the other partner's name, for the page's message
+	// ("Blair will need to sign again").
+	PartnerName string `json:"-"`
 }
+
+// Whose signature a save cleared (Saved.ClearedSignatures).
+const (
+	ClearedPartner = "partner"
+	ClearedYou     = "you"
+)
+
+// PartnerCleared reports whether the save cleared the other partner's
+// signature; YouCleared, the caller's own.
+func (s Saved) PartnerCleared() bool { return slices.Contains(s.ClearedSignatures, ClearedPartner) }
+
+// YouCleared reports whether the save cleared the caller's own signature.
+func (s Saved) YouCleared() bool { return slices.Contains(s.ClearedSignatures, ClearedYou) }
 
 // SaveDraft stores answers as a draft. The save names the version it was
 // based on; a stale save is refused with the current text. Any change to a
@@ -123,7 +145,7 @@ func (s *Service) SaveDraft(ctx context.Context, a actor.Actor, id int64, answer
 // the response's pinned schema, which the save loads anyway: autosave needs
 // no FormSchema first, which would load the response and its access again.
 func (s *Service) SaveDraftFrom(ctx context.Context, a actor.Actor, id int64, read func(exercise.Schema) map[string]any, baseVersion int) (Saved, error) {
-	var out Saved
+	out := Saved{ClearedSignatures: []string{}}
 	err := db.InTx(ctx, s.db, func(tx *db.Tx) error {
 		r, asg, acc, err := s.writable(ctx, tx, a, id, true)
 		if err != nil {
@@ -132,6 +154,7 @@ func (s *Service) SaveDraftFrom(ctx context.Context, a actor.Actor, id int64, re
 		if err := editable(r, asg, acc, Today(s.now(), a.ClinicLoc())); err != nil {
 			return err
 		}
+		out.PartnerName = acc.Names[acc.OtherID]
 		if baseVersion != r.Version {
 			return stale(r)
 		}
@@ -156,12 +179,19 @@ func (s *Service) SaveDraftFrom(ctx context.Context, a actor.Actor, id int64, re
 			return nil
 		}
 		if !r.PartnerID.Valid {
-			res, err := tx.ExecContext(ctx, `DELETE FROM signatures WHERE response_id = $1`, id)
-			if err != nil {
+			// What each partner signed stays in signed_texts, so whoever
+			// signed sees what changed since.
+			var cleared []int64
+			if err := tx.SelectContext(ctx, &cleared, `DELETE FROM signatures WHERE response_id = $1 RETURNING partner_id`, id); err != nil {
 				return err
 			}
-			n, _ := res.RowsAffected()
-			out.SignaturesCleared = n > 0
+			if slices.Contains(cleared, acc.OtherID) {
+				out.ClearedSignatures = append(out.ClearedSignatures, ClearedPartner)
+			}
+			if slices.Contains(cleared, acc.PartnerID) {
+				out.ClearedSignatures = append(out.ClearedSignatures, ClearedYou)
+			}
+			out.SignaturesCleared = len(cleared) > 0
 		}
 		if err := tx.GetContext(ctx, &out.Version, `UPDATE responses SET answers = $2, version = version + 1,
 			started_at = coalesce(started_at, now()), updated_at = now() WHERE id = $1 RETURNING version`, id, js); err != nil {
@@ -296,6 +326,13 @@ func (s *Service) Sign(ctx context.Context, a actor.Actor, id int64, version int
 		// audit event. The submission keeps who signed which version, when.
 		if _, err := tx.ExecContext(ctx, `INSERT INTO signatures (response_id, partner_id, version) VALUES ($1, $2, $3)
 			ON CONFLICT (response_id, partner_id) DO UPDATE SET version = EXCLUDED.version, signed_at = now()`, id, acc.PartnerID, version); err != nil {
+			return err
+		}
+		// The text signed, kept after the next edit clears the signature:
+		// "changed since you signed" compares with it.
+		if _, err := tx.ExecContext(ctx, `INSERT INTO signed_texts (response_id, partner_id, version, answers) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (response_id, partner_id) DO UPDATE SET version = EXCLUDED.version, answers = EXCLUDED.answers, signed_at = now()`,
+			id, acc.PartnerID, version, r.Answers); err != nil {
 			return err
 		}
 		sigs, err = signaturesOf(ctx, tx, id)

@@ -210,6 +210,20 @@ type Signature struct {
 	Name string `db:"-" json:"-"`
 }
 
+// SignedText is what one partner last signed of a joint response: the
+// version and its answers, kept when a later edit clears the signature.
+// Changed lists the answers' keys that differ from the text the caller now
+// reads (sorted; [] when nothing changed). Only the signing partner gets
+// their own, and only where they read the live draft: never the
+// counselor, an admin or the other partner.
+type SignedText struct {
+	ResponseID int64           `db:"response_id" json:"-"`
+	Version    int             `db:"version" json:"version"`
+	SignedAt   time.Time       `db:"signed_at" json:"signed_at"`
+	Answers    json.RawMessage `db:"answers" json:"answers"`
+	Changed    []string        `db:"-" json:"changed_since_signed"`
+}
+
 // Signatures are the signatures a submission was submitted with, kept as
 // JSON in the snapshot (the live ones are cleared by the next edit).
 type Signatures []Signature

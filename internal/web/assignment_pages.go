@@ -327,6 +327,33 @@ type responseView struct {
 	// ShareLater explains why the author cannot share yet ("review before
 	// sharing", not accepted yet).
 	ShareLater string
+	// SinceSigned: the caller signed an earlier version of this joint
+	// response, and it changed since (nil otherwise).
+	SinceSigned *sinceSigned
+	// ConflictFields compares, field by field, the text the caller typed
+	// with the newer saved one after a stale save.
+	ConflictFields  []conflictField
+	ConflictDiffers int // how many of ConflictFields differ
+	// PartnerFirst is the other partner's first name (joint responses).
+	PartnerFirst string
+}
+
+// sinceSigned is what changed in a joint response since the caller signed
+// an earlier version: each changed answer against the signed one.
+type sinceSigned struct {
+	Version  int
+	SignedAt time.Time
+	Changed  []fieldChange
+}
+
+// conflictField is one answer after a stale save: whether the caller's
+// typed text differs from the newer saved one, and how.
+type conflictField struct {
+	Label   string
+	Differs bool
+	Words   []diffPart // saved text → the caller's, for written answers
+	Saved   string
+	Mine    string
 }
 
 // submissionChange is one submission with what changed against the one
@@ -408,6 +435,22 @@ func (s *Server) showResponse(c echo.Context, status int, id int64, typed map[st
 		}
 	}
 	v.Changes = changes(d.Schema, rv.History)
+	if rv.PartnerID == nil && rv.Mine {
+		v.PartnerFirst = firstName(d.OtherPartnerName())
+		if sv := rv.SignedVersion; sv != nil && sv.Version != rv.Version && !v.SignedBy[partner] {
+			var signed map[string]any
+			json.Unmarshal(sv.Answers, &signed)
+			v.SinceSigned = &sinceSigned{Version: sv.Version, SignedAt: sv.SignedAt, Changed: fieldChanges(d.Schema, signed, rv.Answers)}
+		}
+	}
+	if conflict != nil && typed != nil {
+		v.ConflictFields = conflictFields(d.Schema, conflict, typed)
+		for _, cf := range v.ConflictFields {
+			if cf.Differs {
+				v.ConflictDiffers++
+			}
+		}
+	}
 	if f, ok := c.Get("review_form").(map[string]string); ok {
 		v.ReviewComment = f["comment"]
 	}
@@ -435,21 +478,77 @@ func changes(sc exercise.Schema, hist []assignment.Submission) []submissionChang
 		var cur, prev map[string]any
 		json.Unmarshal(h.Answers, &cur)
 		json.Unmarshal(hist[i+1].Answers, &prev)
-		for _, f := range sc.Fields() {
-			a, _ := json.Marshal(cur[f.Key])
-			b, _ := json.Marshal(prev[f.Key])
-			if string(a) == string(b) {
-				continue
-			}
-			ch := fieldChange{Label: f.Label, Before: exercise.AnswerText(f, prev[f.Key]), After: exercise.AnswerText(f, cur[f.Key])}
-			switch f.Type {
-			case exercise.TypeLongText, exercise.TypeShortText, exercise.TypeList:
-				ch.Words = wordDiff(ch.Before, ch.After)
-			}
-			out[i].Changed = append(out[i].Changed, ch)
-		}
+		out[i].Changed = fieldChanges(sc, prev, cur)
 	}
 	return out
+}
+
+// fieldChanges compares two texts of a response field by field, in the
+// form's order: each changed answer, written answers as a word-level diff.
+func fieldChanges(sc exercise.Schema, prev, cur map[string]any) []fieldChange {
+	var out []fieldChange
+	for _, f := range sc.Fields() {
+		a, _ := json.Marshal(cur[f.Key])
+		b, _ := json.Marshal(prev[f.Key])
+		if string(a) == string(b) {
+			continue
+		}
+		ch := fieldChange{Label: f.Label, Before: exercise.AnswerText(f, prev[f.Key]), After: exercise.AnswerText(f, cur[f.Key])}
+		if wordy(f) {
+			ch.Words = wordDiff(ch.Before, ch.After)
+		}
+		out = append(out, ch)
+	}
+	return out
+}
+
+// wordy: answers compared word by word (the others as before and after).
+func wordy(f exercise.Field) bool {
+	switch f.Type {
+	case exercise.TypeLongText, exercise.TypeShortText, exercise.TypeList:
+		return true
+	}
+	return false
+}
+
+// conflictFields compares every field of the newer saved text with what
+// the caller typed, as each reads (typed answers are not cleaned yet, so
+// they are compared as the read-only view words them).
+func conflictFields(sc exercise.Schema, saved, typed map[string]any) []conflictField {
+	var out []conflictField
+	for _, f := range sc.Fields() {
+		cf := conflictField{Label: f.Label, Saved: exercise.AnswerText(f, saved[f.Key]), Mine: exercise.AnswerText(f, typed[f.Key])}
+		cf.Differs = cf.Saved != cf.Mine
+		if cf.Differs && wordy(f) {
+			cf.Words = wordDiff(cf.Saved, cf.Mine)
+		}
+		out = append(out, cf)
+	}
+	return out
+}
+
+// firstName is the first word of a partner's name, for messages
+// ("Blair will need to sign again"); "Your partner" without one.
+func firstName(name string) string {
+	if f := strings.Fields(name); len(f) > 0 {
+		return f[0]
+	}
+	return "Your partner"
+}
+
+// signAgain says whose signature a save cleared, by name: "Blair will need
+// to sign again." ("" when none was).
+func signAgain(saved assignment.Saved) string {
+	partner := firstName(saved.PartnerName)
+	switch {
+	case saved.PartnerCleared() && saved.YouCleared():
+		return partner + " will need to sign again, and so will you: the text changed since you signed."
+	case saved.PartnerCleared():
+		return partner + " will need to sign again: the text changed since they signed."
+	case saved.YouCleared():
+		return "You will need to sign again: the text changed since you signed."
+	}
+	return ""
 }
 
 // responseSnapshot shows one earlier submission of a response, read-only.
@@ -522,6 +621,9 @@ func (s *Server) responseAction(c echo.Context) error {
 		// author's last choice): a share covers the text that was shared.
 		share := c.FormValue("share") == "1"
 		if err := s.Assignments.SubmitShared(ctx, a, id, share); err != nil {
+			if ae, ok := apperr.As(err); ok && saved.SignaturesCleared {
+				ae.Message += " Your changes were saved. " + signAgain(saved)
+			}
 			return s.responseError(c, id, typed, err)
 		}
 		if share {
@@ -535,16 +637,21 @@ func (s *Server) responseAction(c echo.Context) error {
 			if ae, ok := apperr.As(err); ok && saved.Version != version {
 				ae.Message = "Your changes were saved, but not signed: " + ae.Message
 				if saved.SignaturesCleared {
-					ae.Message += " Because the text changed, earlier signatures were cleared."
+					ae.Message += " " + signAgain(saved)
 				}
 			}
 			return s.responseError(c, id, typed, err)
 		}
-		s.flash(c, "Signed. When both of you have signed this version, either of you can submit it.")
+		if saved.PartnerCleared() {
+			// Your own signature is back on the new version; theirs is not.
+			s.flash(c, "Signed your changes. "+firstName(saved.PartnerName)+" will need to sign again: the text changed since they signed.")
+		} else {
+			s.flash(c, "Signed. When both of you have signed this version, either of you can submit it.")
+		}
 	default:
 		msg := "Draft saved."
-		if saved.SignaturesCleared {
-			msg = "Draft saved. The text changed, so both of you need to sign again."
+		if note := signAgain(saved); note != "" {
+			msg += " " + note
 		}
 		s.flash(c, msg)
 	}
@@ -597,7 +704,7 @@ func (s *Server) responseAutosave(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"version": saved.Version, "saved_at": time.Now().UTC().Format(time.RFC3339),
-		"signatures_cleared": saved.SignaturesCleared})
+		"signatures_cleared": saved.SignaturesCleared, "cleared_signatures": saved.ClearedSignatures})
 }
 
 func (s *Server) responseReview(c echo.Context) error {

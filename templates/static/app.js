@@ -50,7 +50,7 @@ document.addEventListener("DOMContentLoaded", function () {
           if (version && r.data.version) version.value = r.data.version;
           var t = new Date();
           show("Saved at " + t.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) +
-            (r.data.signatures_cleared ? ". The text changed, so signatures were cleared." : "."));
+            signAgain(r.data.cleared_signatures));
           if (dirty) schedule();
         } else if (r.res.status === 409 && r.data.version) {
           // A newer version was saved by the partner: post the form the
@@ -69,6 +69,16 @@ document.addEventListener("DOMContentLoaded", function () {
         inflight = false; failed = true;
         show("Not saved: no connection. Keep this page open; it retries when you type.", true);
       });
+    }
+    // Whose signature the save cleared, by name (see signAgain in Go).
+    function signAgain(cleared) {
+      cleared = cleared || [];
+      var partner = form.getAttribute("data-partner") || "Your partner";
+      var them = cleared.indexOf("partner") >= 0, me = cleared.indexOf("you") >= 0;
+      if (them && me) return ". " + partner + " will need to sign again, and so will you.";
+      if (them) return ". " + partner + " will need to sign again.";
+      if (me) return ". You will need to sign again.";
+      return ".";
     }
     function schedule() {
       clearTimeout(timer);
