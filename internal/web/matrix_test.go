@@ -429,7 +429,8 @@ func (f *matrixFixture) send(caller, method, path string) apptest.Response {
 // digestTables are the tables a request could change.
 var digestTables = []string{"clinics", "users", "memberships", "couples", "partners", "invitations", "exercise_templates",
 	"template_versions", "assignments", "responses", "submissions", "reviews", "signatures", "user_totp", "notification_settings",
-	"couple_takeovers", "appointments", "appointment_notes", "calendar_feeds", "measure_scores", "measure_sharing", "measure_alerts"}
+	"couple_takeovers", "appointments", "appointment_notes", "calendar_feeds", "measure_scores", "measure_sharing", "measure_alerts",
+	"signed_texts"}
 
 // digestQuery reads, in one statement, each table's row count and the
 // newest transaction that wrote one of its rows (xmin): an insert or an
