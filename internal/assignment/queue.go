@@ -210,3 +210,26 @@ func (s *Service) ReviewQueueChoices(ctx context.Context, a actor.Actor) (QueueC
 		ORDER BY lower(t.title), t.id LIMIT 1000`, a.ClinicID, a.UserID)
 	return ch, err
 }
+
+// CheckQueueFilter answers what Queue answers for a filter it refuses (404
+// for an id the counselor may not filter by), before anything is done.
+func (s *Service) CheckQueueFilter(ctx context.Context, a actor.Actor, f QueueFilter) error {
+	return s.checkFilter(ctx, a, f)
+}
+
+// NextAfterReview is the item to open after the counselor decided on
+// response id (NextInQueue from its place in the queue's order).
+func (s *Service) NextAfterReview(ctx context.Context, a actor.Actor, f QueueFilter, id int64) (*QueueItem, error) {
+	var cur Cursor
+	err := s.db.QueryRowxContext(ctx, `SELECT cardinality(r.concern_fields) > 0, r.submitted_at, r.id FROM responses r
+		JOIN couples c ON c.id = r.couple_id
+		WHERE r.id = $1 AND r.clinic_id = $2 AND c.counselor_id = $3 AND r.submitted_at IS NOT NULL`, id, a.ClinicID, a.UserID).
+		Scan(&cur.Concern, &cur.At, &cur.ID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.NextInQueue(ctx, a, f, cur)
+}

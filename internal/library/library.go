@@ -440,6 +440,33 @@ func (s *Service) editable(ctx context.Context, tx *db.Tx, a actor.Actor, id int
 // draft adds no version; a visibility or needs-review change alone adds
 // none either.
 func (s *Service) Update(ctx context.Context, a actor.Actor, id int64, d Draft) (Detail, error) {
+	return s.update(ctx, a, id, func(Detail) Draft { return d })
+}
+
+// Settings are the members of a template that change without a new
+// version (PATCH); nil leaves one as it is.
+type Settings struct {
+	NeedsReview *bool
+	Visibility  *string
+}
+
+// Patch changes the settings of the caller's own template, on its current
+// version (read under the template's lock, so a concurrent new version is
+// never undone).
+func (s *Service) Patch(ctx context.Context, a actor.Actor, id int64, st Settings) (Detail, error) {
+	return s.update(ctx, a, id, func(cur Detail) Draft {
+		d := cur.Draft()
+		if st.NeedsReview != nil {
+			d.NeedsReview = st.NeedsReview
+		}
+		if st.Visibility != nil {
+			d.Visibility = *st.Visibility
+		}
+		return d
+	})
+}
+
+func (s *Service) update(ctx context.Context, a actor.Actor, id int64, draft func(cur Detail) Draft) (Detail, error) {
 	if err := s.requireCounselor(a); err != nil {
 		return Detail{}, err
 	}
@@ -448,6 +475,7 @@ func (s *Service) Update(ctx context.Context, a actor.Actor, id int64, d Draft) 
 		if err != nil {
 			return err
 		}
+		d := draft(cur)
 		old := cur.Exercise()
 		t := d.template(old.Private, old.Recurring)
 		if err := validate(d, t); err != nil {
