@@ -91,7 +91,7 @@ func (s *Service) checkFilter(ctx context.Context, a actor.Actor, f QueueFilter)
 			return err
 		}
 		if f.CoupleID != 0 && couple != f.CoupleID {
-			return apperr.Fields("That partner is not in that couple.", map[string]string{"partner": "Choose a partner of the chosen couple, or any couple."})
+			return apperr.Fields("That partner is not in that couple.", map[string]string{"partner_id": "Choose a partner of the chosen couple, or any couple."})
 		}
 	}
 	if f.TemplateID != 0 {
