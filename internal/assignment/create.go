@@ -52,6 +52,8 @@ type templateInfo struct {
 	Private  bool   `db:"private_to_counselor"`
 	Archived bool   `db:"archived"`
 	Measure  string `db:"measure"`
+	// NeedsReview is the template's setting, copied onto the assignment.
+	NeedsReview bool `db:"needs_review"`
 }
 
 // visibleTemplate is the library's visibility rule for a counselor:
@@ -79,7 +81,7 @@ func (s *Service) Create(ctx context.Context, a actor.Actor, coupleID int64, in 
 		}
 		var t templateInfo
 		err = tx.GetContext(ctx, &t, `SELECT t.id, t.current_version, v.title, t.private_to_counselor, t.archived_at IS NOT NULL AS archived,
-			coalesce(v.measure, '') AS measure FROM exercise_templates t JOIN template_versions v ON v.template_id = t.id AND v.version = t.current_version
+			coalesce(v.measure, '') AS measure, t.needs_review FROM exercise_templates t JOIN template_versions v ON v.template_id = t.id AND v.version = t.current_version
 			WHERE t.id = $1 AND `+visibleTemplate, in.TemplateID, a.ClinicID, a.UserID)
 		fields := map[string]string{}
 		if errors.Is(err, sql.ErrNoRows) {
@@ -111,10 +113,10 @@ func (s *Service) Create(ctx context.Context, a actor.Actor, coupleID int64, in 
 		}
 		var id int64
 		err = tx.GetContext(ctx, &id, `INSERT INTO assignments (clinic_id, couple_id, template_id, template_version, mode,
-			partner_id, reveal, reply_to, due_at, instructions, recur_every, recur_until, next_occurs_on, created_by, review_before_sharing)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`,
+			partner_id, reveal, reply_to, due_at, instructions, recur_every, recur_until, next_occurs_on, created_by, review_before_sharing, needs_review)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id`,
 			a.ClinicID, coupleID, t.ID, t.Version, in.Mode, partner, in.Reveal, reply, in.DueAt, in.Instructions,
-			rec.every, rec.until, rec.next, a.UserID, in.ReviewBeforeSharing)
+			rec.every, rec.until, rec.next, a.UserID, in.ReviewBeforeSharing, t.NeedsReview)
 		if err != nil {
 			return err
 		}
@@ -472,7 +474,7 @@ func (s *Service) loadForCounselor(ctx context.Context, q sqlx.QueryerContext, a
 const assignmentCols = `a.id, a.clinic_id, a.couple_id, c.label AS couple_label, c.status AS couple_status, a.template_id,
 	a.template_version, v.title AS template_title, ` + privateExpr + ` AS private_to_counselor, coalesce(v.measure, '') AS measure, a.mode,
 	a.partner_id, a.reveal, a.reply_to, a.due_at, a.instructions, a.recur_every, a.recur_until, a.status, a.review_before_sharing,
-	a.created_by, a.created_at, a.updated_at`
+	a.needs_review, a.created_by, a.created_at, a.updated_at`
 
 const assignmentFrom = ` FROM assignments a JOIN couples c ON c.id = a.couple_id
 	JOIN exercise_templates t ON t.id = a.template_id

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"strings"
-	"time"
 
 	"github.com/mend-clinic/mend/internal/actor"
 	"github.com/mend-clinic/mend/internal/apperr"
@@ -101,55 +100,4 @@ func (s *Service) Review(ctx context.Context, a actor.Actor, id int64, decision,
 		return s.audit.Log(ctx, tx, a, audit.Event{Action: "response.review", ObjectType: "response", ObjectID: id, CoupleID: r.CoupleID,
 			Detail: map[string]any{"decision": decision}})
 	})
-}
-
-// QueueItem is one response waiting for the counselor's review.
-type QueueItem struct {
-	ResponseID    int64        `db:"response_id" json:"response_id"`
-	AssignmentID  int64        `db:"assignment_id" json:"assignment_id"`
-	CoupleID      int64        `db:"couple_id" json:"couple_id"`
-	CoupleLabel   string       `db:"couple_label" json:"couple_label"`
-	TemplateTitle string       `db:"template_title" json:"template_title"`
-	PartnerName   string       `db:"partner_name" json:"partner_name"`
-	OccursOn      sql.NullTime `db:"occurs_on" json:"-"`
-	DueAt         sql.NullTime `db:"due_at" json:"-"`
-	SubmittedAt   time.Time    `db:"submitted_at" json:"submitted_at"`
-	Concern       bool         `db:"concern" json:"safety_concern"`
-	DueJSON       *time.Time   `db:"-" json:"due_at"`
-}
-
-// Cursor is a keyset position (time, id) shared by the lists here.
-type Cursor struct {
-	At time.Time
-	ID int64
-}
-
-// ReviewQueue lists submitted, unreviewed responses across the counselor's
-// caseload, oldest first: one query, keyset-paginated, served by the
-// partial index responses_review_idx per couple.
-func (s *Service) ReviewQueue(ctx context.Context, a actor.Actor, after *Cursor, limit int) ([]QueueItem, error) {
-	items := []QueueItem{}
-	q := `SELECT r.id AS response_id, r.assignment_id, r.couple_id, c.label AS couple_label, v.title AS template_title,
-			coalesce(p.name, 'Both partners') AS partner_name, r.occurs_on, r.due_at, r.submitted_at,
-			cardinality(r.concern_fields) > 0 AS concern
-		FROM couples c
-		JOIN responses r ON r.couple_id = c.id AND r.status = 'submitted'
-		JOIN assignments a ON a.id = r.assignment_id AND a.status = 'active'
-		JOIN template_versions v ON v.template_id = a.template_id AND v.version = a.template_version
-		LEFT JOIN partners p ON p.id = r.partner_id
-		WHERE c.clinic_id = $1 AND c.counselor_id = $2 AND c.status <> 'closed'
-		  AND ($3::timestamptz IS NULL OR (r.submitted_at, r.id) > ($3, $4))
-		ORDER BY r.submitted_at, r.id LIMIT $5`
-	var at *time.Time
-	var id int64
-	if after != nil {
-		at, id = &after.At, after.ID
-	}
-	if err := s.db.SelectContext(ctx, &items, q, a.ClinicID, a.UserID, at, id, limit); err != nil {
-		return nil, err
-	}
-	for i := range items {
-		items[i].DueJSON = ptrTime(items[i].DueAt)
-	}
-	return items, nil
 }

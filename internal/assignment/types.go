@@ -114,10 +114,14 @@ type Assignment struct {
 	Status          string         `db:"status" json:"status"`
 	// ReviewBeforeSharing: its authors may share a submission with the other
 	// partner only once the counselor has accepted it.
-	ReviewBeforeSharing bool      `db:"review_before_sharing" json:"review_before_sharing"`
-	CreatedBy           int64     `db:"created_by" json:"-"`
-	CreatedAt           time.Time `db:"created_at" json:"created_at"`
-	UpdatedAt           time.Time `db:"updated_at" json:"updated_at"`
+	ReviewBeforeSharing bool `db:"review_before_sharing" json:"review_before_sharing"`
+	// NeedsReview: its submitted work waits in the counselor's review queue
+	// (what its template said when it was assigned). Work that does not is
+	// still open to a review from the couple page.
+	NeedsReview bool      `db:"needs_review" json:"needs_review"`
+	CreatedBy   int64     `db:"created_by" json:"-"`
+	CreatedAt   time.Time `db:"created_at" json:"created_at"`
+	UpdatedAt   time.Time `db:"updated_at" json:"updated_at"`
 	// partnerView: this is the other partner's one-partner work, as its
 	// other partner sees it (othersAssignment): what it is and State only.
 	partnerView bool

@@ -11,6 +11,7 @@ import (
 	"github.com/mend-clinic/mend/internal/account"
 	"github.com/mend-clinic/mend/internal/actor"
 	"github.com/mend-clinic/mend/internal/apperr"
+	"github.com/mend-clinic/mend/internal/assignment"
 	"github.com/mend-clinic/mend/internal/audit"
 	"github.com/mend-clinic/mend/internal/db"
 	"github.com/mend-clinic/mend/internal/paging"
@@ -32,11 +33,12 @@ type Counselor struct {
 	Expired      bool       `db:"expired" json:"invitation_expired,omitempty"`
 }
 
-const counselorMembers = `SELECT u.id, 0 AS invitation_id, u.name, u.email,
+var counselorMembers = `SELECT u.id, 0 AS invitation_id, u.name, u.email,
 	CASE WHEN m.active AND u.active THEN 'active' ELSE 'deactivated' END AS status,
 	(SELECT count(*) FROM couples c WHERE c.clinic_id = m.clinic_id AND c.counselor_id = u.id AND c.status <> 'closed') AS couples,
-	(SELECT count(*) FROM couples c JOIN responses r ON r.couple_id = c.id AND r.status = 'submitted'
-		WHERE c.clinic_id = m.clinic_id AND c.counselor_id = u.id) AS awaiting_review,
+	(SELECT count(*) FROM couples c JOIN responses r ON r.couple_id = c.id
+		JOIN assignments a ON a.id = r.assignment_id
+		WHERE c.clinic_id = m.clinic_id AND c.counselor_id = u.id AND ` + assignment.WaitsForReviewSQL("r", "a") + `) AS awaiting_review,
 	(SELECT count(*) FROM couples c JOIN responses r ON r.couple_id = c.id AND r.due_at < now()
 		AND r.status IN ('draft', 'revision_requested')
 		JOIN assignments a ON a.id = r.assignment_id AND a.status = 'active'

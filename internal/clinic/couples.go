@@ -654,7 +654,7 @@ func (s *Service) Caseload(ctx context.Context, a actor.Actor) ([]CaseloadCouple
 		LEFT JOIN LATERAL (SELECT
 			count(*) FILTER (WHERE r.status IN ('draft', 'revision_requested') AND `+assignment.DayHasComeSQL("r", "$3")+`) AS due,
 			count(*) FILTER (WHERE r.status IN ('draft', 'revision_requested') AND r.due_at < now() AND c.status <> 'paused') AS overdue,
-			count(*) FILTER (WHERE r.status = 'submitted') AS awaiting_review,
+			count(*) FILTER (WHERE `+assignment.WaitsForReviewSQL("r", "a")+`) AS awaiting_review,
 			min(r.due_at) FILTER (WHERE r.status IN ('draft', 'revision_requested') AND r.due_at >= now() AND c.status <> 'paused') AS next_due
 			FROM responses r JOIN assignments a ON a.id = r.assignment_id AND a.status = 'active'
 			WHERE r.couple_id = c.id) w ON true

@@ -11,6 +11,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/mend-clinic/mend/internal/actor"
+	"github.com/mend-clinic/mend/internal/assignment"
 	"github.com/mend-clinic/mend/internal/audit"
 	"github.com/mend-clinic/mend/internal/auth"
 	"github.com/mend-clinic/mend/internal/notify"
@@ -59,7 +60,7 @@ func (s *Service) ClinicTotals(ctx context.Context, a actor.Actor) (Totals, erro
 			AND expires_at > now()) AS invitations,
 		(SELECT count(*) FROM responses r JOIN couples c ON c.id = r.couple_id AND c.status <> 'closed'
 			JOIN assignments a ON a.id = r.assignment_id AND a.status = 'active'
-			WHERE r.clinic_id = $1 AND r.status = 'submitted') AS awaiting,
+			WHERE r.clinic_id = $1 AND `+assignment.WaitsForReviewSQL("r", "a")+`) AS awaiting,
 		(SELECT count(*) FROM responses r JOIN couples c ON c.id = r.couple_id AND c.status = 'active'
 			JOIN assignments a ON a.id = r.assignment_id AND a.status = 'active'
 			WHERE r.clinic_id = $1 AND r.status IN ('draft', 'revision_requested') AND r.due_at < now()) AS overdue,

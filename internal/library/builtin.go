@@ -64,10 +64,10 @@ func syncBuiltin(ctx context.Context, tx *db.Tx, t exercise.Template) error {
 	if errors.Is(err, sql.ErrNoRows) {
 		var id int64
 		err := tx.GetContext(ctx, &id, `INSERT INTO exercise_templates (slug, title, category, suggested_mode, audience,
-			description, private_to_counselor, recurring, visibility, measure)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'builtin', $9) RETURNING id`,
+			description, private_to_counselor, recurring, visibility, measure, needs_review)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'builtin', $9, $10) RETURNING id`,
 			t.Slug, t.Title, t.Category, t.SuggestedMode, t.Audience, t.Description, t.Private, t.Recurring,
-			sql.NullString{String: t.Measure, Valid: t.Measure != ""})
+			sql.NullString{String: t.Measure, Valid: t.Measure != ""}, DefaultNeedsReview(t.Recurring))
 		if err != nil {
 			return err
 		}

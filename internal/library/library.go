@@ -55,6 +55,11 @@ type Draft struct {
 	Audience      exercise.Audience  `json:"audience,omitempty"`
 	Visibility    string             `json:"visibility"`
 	Sections      []exercise.Section `json:"sections"`
+	// NeedsReview: submitted work of this exercise waits in the review
+	// queue. Nil keeps the template's setting (a new one: true, unless it
+	// recurs daily). A setting of the template, not of a version: changing
+	// it adds no version, and assignments made before keep what they had.
+	NeedsReview *bool `json:"needs_review,omitempty"`
 }
 
 // Summary is one entry of the library list.
@@ -70,6 +75,7 @@ type Summary struct {
 	Mine          bool              `db:"mine" json:"mine"`
 	Private       bool              `db:"private_to_counselor" json:"private"`
 	Recurring     bool              `db:"recurring" json:"recurring"`
+	NeedsReview   bool              `db:"needs_review" json:"needs_review"`
 	Measure       string            `db:"measure" json:"measure,omitempty"` // a built-in measure's instrument ("csi-4"), scored by Mend
 	ArchivedAt    *time.Time        `db:"archived_at" json:"archived_at,omitempty"`
 	Version       int               `db:"current_version" json:"version"`
@@ -106,6 +112,7 @@ type Detail struct {
 	Audience       exercise.Audience  `json:"audience,omitempty"`
 	Private        bool               `json:"private"`
 	Recurring      bool               `json:"recurring"`
+	NeedsReview    bool               `json:"needs_review"`
 	Measure        string             `json:"measure,omitempty"`
 	Sections       []exercise.Section `json:"sections"`
 	ChangeNote     string             `json:"change_note"`
@@ -131,7 +138,7 @@ func (d Detail) Editable() bool { return d.Mine && d.Visibility != Builtin && d.
 func (d Detail) Draft() Draft {
 	s := exercise.Schema{Sections: d.Sections}.Clone()
 	return Draft{Title: d.Title, Category: d.Category, Description: d.Description, Instructions: d.Instructions,
-		SuggestedMode: d.SuggestedMode, Audience: d.Audience, Visibility: d.Visibility, Sections: s.Sections}
+		SuggestedMode: d.SuggestedMode, Audience: d.Audience, Visibility: d.Visibility, Sections: s.Sections, NeedsReview: &d.NeedsReview}
 }
 
 // Filter narrows List.
@@ -175,7 +182,7 @@ func decodeCursor(s string) (cursor, error) {
 const visibleTo = `(t.visibility = 'builtin' OR (t.clinic_id = $1 AND (t.visibility = 'clinic' OR t.owner_id = $2)))`
 
 const summaryCols = `t.id, coalesce(t.slug, '') AS slug, t.title, t.category, t.suggested_mode, t.audience, t.description,
-	t.visibility, coalesce(t.owner_id = $2, false) AS mine, t.private_to_counselor, t.recurring,
+	t.visibility, coalesce(t.owner_id = $2, false) AS mine, t.private_to_counselor, t.recurring, t.needs_review,
 	coalesce(t.measure, '') AS measure, t.archived_at, t.current_version, t.updated_at`
 
 // List returns a page of the templates the caller can see, by title.
@@ -252,6 +259,7 @@ type versionRow struct {
 	Audience       exercise.Audience `db:"audience"`
 	Private        bool              `db:"private_to_counselor"`
 	Recurring      bool              `db:"recurring"`
+	NeedsReview    bool              `db:"needs_review"`
 	Measure        string            `db:"measure"`
 	Schema         []byte            `db:"schema"`
 	ChangeNote     string            `db:"change_note"`
@@ -260,7 +268,7 @@ type versionRow struct {
 
 // load reads version n (0: current) of a template visible to a.
 func (s *Service) load(ctx context.Context, q sqlx.QueryerContext, a actor.Actor, id int64, n int, lock bool) (Detail, error) {
-	query := `SELECT t.id, coalesce(t.slug, '') AS slug, t.visibility, t.owner_id, t.archived_at, t.current_version,
+	query := `SELECT t.id, coalesce(t.slug, '') AS slug, t.visibility, t.owner_id, t.archived_at, t.current_version, t.needs_review,
 		v.version, v.title, v.category, v.description, v.instructions, v.suggested_mode, v.audience,
 		v.private_to_counselor, v.recurring, coalesce(v.measure, '') AS measure, v.schema, v.change_note, v.created_at
 		FROM exercise_templates t JOIN template_versions v ON v.template_id = t.id
@@ -286,7 +294,7 @@ func (s *Service) load(ctx context.Context, q sqlx.QueryerContext, a actor.Actor
 	d := Detail{ID: r.ID, Slug: r.Slug, Visibility: r.Visibility, Mine: r.OwnerID.Valid && r.OwnerID.Int64 == a.UserID,
 		ArchivedAt: r.ArchivedAt, CurrentVersion: r.CurrentVersion, Version: r.Version, Title: r.Title,
 		Category: r.Category, Description: r.Description, Instructions: r.Instructions, SuggestedMode: r.SuggestedMode,
-		Audience: r.Audience, Private: r.Private, Recurring: r.Recurring, Measure: r.Measure, Sections: sch.Sections,
+		Audience: r.Audience, Private: r.Private, Recurring: r.Recurring, NeedsReview: r.NeedsReview, Measure: r.Measure, Sections: sch.Sections,
 		ChangeNote: r.ChangeNote, CreatedAt: r.CreatedAt}
 	if d.Sections == nil {
 		d.Sections = []exercise.Section{}
@@ -365,12 +373,17 @@ func insertVersion(ctx context.Context, tx sqlx.ExtContext, id int64, n int, t e
 	return err
 }
 
-func insertTemplate(ctx context.Context, tx *db.Tx, a actor.Actor, visibility string, t exercise.Template, note string) (int64, error) {
+// DefaultNeedsReview is whether a new template's submitted work waits in
+// the review queue: yes, except daily check-ins (recurring exercises),
+// which feed the chart, the couple page and the digest instead.
+func DefaultNeedsReview(recurring bool) bool { return !recurring }
+
+func insertTemplate(ctx context.Context, tx *db.Tx, a actor.Actor, visibility string, t exercise.Template, note string, needsReview bool) (int64, error) {
 	var id int64
 	err := tx.GetContext(ctx, &id, `INSERT INTO exercise_templates (clinic_id, owner_id, title, category, suggested_mode,
-		audience, description, private_to_counselor, recurring, visibility)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
-		a.ClinicID, a.UserID, t.Title, t.Category, t.SuggestedMode, t.Audience, t.Description, t.Private, t.Recurring, visibility)
+		audience, description, private_to_counselor, recurring, visibility, needs_review)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+		a.ClinicID, a.UserID, t.Title, t.Category, t.SuggestedMode, t.Audience, t.Description, t.Private, t.Recurring, visibility, needsReview)
 	if err != nil {
 		return 0, err
 	}
@@ -400,7 +413,11 @@ func (s *Service) Create(ctx context.Context, a actor.Actor, d Draft) (Detail, e
 	var id int64
 	err := db.InTx(ctx, s.db, func(tx *db.Tx) error {
 		var err error
-		if id, err = insertTemplate(ctx, tx, a, d.Visibility, t, "Created."); err != nil {
+		needsReview := DefaultNeedsReview(t.Recurring)
+		if d.NeedsReview != nil {
+			needsReview = *d.NeedsReview
+		}
+		if id, err = insertTemplate(ctx, tx, a, d.Visibility, t, "Created.", needsReview); err != nil {
 			return err
 		}
 		return s.audit.Log(ctx, tx, a, audit.Event{Action: "template.create", ObjectType: "exercise_template", ObjectID: id})
@@ -430,8 +447,36 @@ func (s *Service) editable(ctx context.Context, tx *db.Tx, a actor.Actor, id int
 }
 
 // Update saves a new version of the caller's own template. An unchanged
-// draft adds no version; a visibility change alone adds none either.
+// draft adds no version; a visibility or needs-review change alone adds
+// none either.
 func (s *Service) Update(ctx context.Context, a actor.Actor, id int64, d Draft) (Detail, error) {
+	return s.update(ctx, a, id, func(Detail) Draft { return d })
+}
+
+// Settings are the members of a template that change without a new
+// version (PATCH); nil leaves one as it is.
+type Settings struct {
+	NeedsReview *bool
+	Visibility  *string
+}
+
+// Patch changes the settings of the caller's own template, on its current
+// version (read under the template's lock, so a concurrent new version is
+// never undone).
+func (s *Service) Patch(ctx context.Context, a actor.Actor, id int64, st Settings) (Detail, error) {
+	return s.update(ctx, a, id, func(cur Detail) Draft {
+		d := cur.Draft()
+		if st.NeedsReview != nil {
+			d.NeedsReview = st.NeedsReview
+		}
+		if st.Visibility != nil {
+			d.Visibility = *st.Visibility
+		}
+		return d
+	})
+}
+
+func (s *Service) update(ctx context.Context, a actor.Actor, id int64, draft func(cur Detail) Draft) (Detail, error) {
 	if err := s.requireCounselor(a); err != nil {
 		return Detail{}, err
 	}
@@ -440,6 +485,7 @@ func (s *Service) Update(ctx context.Context, a actor.Actor, id int64, d Draft) 
 		if err != nil {
 			return err
 		}
+		d := draft(cur)
 		old := cur.Exercise()
 		d.fillKeys(old.Schema)
 		t := d.template(old.Private, old.Recurring)
@@ -452,6 +498,12 @@ func (s *Service) Update(ctx context.Context, a actor.Actor, id int64, d Draft) 
 				return err
 			}
 			detail["visibility"] = d.Visibility
+		}
+		if d.NeedsReview != nil && *d.NeedsReview != cur.NeedsReview {
+			if _, err := tx.ExecContext(ctx, `UPDATE exercise_templates SET needs_review = $2, updated_at = now() WHERE id = $1`, id, *d.NeedsReview); err != nil {
+				return err
+			}
+			detail["needs_review"] = *d.NeedsReview
 		}
 		if note := ChangeNote(old, t); note != "" {
 			if err := insertVersion(ctx, tx, id, cur.CurrentVersion+1, t, note, sql.NullInt64{Int64: a.UserID, Valid: true}); err != nil {
@@ -496,7 +548,7 @@ func (s *Service) Clone(ctx context.Context, a actor.Actor, id int64) (Detail, e
 				t.Description = d
 			}
 		}
-		if newID, err = insertTemplate(ctx, tx, a, Private, t, note); err != nil {
+		if newID, err = insertTemplate(ctx, tx, a, Private, t, note, src.NeedsReview); err != nil {
 			return err
 		}
 		return s.audit.Log(ctx, tx, a, audit.Event{Action: "template.clone", ObjectType: "exercise_template", ObjectID: newID,

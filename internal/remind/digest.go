@@ -6,6 +6,7 @@ import (
 
 	"github.com/lib/pq"
 
+	"github.com/mend-clinic/mend/internal/assignment"
 	"github.com/mend-clinic/mend/internal/mail"
 	"github.com/mend-clinic/mend/internal/tz"
 )
@@ -114,7 +115,7 @@ func (s *Service) Digests(ctx context.Context, now time.Time) (int, error) {
 func (s *Service) DigestCounts(ctx context.Context, counselorID int64, clinics []int64, since, now time.Time) (DigestCounts, error) {
 	var c DigestCounts
 	err := s.db.GetContext(ctx, &c, `SELECT
-			count(*) FILTER (WHERE r.status = 'submitted') AS waiting,
+			count(*) FILTER (WHERE `+assignment.WaitsForReviewSQL("r", "a")+`) AS waiting,
 			count(*) FILTER (WHERE r.status = 'submitted' AND cardinality(r.concern_fields) > 0) AS attention,
 			count(*) FILTER (WHERE r.status IN ('draft', 'revision_requested') AND r.due_at < $4) AS overdue,
 			coalesce(sum((SELECT count(*) FROM submissions s WHERE s.response_id = r.id AND s.submitted_at > $3 AND s.submitted_at <= $4))

@@ -1,8 +1,8 @@
 package web
 
 import (
-	"encoding/base64"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -151,7 +151,7 @@ func (s *Server) apiPatchAssignment(c echo.Context) error {
 		Status:              pr.str("status", false),
 	}
 	pr.ignore("id", "clinic_id", "couple_id", "couple_label", "template_id", "template_version", "template_title", "private_to_counselor",
-		"measure", "mode", "partner_id", "reveal", "reply_to", "recurrence", "created_at", "updated_at")
+		"measure", "mode", "partner_id", "reveal", "reply_to", "recurrence", "needs_review", "created_at", "updated_at")
 	if err := pr.done(); err != nil {
 		return err
 	}
@@ -297,64 +297,147 @@ func (s *Server) apiReviewResponse(c echo.Context) error {
 	if err := bindJSON(c, &in); err != nil {
 		return err
 	}
-	if err := s.Assignments.Review(c.Request().Context(), mustActor(c), id, in.Decision, in.Comment); err != nil {
+	// The next item waiting in the queue, in the filter of the query
+	// (?couple_id=&partner_id=&template_id=), checked before the review.
+	ctx, a := c.Request().Context(), mustActor(c)
+	f, err := parseQueueFilter(c.QueryParam)
+	if err != nil {
+		return err
+	}
+	if err := s.Assignments.CheckQueueFilter(ctx, a, f); err != nil {
+		return err
+	}
+	if err := s.Assignments.Review(ctx, a, id, in.Decision, in.Comment); err != nil {
 		return err
 	}
 	status := assignment.Accepted
 	if in.Decision == "revise" {
 		status = assignment.RevisionRequested
 	}
-	return c.JSON(http.StatusOK, map[string]any{"status": status})
+	var next *int64
+	it, err := s.Assignments.NextAfterReview(ctx, a, f, id)
+	if err != nil {
+		return err
+	}
+	if it != nil {
+		next = &it.ResponseID
+	}
+	return c.JSON(http.StatusOK, map[string]any{"status": status, "next": next})
 }
 
-// queueCursor encodes a review-queue position opaquely.
-func queueCursor(it assignment.QueueItem) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(it.SubmittedAt.UnixMicro(), 10) + ":" + strconv.FormatInt(it.ResponseID, 10)))
+// queueCursorV is a review-queue position with the filter it belongs to,
+// so following "next" alone keeps the filter.
+type queueCursorV struct {
+	C bool  `json:"c"` // the last item was a concerning safety check
+	T int64 `json:"t"` // its submitted_at, in microseconds
+	I int64 `json:"i"` // its response id
+	P int64 `json:"p,omitempty"`
+	K int64 `json:"k,omitempty"`
+	E int64 `json:"e,omitempty"`
 }
 
-func parseQueueCursor(v string) (*assignment.Cursor, error) {
+// queueCursor encodes a review-queue position opaquely (paging's cursor).
+func queueCursor(it assignment.QueueItem, f assignment.QueueFilter) string {
+	return paging.EncodeCursor(queueCursorV{C: it.Concern, T: it.SubmittedAt.UnixMicro(), I: it.ResponseID,
+		K: f.CoupleID, P: f.PartnerID, E: f.TemplateID})
+}
+
+func parseQueueCursor(v string) (*assignment.Cursor, assignment.QueueFilter, error) {
 	if v == "" {
-		return nil, nil
+		return nil, assignment.QueueFilter{}, nil
 	}
-	b, err := base64.RawURLEncoding.DecodeString(v)
-	at, id, ok := strings.Cut(string(b), ":")
-	t, err1 := strconv.ParseInt(at, 10, 64)
-	n, err2 := strconv.ParseInt(id, 10, 64)
-	if err != nil || !ok || err1 != nil || err2 != nil || n <= 0 || t < 0 {
-		return nil, apperr.New(apperr.BadRequest, "after must be the next value of a previous page.")
+	var c queueCursorV
+	if err := paging.DecodeCursor(v, &c); err != nil {
+		return nil, assignment.QueueFilter{}, err
 	}
-	return &assignment.Cursor{At: time.UnixMicro(t), ID: n}, nil
+	if c.I <= 0 || c.T < 0 || c.K < 0 || c.P < 0 || c.E < 0 {
+		return nil, assignment.QueueFilter{}, paging.ErrBadCursor
+	}
+	return &assignment.Cursor{Concern: c.C, At: time.UnixMicro(c.T), ID: c.I},
+		assignment.QueueFilter{CoupleID: c.K, PartnerID: c.P, TemplateID: c.E}, nil
 }
 
-// reviewQueuePage loads one page of the queue and its next cursor.
-func (s *Server) reviewQueuePage(c echo.Context) ([]assignment.QueueItem, *string, error) {
+// queueFilterParams are the query (or form) names of the queue's filter.
+var queueFilterParams = [...]string{"couple_id", "partner_id", "template_id"}
+
+// parseQueueFilter reads the queue's filter: each an id, or empty for any
+// (400 otherwise).
+func parseQueueFilter(get func(string) string) (assignment.QueueFilter, error) {
+	var ids [3]int64
+	for i, name := range queueFilterParams {
+		v := strings.TrimSpace(get(name))
+		if v == "" {
+			continue
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			return assignment.QueueFilter{}, apperr.New(apperr.BadRequest, "%s must be the id of one of your couples, partners or exercises.", name)
+		}
+		ids[i] = n
+	}
+	return assignment.QueueFilter{CoupleID: ids[0], PartnerID: ids[1], TemplateID: ids[2]}, nil
+}
+
+// queueFilterQuery is the filter as query parameters ("" when empty).
+func queueFilterQuery(f assignment.QueueFilter) url.Values {
+	q := url.Values{}
+	for i, n := range [...]int64{f.CoupleID, f.PartnerID, f.TemplateID} {
+		if n != 0 {
+			q.Set(queueFilterParams[i], strconv.FormatInt(n, 10))
+		}
+	}
+	return q
+}
+
+// reviewQueuePage loads one page of the queue, its next cursor and the
+// filter. A cursor carries its filter: parameters left out are taken from
+// it, and ones that contradict it are a 400.
+func (s *Server) reviewQueuePage(c echo.Context) ([]assignment.QueueItem, *string, assignment.QueueFilter, error) {
 	limit, err := listLimit(c)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, assignment.QueueFilter{}, err
 	}
-	after, err := parseQueueCursor(c.QueryParam("after"))
+	f, err := parseQueueFilter(c.QueryParam)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, f, err
 	}
-	items, err := s.Assignments.ReviewQueue(c.Request().Context(), mustActor(c), after, limit+1)
+	after, cf, err := parseQueueCursor(c.QueryParam("after"))
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, f, err
+	}
+	if after != nil {
+		for _, p := range [...]struct{ got, was *int64 }{{&f.CoupleID, &cf.CoupleID}, {&f.PartnerID, &cf.PartnerID}, {&f.TemplateID, &cf.TemplateID}} {
+			switch {
+			case *p.got == 0:
+				*p.got = *p.was
+			case *p.got != *p.was:
+				return nil, nil, f, apperr.New(apperr.BadRequest, "after belongs to another filter: start again from the first page.")
+			}
+		}
+	}
+	items, err := s.Assignments.Queue(c.Request().Context(), mustActor(c), f, after, limit+1)
+	if err != nil {
+		return nil, nil, f, err
 	}
 	var next *string
 	if len(items) > limit {
 		items = items[:limit]
-		v := queueCursor(items[limit-1])
+		v := queueCursor(items[limit-1], f)
 		next = &v
 	}
-	return items, next, nil
+	return items, next, f, nil
 }
 
 func (s *Server) apiReviewQueue(c echo.Context) error {
-	items, next, err := s.reviewQueuePage(c)
+	items, next, _, err := s.reviewQueuePage(c)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"items": items, "next": next})
+	p := paging.Page[assignment.QueueItem]{Items: items}
+	if next != nil {
+		p.Next = *next
+	}
+	return c.JSON(http.StatusOK, p)
 }
 
 func (s *Server) apiCheckins(c echo.Context) error {

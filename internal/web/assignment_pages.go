@@ -244,8 +244,32 @@ type responsePrintView struct {
 
 // reviewView is the review queue's model.
 type reviewView struct {
-	Items []assignment.QueueItem
-	Next  string // the next page's URL, "" on the last
+	Items    []reviewItem
+	Next     string // the next page's URL, "" on the last
+	Choices  assignment.QueueChoices
+	Filtered bool
+}
+
+// reviewItem is a queue item with the link that opens it in the queue's
+// filter (so a decision goes on to the next item of the same filter).
+type reviewItem struct {
+	assignment.QueueItem
+	Href string
+}
+
+// queueLink is the response page opened from the queue in filter f.
+func queueLink(id int64, f assignment.QueueFilter) string {
+	q := queueFilterQuery(f)
+	q.Set("from", "queue")
+	return "/responses/" + strconv.FormatInt(id, 10) + "?" + q.Encode()
+}
+
+// reviewQueueURL is the queue page in filter f.
+func reviewQueueURL(f assignment.QueueFilter) string {
+	if q := queueFilterQuery(f).Encode(); q != "" {
+		return "/review?" + q
+	}
+	return "/review"
 }
 
 func (s *Server) assignmentUpdate(c echo.Context) error {
@@ -336,6 +360,11 @@ type responseView struct {
 	ConflictDiffers int // how many of ConflictFields differ
 	// PartnerFirst is the other partner's first name (joint responses).
 	PartnerFirst string
+	// FromQueue: opened from the review queue; a decision goes on to the
+	// next item of QueueFilter (name, value pairs), QueueBack is the queue.
+	FromQueue   bool
+	QueueFilter [][2]string
+	QueueBack   string
 }
 
 // sinceSigned is what changed in a joint response since the caller signed
@@ -456,6 +485,18 @@ func (s *Server) showResponse(c echo.Context, status int, id int64, typed map[st
 	}
 	if fe, ok := c.Get("review_errors").(map[string]string); ok {
 		v.ReviewErrors = fe
+	}
+	if c.FormValue("from") == "queue" {
+		// Opened from the queue: the review form carries its filter on.
+		if f, err := parseQueueFilter(c.FormValue); err == nil {
+			v.FromQueue = true
+			v.QueueBack = reviewQueueURL(f)
+			for i, n := range [...]int64{f.CoupleID, f.PartnerID, f.TemplateID} {
+				if n != 0 {
+					v.QueueFilter = append(v.QueueFilter, [2]string{queueFilterParams[i], strconv.FormatInt(n, 10)})
+				}
+			}
+		}
 	}
 	if len(fe) > 0 && (msg == "Some answers need attention." || msg == "Some required answers are missing.") {
 		msg = ""
@@ -722,12 +763,39 @@ func (s *Server) responseReview(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if decision == "accept" {
-		s.flash(c, "Accepted. The author sees your feedback.")
-	} else {
-		s.flash(c, "Revision requested. The author sees your comment and can revise.")
+	msg := "Accepted. The author sees your feedback."
+	if decision != "accept" {
+		msg = "Revision requested. The author sees your comment and can revise."
 	}
-	return c.Redirect(http.StatusSeeOther, "/review")
+	if c.FormValue("from") != "queue" {
+		s.flash(c, msg)
+		return c.Redirect(http.StatusSeeOther, "/review")
+	}
+	// From the queue: on to the next item waiting in the same filter, or
+	// back to the (filtered) queue when none is left. A filter that no
+	// longer parses or applies (a couple reassigned meanwhile) is dropped.
+	ctx, a := c.Request().Context(), mustActor(c)
+	f, err := parseQueueFilter(c.FormValue)
+	if err == nil {
+		err = s.Assignments.CheckQueueFilter(ctx, a, f)
+	}
+	if err != nil {
+		f = assignment.QueueFilter{}
+	}
+	next, err := s.Assignments.NextAfterReview(ctx, a, f, id)
+	if err != nil {
+		return err
+	}
+	if next == nil {
+		empty := " Queue empty: nothing else is waiting for your review."
+		if !f.Empty() {
+			empty = " Queue empty: nothing else in this filter is waiting for your review."
+		}
+		s.flash(c, msg+empty)
+		return c.Redirect(http.StatusSeeOther, reviewQueueURL(f))
+	}
+	s.flash(c, msg+" Next in the queue:")
+	return c.Redirect(http.StatusSeeOther, queueLink(next.ResponseID, f))
 }
 
 func (s *Server) responsePrint(c echo.Context) error {
@@ -749,15 +817,38 @@ func (s *Server) responsePrint(c echo.Context) error {
 // ---- review queue ----
 
 func (s *Server) reviewQueuePageHandler(c echo.Context) error {
-	items, next, err := s.reviewQueuePage(c)
+	ctx, a := c.Request().Context(), mustActor(c)
+	ch, err := s.Assignments.ReviewQueueChoices(ctx, a)
 	if err != nil {
 		return err
 	}
-	nextURL := ""
-	if next != nil {
-		nextURL = "/review?after=" + url.QueryEscape(*next)
+	form := formValues(c, queueFilterParams[:]...)
+	v := reviewView{Choices: ch, Items: []reviewItem{}}
+	items, next, f, err := s.reviewQueuePage(c)
+	if ae, ok := apperr.As(err); ok && ae.Code == apperr.Invalid {
+		// A partner of another couple than the one chosen: the form again,
+		// the message beside the partner, the choices kept.
+		v.Filtered = true
+		return s.render(c, http.StatusUnprocessableEntity, "review", page{Title: "Review queue", Data: v, Form: form, Errors: ae.Fields, Error: ae.Message})
 	}
-	return s.render(c, http.StatusOK, "review", page{Title: "Review queue", Data: reviewView{Items: items, Next: nextURL}})
+	if err != nil {
+		return err
+	}
+	v.Filtered = !f.Empty()
+	for _, it := range items {
+		v.Items = append(v.Items, reviewItem{QueueItem: it, Href: queueLink(it.ResponseID, f)})
+	}
+	if next != nil {
+		q := queueFilterQuery(f)
+		q.Set("after", *next)
+		v.Next = "/review?" + q.Encode()
+	}
+	for i, n := range [...]int64{f.CoupleID, f.PartnerID, f.TemplateID} {
+		if n != 0 {
+			form[queueFilterParams[i]] = strconv.FormatInt(n, 10)
+		}
+	}
+	return s.render(c, http.StatusOK, "review", page{Title: "Review queue", Data: v, Form: form})
 }
 
 // ---- check-in chart ----

@@ -46,3 +46,6 @@ func LibraryFilter(rawQuery string) (library.Filter, error) {
 
 // QueueItem builds a review-queue item for cursor tests.
 type QueueItem = assignment.QueueItem
+
+// QueueFilter narrows the review queue, for cursor tests.
+type QueueFilter = assignment.QueueFilter

@@ -21,24 +21,25 @@ import (
 // FuzzReviewQueueCursor: no panic; an accepted cursor names a positive
 // response id and re-encodes to a cursor that parses to the same position.
 func FuzzReviewQueueCursor(f *testing.F) {
-	f.Add(web.QueueCursor(web.QueueItem{ResponseID: 42, SubmittedAt: time.UnixMicro(1_700_000_000_000_000)}))
+	f.Add(web.QueueCursor(web.QueueItem{ResponseID: 42, SubmittedAt: time.UnixMicro(1_700_000_000_000_000)}, web.QueueFilter{}))
+	f.Add(web.QueueCursor(web.QueueItem{ResponseID: 7, Concern: true, SubmittedAt: time.UnixMicro(1_700_000_000_000_000)}, web.QueueFilter{CoupleID: 3, PartnerID: 4, TemplateID: 5}))
 	for _, s := range []string{"", "garbage", "MTox", "LTE6LTE", "OTIyMzM3MjAzNjg1NDc3NTgwNzo5MjIzMzcyMDM2ODU0Nzc1ODA3", "Jzsg", "%00", "MTox====", "MTowMQ"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		c, err := web.ParseQueueCursor(s)
+		c, qf, err := web.ParseQueueCursor(s)
 		if err != nil || c == nil {
 			if s != "" && c != nil {
 				t.Fatal("cursor and error")
 			}
 			return
 		}
-		if c.ID <= 0 {
-			t.Fatalf("cursor %q accepted with id %d", s, c.ID)
+		if c.ID <= 0 || qf.CoupleID < 0 || qf.PartnerID < 0 || qf.TemplateID < 0 {
+			t.Fatalf("cursor %q accepted with id %d, filter %+v", s, c.ID, qf)
 		}
-		s2 := web.QueueCursor(web.QueueItem{ResponseID: c.ID, SubmittedAt: c.At})
-		c2, err := web.ParseQueueCursor(s2)
-		if err != nil || c2.ID != c.ID || !c2.At.Equal(c.At) {
+		s2 := web.QueueCursor(web.QueueItem{ResponseID: c.ID, SubmittedAt: c.At, Concern: c.Concern}, qf)
+		c2, qf2, err := web.ParseQueueCursor(s2)
+		if err != nil || c2.ID != c.ID || !c2.At.Equal(c.At) || c2.Concern != c.Concern || qf2 != qf {
 			t.Fatalf("re-encoded %q: %v %+v vs %+v", s2, err, c2, c)
 		}
 	})

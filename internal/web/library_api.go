@@ -89,6 +89,36 @@ func (s *Server) apiUpdateTemplate(c echo.Context) error {
 	return c.JSON(http.StatusOK, d)
 }
 
+// apiPatchTemplate changes a template's settings by JSON Merge Patch:
+// needs_review and visibility, which add no version. Its content changes
+// with PUT (a new version); members of a GET sent back are ignored.
+func (s *Server) apiPatchTemplate(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	pr, err := readPatch(c)
+	if err != nil {
+		return err
+	}
+	st := library.Settings{NeedsReview: pr.boolean("needs_review"), Visibility: pr.str("visibility", false)}
+	for _, k := range []string{"title", "category", "description", "instructions", "suggested_mode", "audience", "sections"} {
+		if _, ok := pr.member(k); ok {
+			pr.fields[k] = "Change the exercise's content with PUT: it makes a new version."
+		}
+	}
+	pr.ignore("id", "slug", "mine", "archived_at", "current_version", "version", "private", "recurring", "measure",
+		"change_note", "created_at", "versions")
+	if err := pr.done(); err != nil {
+		return err
+	}
+	d, err := s.Library.Patch(c.Request().Context(), mustActor(c), id, st)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, d)
+}
+
 func (s *Server) apiCloneTemplate(c echo.Context) error {
 	id, err := pathID(c, "id")
 	if err != nil {

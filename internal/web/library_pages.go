@@ -264,6 +264,7 @@ type builderSection struct {
 type builder struct {
 	ID                                                                     int64
 	Title, Category, Description, Instructions, Mode, Audience, Visibility string
+	NeedsReview                                                            bool // submitted work waits in the review queue
 	Sections                                                               []builderSection
 }
 
@@ -276,7 +277,7 @@ const (
 func parseBuilder(form url.Values) builder {
 	b := builder{Title: form.Get("title"), Category: form.Get("category"), Description: form.Get("description"),
 		Instructions: form.Get("instructions"), Mode: form.Get("suggested_mode"), Audience: form.Get("audience"),
-		Visibility: form.Get("visibility")}
+		Visibility: form.Get("visibility"), NeedsReview: form.Get("needs_review") != ""} // the form always has the box: unticked sends nothing
 	for i := 0; i < builderMaxSections; i++ {
 		p := fmt.Sprintf("s%d", i)
 		if _, ok := form[p+".title"]; !ok {
@@ -315,7 +316,7 @@ func ptrStr(p *int) string {
 
 func builderFromDraft(id int64, d library.Draft) builder {
 	b := builder{ID: id, Title: d.Title, Category: string(d.Category), Description: d.Description, Instructions: d.Instructions,
-		Mode: string(d.SuggestedMode), Audience: string(d.Audience), Visibility: d.Visibility}
+		Mode: string(d.SuggestedMode), Audience: string(d.Audience), Visibility: d.Visibility, NeedsReview: d.NeedsReview == nil || *d.NeedsReview}
 	if b.Visibility == library.Builtin {
 		b.Visibility = library.Private
 	}
@@ -333,7 +334,7 @@ func builderFromDraft(id int64, d library.Draft) builder {
 }
 
 func newBuilder() builder {
-	b := builder{Mode: string(exercise.ModeIndividual), Visibility: library.Private}
+	b := builder{Mode: string(exercise.ModeIndividual), Visibility: library.Private, NeedsReview: library.DefaultNeedsReview(false)}
 	b.Sections = []builderSection{{Title: "", Fields: []builderField{b.newField()}}}
 	return b
 }
@@ -352,7 +353,7 @@ func (b builder) draft() (library.Draft, map[string]string) {
 	errs := map[string]string{}
 	d := library.Draft{Title: b.Title, Category: exercise.Category(b.Category), Description: b.Description,
 		Instructions: b.Instructions, SuggestedMode: exercise.Mode(b.Mode), Audience: exercise.Audience(b.Audience),
-		Visibility: b.Visibility, Sections: []exercise.Section{}}
+		Visibility: b.Visibility, NeedsReview: &b.NeedsReview, Sections: []exercise.Section{}}
 	num := func(name, v string) *int {
 		v = strings.TrimSpace(v)
 		if v == "" {

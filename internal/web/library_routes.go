@@ -25,6 +25,7 @@ func (s *Server) libraryAPIRoutes() []route {
 		{"POST", "/exercise-templates", "template:write", s.apiCreateTemplate},
 		{"GET", "/exercise-templates/:id", "template:read", s.apiTemplate},
 		{"PUT", "/exercise-templates/:id", "template:write", s.apiUpdateTemplate},
+		{"PATCH", "/exercise-templates/:id", "template:write", s.apiPatchTemplate},
 		{"GET", "/exercise-templates/:id/versions/:n", "template:read", s.apiTemplateVersion},
 		{"POST", "/exercise-templates/:id/clone", "template:write", s.apiCloneTemplate},
 		{"POST", "/exercise-templates/:id/archive", "template:write", s.apiArchiveTemplate},

@@ -121,6 +121,8 @@ var matrix = map[string][]mcase{
 		{"/api/v1/exercise-templates/{tplBuiltin}", "NNNNYYNY"}, {"/api/v1/exercise-templates/{tplFinn}", "NNNNNNNY"}},
 	"PUT /api/v1/exercise-templates/:id": {{"/api/v1/exercise-templates/{tplCora}", "NNNNYNNN"},
 		{"/api/v1/exercise-templates/{tplFinn}", "NNNNNNNY"}},
+	"PATCH /api/v1/exercise-templates/:id": {{"/api/v1/exercise-templates/{tplCora}", "NNNNYNNN"},
+		{"/api/v1/exercise-templates/{tplFinn}", "NNNNNNNY"}},
 	"GET /api/v1/exercise-templates/:id/versions/:n": {{"/api/v1/exercise-templates/{tplCora}/versions/1", "NNNNYNNN"},
 		{"/api/v1/exercise-templates/{tplFinn}/versions/1", "NNNNNNNY"}},
 	"POST /api/v1/exercise-templates/:id/clone": {{"/api/v1/exercise-templates/{tplCora}/clone", "NNNNYNNN"},
