@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/mend-clinic/mend/internal/actor"
-	"github.com/mend-clinic/mend/internal/assignment"
 )
 
 // CoupleInfo is what the scheduling form shows of a couple.
@@ -87,9 +86,6 @@ type Linked struct {
 	Title        string `db:"title" json:"template_title"`
 	Status       string `db:"status" json:"status"`
 }
-
-// WorkState is the linked work's state (active or withdrawn), for pages.
-func (l Linked) WorkState() assignment.State { return assignment.AssignmentState(l.Status) }
 
 // LinkedWork lists the assignments due before a session, for the couple's
 // counselor (empty for anyone else).

@@ -191,11 +191,16 @@ func othersAssignmentSQL(a, user string) string {
 		AND ` + a + `.mode = 'individual' AND ` + a + `.partner_id <> me.id)`
 }
 
-// coarseState is all the other partner learns of a response's progress
-// (StateToDo, StateDone): "done" once it was first submitted, and it never
+// Coarse states: all the other partner learns of a response's progress.
+const (
+	StateToDo = "to_do"
+	StateDone = "done"
+)
+
+// coarseState is "done" once a response was first submitted, and it never
 // goes back: a revision requested is the counselor's word to the author,
 // so it must not show as "to do" again.
-func coarseState(r Response) State {
+func coarseState(r Response) string {
 	if r.SubmittedAt.Valid {
 		return StateDone
 	}

@@ -29,10 +29,9 @@ type HomeItem struct {
 	Joint          bool         `db:"joint"`
 	Started        bool         `db:"started"`
 	Overdue        bool         `db:"-"`
-	// State is the item's state as the partner is shown it: their own
-	// progress on their own and joint work, and of the other partner's work
-	// (PartnerWork) the coarse StateToDo or StateDone, all they learn of it.
-	State State `db:"-"`
+	// State is the coarse state of the other partner's work (PartnerWork):
+	// StateToDo or StateDone, all they learn of it.
+	State string `db:"-"`
 }
 
 // ClientHome is what a partner sees first, grouped.
@@ -175,7 +174,6 @@ func (s *Service) Home(ctx context.Context, a actor.Actor) (ClientHome, error) {
 		x := r.HomeItem
 		x.Overdue = x.DueAt.Valid && x.DueAt.Time.Before(now) && (x.Status == Draft || x.Status == RevisionRequested) &&
 			x.AssignStatus == StatusActive && me.Status != CouplePaused // a pause stops the clock
-		x.State = authorState(x.Status, x.Started)
 		switch r.List {
 		case "open":
 			switch {

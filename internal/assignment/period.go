@@ -24,20 +24,16 @@ const ConcernFieldKey = "concern"
 // PeriodItem is one response on the prep page: what it is, whose, its
 // status and dates. No answers: the page links to them.
 type PeriodItem struct {
-	ResponseID   int64  `json:"response_id"`
-	AssignmentID int64  `json:"assignment_id"`
-	Title        string `json:"template_title"`
-	PartnerID    *int64 `json:"partner_id"`
-	PartnerName  string `json:"partner_name"`
-	Joint        bool   `json:"joint"`
-	Status       string `json:"status"`
-	// State is the status as the counselor is shown it (never drafting);
-	// StatusLabel its word.
-	State       State      `json:"-"`
-	StatusLabel string     `json:"status_label"`
-	DueAt       *time.Time `json:"due_at"`
-	SubmittedAt *time.Time `json:"submitted_at"`
-	Overdue     bool       `json:"overdue"`
+	ResponseID   int64      `json:"response_id"`
+	AssignmentID int64      `json:"assignment_id"`
+	Title        string     `json:"template_title"`
+	PartnerID    *int64     `json:"partner_id"`
+	PartnerName  string     `json:"partner_name"`
+	Joint        bool       `json:"joint"`
+	Status       string     `json:"status"`
+	DueAt        *time.Time `json:"due_at"`
+	SubmittedAt  *time.Time `json:"submitted_at"`
+	Overdue      bool       `json:"overdue"`
 	// Private: the safety check (the counselor's alone).
 	Private bool `json:"private_to_counselor"`
 	// Concerns are the labels of a safety check's concerning answers.
@@ -221,8 +217,6 @@ func (s *Service) PeriodFor(ctx context.Context, a actor.Actor, coupleID int64, 
 		it := PeriodItem{ResponseID: r.ID, AssignmentID: asg.ID, Title: asg.TemplateTitle, PartnerID: ptrInt(r.PartnerID),
 			Joint: !r.PartnerID.Valid, Status: r.Status, DueAt: ptrTime(r.DueAt), Private: asg.Private,
 			Overdue: r.Overdue(now) && asg.Status == StatusActive, Resubmitted: r.Submissions > 1}
-		it.State = acc.stateFor(r.Response)
-		it.StatusLabel = it.State.Label()
 		it.PartnerName = "Both partners"
 		if r.PartnerID.Valid {
 			it.PartnerName = acc.Names[r.PartnerID.Int64]

@@ -23,10 +23,6 @@ type ResponseView struct {
 	PartnerID   *int64 `json:"partner_id"`
 	PartnerName string `json:"partner_name"`
 	Status      string `json:"status"`
-	// State is the response's state as the caller may know it (stateFor);
-	// StatusLabel its word, the one the pages show.
-	State       State  `json:"-"`
-	StatusLabel string `json:"status_label"`
 	// Version is the version of the text the caller reads: the live one for
 	// its authors, the submitted snapshot's for the counselor and the other
 	// partner. It is 0 (null in JSON) for a response the caller may not
@@ -93,20 +89,9 @@ type ReplyInfo struct {
 	Title        string  `json:"template_title"`
 	PartnerName  string  `json:"partner_name"`
 	Status       string  `json:"status"`
-	State        State   `json:"-"` // the response's, as the caller may know it
-	StatusLabel  string  `json:"status_label"`
 	Withdrawn    bool    `json:"withdrawn"`
 	OccursOn     *string `json:"occurs_on"`
 	Readable     bool    `json:"readable"`
-}
-
-// WorkState is the reply's state as the caller is shown it: withdrawn,
-// or its response's state.
-func (r ReplyInfo) WorkState() State {
-	if r.Withdrawn {
-		return StateWithdrawn
-	}
-	return r.State
 }
 
 // Detail is an assignment with its pinned template version and the
@@ -411,10 +396,8 @@ func (s *Service) views(ctx context.Context, acc access, asg Assignment, rs []Re
 			// The other partner's own work: that it exists and a coarse
 			// state; never its status (a revision asked for), due date or
 			// times (SubmittedAt is the shared text's, below).
-			v.Status, v.DueAt, v.SubmittedAt, v.Overdue = string(coarseState(r)), nil, nil, false
+			v.Status, v.DueAt, v.SubmittedAt, v.Overdue = coarseState(r), nil, nil, false
 		}
-		v.State = acc.stateFor(r)
-		v.StatusLabel = v.State.Label()
 		if acc.Counselor && len(r.ConcernFields) > 0 {
 			v.Concerns = r.ConcernFields
 		}
@@ -535,7 +518,7 @@ func changedKeys(kept json.RawMessage, now map[string]any) []string {
 
 // stateOf is the coarse state of the other partner's work from its
 // responses: done once every occurrence whose day has come was submitted.
-func stateOf(rs []Response, today time.Time) State {
+func stateOf(rs []Response, today time.Time) string {
 	state := StateToDo
 	for _, r := range rs {
 		if !DayHasCome(r.OccursOn, today) {
@@ -669,10 +652,8 @@ func (s *Service) repliesTo(ctx context.Context, a actor.Actor, acc access, orig
 		if acc.othersResponse(r) {
 			// The other partner's reply: a coarse state, and nothing of what
 			// the counselor did with it (a withdrawal neither).
-			info.Status, info.Withdrawn = string(coarseState(r)), info.Withdrawn && !acc.othersAssignment(x)
+			info.Status, info.Withdrawn = coarseState(r), info.Withdrawn && !acc.othersAssignment(x)
 		}
-		info.State = acc.stateFor(r)
-		info.StatusLabel = info.State.Label()
 		if r.PartnerID.Valid {
 			info.PartnerName = acc.Names[r.PartnerID.Int64]
 		}
@@ -742,8 +723,8 @@ type Summary struct {
 	OverdueN      int   `db:"overdue"`
 	// OthersWork: the other partner's one-partner work (othersAssignment),
 	// with its coarse state.
-	OthersWork  bool  `db:"others_work"`
-	OthersState State `db:"others_state"`
+	OthersWork  bool   `db:"others_work"`
+	OthersState string `db:"others_state"`
 }
 
 // ListFilter narrows a list of assignments.

@@ -71,7 +71,7 @@ func TestRepliesListedAndUnsharedMarked(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, av, _ := w.svc.GetResponse(w.ctx, w.a, rid)
-	if len(av.Replies) != 1 || av.Replies[0].Readable || av.Replies[0].Status != string(assignment.StateDone) {
+	if len(av.Replies) != 1 || av.Replies[0].Readable || av.Replies[0].Status != assignment.StateDone {
 		t.Fatalf("Alex's list of replies: %+v", av.Replies)
 	}
 	w.svc.Share(w.ctx, w.b, rr, true)

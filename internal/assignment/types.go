@@ -126,17 +126,7 @@ type Assignment struct {
 	// other partner sees it (othersAssignment): what it is and State only.
 	partnerView bool
 	// State is the coarse state of the other partner's work (partnerView).
-	State State `db:"-" json:"-"`
-}
-
-// WorkState is the assignment's state as its caller is shown it: the
-// coarse state of the other partner's work (PartnerView), else active or
-// withdrawn.
-func (a Assignment) WorkState() State {
-	if a.partnerView {
-		return a.State
-	}
-	return AssignmentState(a.Status)
+	State string `db:"-" json:"-"`
 }
 
 // PartnerView reports whether the assignment is the other partner's
@@ -145,7 +135,7 @@ func (a Assignment) WorkState() State {
 func (a Assignment) PartnerView() bool { return a.partnerView }
 
 // forOtherPartner is the assignment as the other partner may see it.
-func (a Assignment) forOtherPartner(state State) Assignment {
+func (a Assignment) forOtherPartner(state string) Assignment {
 	return Assignment{ID: a.ID, ClinicID: a.ClinicID, CoupleID: a.CoupleID, CoupleLabel: a.CoupleLabel, CoupleStatus: a.CoupleStatus,
 		TemplateID: a.TemplateID, TemplateVersion: a.TemplateVersion, TemplateTitle: a.TemplateTitle, Private: a.Private, Mode: a.Mode,
 		PartnerID: a.PartnerID, Reveal: a.Reveal, ReplyTo: a.ReplyTo, Status: StatusActive, ReviewBeforeSharing: a.ReviewBeforeSharing,
@@ -160,7 +150,7 @@ func (a Assignment) MarshalJSON() ([]byte, error) {
 		return json.Marshal(map[string]any{"id": a.ID, "couple_id": a.CoupleID, "couple_label": a.CoupleLabel,
 			"template_id": a.TemplateID, "template_version": a.TemplateVersion, "template_title": a.TemplateTitle,
 			"private_to_counselor": false, "mode": a.Mode, "partner_id": ptrInt(a.PartnerID), "reveal": a.Reveal,
-			"reply_to": ptrInt(a.ReplyTo), "state": a.State, "status_label": a.State.Label(), "status": nil, "instructions": nil, "due_at": nil,
+			"reply_to": ptrInt(a.ReplyTo), "state": a.State, "status": nil, "instructions": nil, "due_at": nil,
 			"recurrence": nil, "created_at": nil, "updated_at": nil})
 	}
 	type plain Assignment
@@ -170,9 +160,7 @@ func (a Assignment) MarshalJSON() ([]byte, error) {
 		ReplyTo    *int64          `json:"reply_to"`
 		DueAt      *time.Time      `json:"due_at"`
 		Recurrence *map[string]any `json:"recurrence"`
-		// StatusLabel is the word pages use for the status (State.Label).
-		StatusLabel string `json:"status_label"`
-	}{plain: plain(a), PartnerID: ptrInt(a.PartnerID), ReplyTo: ptrInt(a.ReplyTo), DueAt: ptrTime(a.DueAt), StatusLabel: a.WorkState().Label()}
+	}{plain: plain(a), PartnerID: ptrInt(a.PartnerID), ReplyTo: ptrInt(a.ReplyTo), DueAt: ptrTime(a.DueAt)}
 	if a.RecurEvery.Valid {
 		out.Recurrence = &map[string]any{"every": a.RecurEvery.String, "until": a.RecurUntil.Time.Format(time.DateOnly)}
 	}

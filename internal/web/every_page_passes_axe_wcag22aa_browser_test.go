@@ -119,12 +119,7 @@ func signInDemo(t *testing.T, ctx context.Context, app *apptest.App, email strin
 	do := apptest.Steps(t, ctx)
 	do(chromedp.Navigate(app.URL + "/"))
 	if loc, _ := chromedp.Run(ctx, chromedp.Location()); !strings.HasSuffix(loc, "/login") {
-		// On a phone "Sign out" is behind the bar's "Menu".
-		if phone, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`getComputedStyle(document.querySelector(".account-menu")).display !== "none"`)); phone {
-			do(chromedp.Click(`.account-menu summary`), chromedp.Click(`.account-panel button[form=signout]`), chromedp.WaitVisible(`#f-email`))
-		} else {
-			do(chromedp.Click(`form[action="/logout"] button`), chromedp.WaitVisible(`#f-email`))
-		}
+		do(chromedp.Click(`form[action="/logout"] button`), chromedp.WaitVisible(`#f-email`))
 	}
 	do(chromedp.Navigate(app.URL+"/login"), chromedp.WaitVisible(`#f-email`),
 		chromedp.SendKeys(`#f-email`, email), chromedp.SendKeys(`#f-password`, demo.Password),

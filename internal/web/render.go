@@ -15,7 +15,6 @@ import (
 
 	"github.com/mend-clinic/mend/internal/account"
 	"github.com/mend-clinic/mend/internal/actor"
-	"github.com/mend-clinic/mend/internal/assignment"
 	"github.com/mend-clinic/mend/internal/clinic"
 	"github.com/mend-clinic/mend/internal/exercise"
 	"github.com/mend-clinic/mend/internal/tz"
@@ -99,18 +98,7 @@ var funcs = template.FuncMap{
 	"roleLabel": roleLabel,
 	// takeoverDays is how long a takeover shows on the homes.
 	"takeoverDays": func() int { return clinic.TakeoverNoticeDays },
-	// stateLabel is the one word for a piece of work's state, on every page
-	// and for every role (assignment.State; which State a caller gets is
-	// decided in internal/assignment). It takes a State, never a status
-	// string, so a template cannot word a raw status by hand.
-	"stateLabel": func(s assignment.State) (string, error) {
-		if !s.Known() {
-			return "", fmt.Errorf("stateLabel: %q is not a state", s)
-		}
-		return s.Label(), nil
-	},
-	// human turns a code into words ("four_weeks" → "four weeks"); a piece
-	// of work's state goes through stateLabel instead.
+	// human turns a status code into words ("revision_requested" → "revision requested").
 	"human": func(s string) string { return strings.ReplaceAll(s, "_", " ") },
 	// fieldLabel names a field of a schema by its key (the key when unknown).
 	"fieldLabel": func(sc exercise.Schema, key string) string {
